@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# The whole local Anju stack, without Docker.
+#
+#   deploy/local/stack.sh infra-up   install what is missing; start PostgreSQL, Redis, Kafka; create topics
+#   deploy/local/stack.sh up         infra-up, then migrate and start every service that exists (honcho),
+#                                    wait for each /readyz, print the URLs
+#   deploy/local/stack.sh down       stop what up started (services, Kafka, Redis, PostgreSQL), only that
+#   deploy/local/stack.sh status     what runs
+#
+# Running up (or infra-up) twice reuses what already runs. State, logs and pid files: $ANJU_VAR_DIR.
+set -euo pipefail
+
+# shellcheck source=deploy/local/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+HERE="$ANJU_ROOT/deploy/local"
+SERVICES=(gateway jobs workers matching notifications)
+HONCHO_PIDFILE="$ANJU_RUN_DIR/honcho.pid"
+HONCHO_PROCFILE="$ANJU_RUN_DIR/Procfile"
+SERVICES_LOG="$ANJU_LOG_DIR/services.log"
+SERVICE_GROUPS_FILE="$ANJU_RUN_DIR/services.pgids"
+READY_TIMEOUT="${ANJU_READY_TIMEOUT:-120}"
+
+# Services whose package has a __main__ (so `python -m <name>` runs it), in start order.
+present_services() {
+  local name
+  for name in "${SERVICES[@]}"; do
+    if [[ -f $ANJU_ROOT/services/$name/src/$name/__main__.py || -f $ANJU_ROOT/$name/src/$name/__main__.py ]]; then
+      echo "$name"
+    fi
+  done
+}
+
+service_port() {
+  local var
+  var="$(tr '[:lower:]' '[:upper:]' <<<"$1")_PORT"
+  echo "${!var}"
+}
+
+# Base URL to reach a service (0.0.0.0 binds are reached through loopback).
+service_url() {
+  local host=$ANJU_HOST
+  [[ $host == 0.0.0.0 || $host == "::" ]] && host=127.0.0.1
+  echo "http://$host:$(service_port "$1")"
+}
+
+http_ok() {
+  if command -v curl >/dev/null 2>&1; then
+    curl -fsS -o /dev/null -m 3 "$1" 2>/dev/null
+  else
+    "$ANJU_VENV_PY" -c 'import sys, urllib.request; sys.exit(urllib.request.urlopen(sys.argv[1], timeout=3).status != 200)' "$1" 2>/dev/null
+  fi
+}
+
+create_topics() {
+  if venv_has_module anju_common.topics; then
+    log "creating topics (python -m anju_common.topics)"
+    "$ANJU_VENV_PY" -m anju_common.topics
+  else
+    warn "anju_common.topics does not exist yet: topics not created (the broker auto-creates them on first use)"
+  fi
+}
+
+cmd_infra_up() {
+  ensure_var_dirs
+  if [[ ${ANJU_SKIP_INSTALL:-0} == 1 ]]; then
+    log "ANJU_SKIP_INSTALL=1: not checking packages, uv sync or the Kafka jars"
+  else
+    "$HERE/install.sh"
+  fi
+  "$HERE/postgres.sh" start
+  "$HERE/redis.sh" start
+  "$HERE/kafka.sh" start
+  create_topics
+  log "infra ready: postgres $ANJU_PG_HOST:$ANJU_PG_PORT, redis $ANJU_REDIS_URL, kafka $ANJU_KAFKA_BOOTSTRAP"
+}
+
+migrate() {
+  local name=$1 mlog="$ANJU_LOG_DIR/migrate-$1.log"
+  log "migrating $name"
+  if ! (cd "$ANJU_ROOT" && "$ANJU_VENV_PY" -m "$name" migrate) </dev/null >"$mlog" 2>&1; then
+    show_log_tail "$mlog"
+    die "migrations of $name failed (log: $mlog)"
+  fi
+}
+
+honcho_pid() { pid_from_file "$HONCHO_PIDFILE" "honcho start"; }
+
+# Process groups of the services honcho runs (honcho starts each one in its own session).
+service_groups() {
+  ps -eo pid=,ppid=,pgid= | awk -v h="$1" '
+    { pid[NR] = $1; ppid[NR] = $2; pgid[NR] = $3; if ($3 == h) mine[$1] = 1 }
+    END { for (i = 1; i <= NR; i++) if ((ppid[i] in mine) && pgid[i] != h) print pgid[i] }' | sort -u
+}
+
+# Stop leftover service process groups (listed in $1, one per line) that still run a Procfile command.
+stop_leftover_groups() {
+  local g
+  for g in $1; do
+    [[ $g =~ ^[0-9]+$ ]] || continue
+    if ps -o args= -g "$g" 2>/dev/null | grep -qF -- '.venv/bin/python -m '; then
+      warn "service process group $g outlived honcho; stopping it"
+      stop_pid "$g" 10 group
+    fi
+  done
+}
+
+stop_services() {
+  local pid groups=""
+  [[ -f $SERVICE_GROUPS_FILE ]] && groups=$(<"$SERVICE_GROUPS_FILE")
+  if pid=$(honcho_pid); then
+    log "stopping services (honcho pid $pid)"
+    groups=$(printf '%s\n%s\n' "$groups" "$(service_groups "$pid")")
+    # honcho leads its own process group (setsid) and forwards SIGTERM to every service.
+    stop_pid "$pid" 30 group
+    stop_leftover_groups "$groups"
+    log "services stopped"
+  elif [[ -n $groups ]]; then
+    # honcho died (e.g. SIGKILL) but its services may still run.
+    stop_leftover_groups "$groups"
+  else
+    log "services: not started by this stack, nothing to stop"
+  fi
+  rm -f "$HONCHO_PIDFILE" "$SERVICE_GROUPS_FILE"
+}
+
+start_services() {
+  local names=("$@") pid new_procfile="$HONCHO_PROCFILE.new" pattern
+  pattern="^($(
+    IFS='|'
+    echo "${names[*]}"
+  )):"
+  grep -E "$pattern" "$ANJU_ROOT/Procfile" >"$new_procfile"
+  if pid=$(honcho_pid); then
+    if cmp -s "$new_procfile" "$HONCHO_PROCFILE"; then
+      rm -f "$new_procfile"
+      log "services already running (honcho pid $pid): ${names[*]}"
+      return 0
+    fi
+    log "the set of services changed; restarting them"
+    stop_services
+  fi
+  mv "$new_procfile" "$HONCHO_PROCFILE"
+  log "starting services: ${names[*]} (log: $SERVICES_LOG)"
+  printf '\n==== %s stack.sh up: %s ====\n' "$(date -u +%FT%TZ)" "${names[*]}" >>"$SERVICES_LOG"
+  cd "$ANJU_ROOT"
+  PYTHONUNBUFFERED=1 setsid nohup "$ANJU_ROOT/.venv/bin/honcho" start -f "$HONCHO_PROCFILE" -d "$ANJU_ROOT" \
+    >>"$SERVICES_LOG" 2>&1 </dev/null &
+  printf '%s\n' "$!" >"$HONCHO_PIDFILE"
+}
+
+wait_ready() {
+  local names=("$@") pending=("$@") still name deadline=$((SECONDS + READY_TIMEOUT))
+  while ((${#pending[@]} > 0)); do
+    still=()
+    for name in "${pending[@]}"; do
+      http_ok "$(service_url "$name")/readyz" || still+=("$name")
+    done
+    pending=("${still[@]+"${still[@]}"}")
+    ((${#pending[@]} == 0)) && break
+    if ! honcho_pid >/dev/null; then
+      show_log_tail "$SERVICES_LOG" 60
+      die "services exited during start-up (not ready: ${pending[*]})"
+    fi
+    if ((SECONDS >= deadline)); then
+      show_log_tail "$SERVICES_LOG" 60
+      die "not ready after ${READY_TIMEOUT}s: ${pending[*]} (still running; see $SERVICES_LOG, stop with: make down)"
+    fi
+    sleep 1
+  done
+  log "all services ready: ${names[*]}"
+}
+
+print_urls() {
+  local name
+  echo
+  echo "Anju is up (every service answers /healthz, /readyz, /metrics and /docs):"
+  for name in "$@"; do
+    printf '  %-14s %s\n' "$name" "$(service_url "$name")"
+  done
+  printf '  %-14s %s\n' postgres "$ANJU_PG_HOST:$ANJU_PG_PORT (role $ANJU_PG_USER)" \
+    kafka "$ANJU_KAFKA_BOOTSTRAP" redis "$ANJU_REDIS_URL" logs "$ANJU_LOG_DIR/"
+  echo "  stop with: make down"
+}
+
+cmd_up() {
+  cmd_infra_up
+  local names=()
+  mapfile -t names < <(present_services)
+  if ((${#names[@]} == 0)); then
+    warn "no service has a __main__.py yet: only the infrastructure runs"
+    print_urls
+    return 0
+  fi
+  local name
+  for name in "${names[@]}"; do migrate "$name"; done
+  start_services "${names[@]}"
+  wait_ready "${names[@]}"
+  local pid
+  if pid=$(honcho_pid); then service_groups "$pid" >"$SERVICE_GROUPS_FILE"; fi
+  print_urls "${names[@]}"
+}
+
+cmd_down() {
+  stop_services
+  "$HERE/kafka.sh" stop
+  "$HERE/redis.sh" stop
+  "$HERE/postgres.sh" stop
+}
+
+cmd_status() {
+  local rc=0 name pid
+  "$HERE/postgres.sh" status || rc=1
+  "$HERE/redis.sh" status || rc=1
+  "$HERE/kafka.sh" status || rc=1
+  if pid=$(honcho_pid); then
+    echo "services: honcho running (pid $pid)"
+  else
+    echo "services: not started by this stack"
+  fi
+  while read -r name; do
+    if http_ok "$(service_url "$name")/readyz"; then
+      echo "  $name: ready at $(service_url "$name")"
+    else
+      echo "  $name: not ready at $(service_url "$name")"
+      rc=1
+    fi
+  done < <(present_services)
+  return "$rc"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  infra-up) cmd_infra_up ;;
+  status) cmd_status ;;
+  services-down) stop_services ;;
+  *)
+    echo "usage: $0 {up|down|infra-up|status|services-down}" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,69 @@
+"""Database engine and session helpers: one engine per service, commits only at the boundary."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+
+from enum import StrEnum
+
+from sqlalchemy import Engine, event, text
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, create_engine
+
+
+# Keep Chinese text readable (and searchable with LIKE) inside JSON columns.
+_json = partial(json.dumps, ensure_ascii=False)
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """Create an engine tuned for the backend: WAL and FK checks on SQLite, pre-ping on PostgreSQL."""
+    if url.startswith("sqlite"):
+        kwargs: dict[str, object] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            kwargs["poolclass"] = StaticPool
+        engine = create_engine(url, echo=echo, json_serializer=_json, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: object, _: object) -> None:
+            cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return create_engine(
+        url, echo=echo, json_serializer=_json, pool_pre_ping=True, pool_size=10, max_overflow=20
+    )
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A unit of work: commit on success, roll back on error."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def ping(engine: Engine) -> None:
+    """Raise unless the database answers."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+def is_postgres(engine: Engine) -> bool:
+    """True when the engine talks to PostgreSQL."""
+    return engine.dialect.name == "postgresql"
+
+
+def enum_type(enum: type[StrEnum]) -> SAEnum:
+    """Store a StrEnum as its value in a plain VARCHAR, so adding a value needs no type migration."""
+    return SAEnum(enum, native_enum=False, length=32, create_constraint=False,
+                  values_callable=lambda members: [m.value for m in members])

@@ -1,0 +1,306 @@
+"""Kafka plumbing: an idempotent producer and a consumer runner with inbox de-duplication and a DLQ."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka.errors import KafkaError
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlmodel import Session
+
+from anju_common.db import session_scope
+from anju_common.events import Event, parse_event
+from anju_common.logs import get_logger
+from anju_common.metrics import DEAD_LETTERS, EVENT_LATENCY, EVENTS_CONSUMED
+from anju_common.outbox import EventTables, already_processed, mark_processed
+
+log = get_logger(__name__)
+
+Handler = Callable[[Session, Any], None]
+
+
+class Producer:
+    """kafka-python producer set up for no loss and no broker-side duplicates (acks=all, idempotent)."""
+
+    def __init__(self, bootstrap: str, *, client_id: str = "anju", linger_ms: int = 2) -> None:
+        self.bootstrap = bootstrap
+        self._producer: KafkaProducer | None = None
+        self._client_id = client_id
+        self._linger_ms = linger_ms
+        self._lock = threading.Lock()
+
+    def _get(self) -> KafkaProducer:
+        with self._lock:
+            if self._producer is None:
+                self._producer = KafkaProducer(
+                    bootstrap_servers=self.bootstrap,
+                    client_id=self._client_id,
+                    acks="all",
+                    enable_idempotence=True,
+                    linger_ms=self._linger_ms,
+                    max_block_ms=5000,
+                    request_timeout_ms=5000,
+                    delivery_timeout_ms=15000,
+                    retry_backoff_ms=200,
+                )
+            return self._producer
+
+    def send(
+        self, topic: str, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]] | None = None
+    ) -> Any:
+        """Queue a message; returns kafka-python's future."""
+        return self._get().send(topic, key=key, value=value, headers=headers or [])
+
+    def flush(self, timeout: float | None = 20.0) -> None:
+        """Wait until queued messages are acknowledged or failed."""
+        if self._producer is not None:
+            self._producer.flush(timeout=timeout)
+
+    def publish(self, ev: Event, topic_prefix: str = "") -> None:
+        """Send one event and wait for the broker's acknowledgement."""
+        self.send(f"{topic_prefix}{ev.topic()}", ev.key(), ev.to_json()).get(timeout=20)
+
+    def close(self) -> None:
+        """Flush and close."""
+        with self._lock:
+            if self._producer is not None:
+                self._producer.close(timeout=5)
+                self._producer = None
+
+
+def kafka_reachable(bootstrap: str, timeout: float = 1.0) -> bool:
+    """True when a TCP connection to the first bootstrap server opens."""
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+class PermanentError(Exception):
+    """A handler's verdict that retrying will never help: the message goes to the DLQ."""
+
+
+@dataclass
+class ConsumerConfig:
+    """Where a consumer reads from and how hard it retries."""
+
+    name: str
+    group_id: str
+    topics: list[str]
+    bootstrap: str
+    dlq_suffix: str = ".dlq"
+    max_attempts: int = 5
+    poll_timeout_ms: int = 200
+    max_records: int = 200
+    session_timeout_ms: int = 10000
+
+
+class ConsumerRunner:
+    """Poll, handle each event in its own transaction with an inbox row, then commit offsets."""
+
+    def __init__(
+        self,
+        config: ConsumerConfig,
+        engine: Engine,
+        tables: EventTables,
+        handlers: dict[str, Handler],
+        producer: Producer,
+    ) -> None:
+        self.config = config
+        self.engine = engine
+        self.tables = tables
+        self.handlers = handlers
+        self.producer = producer
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._consumer: KafkaConsumer | None = None
+        self.ready = threading.Event()
+
+    # -- one message ---------------------------------------------------------------------------
+    def handle_raw(
+        self, topic: str, key: bytes | None, value: bytes | None, partition: int = 0, offset: int = 0
+    ) -> str:
+        """Process one record; returns the outcome (handled, duplicate, ignored, dead_lettered)."""
+        try:
+            if value is None:
+                raise ValueError("empty message value")
+            ev = parse_event(value)
+        except (ValidationError, ValueError, UnicodeDecodeError) as exc:
+            self._dead_letter(topic, key, value, partition, offset, f"malformed event: {_short(exc)}")
+            return "dead_lettered"
+        handler = self.handlers.get(ev.type)
+        if handler is None:
+            EVENTS_CONSUMED.labels(self.config.name, ev.type, "ignored").inc()
+            return "ignored"
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.perf_counter()
+            try:
+                outcome = self._handle_once(ev, handler)
+                EVENT_LATENCY.labels(self.config.name).observe(time.perf_counter() - started)
+                EVENTS_CONSUMED.labels(self.config.name, ev.type, outcome).inc()
+                return outcome
+            except PermanentError as exc:
+                self._dead_letter(topic, key, value, partition, offset, f"rejected: {exc}", ev.type)
+                return "dead_lettered"
+            except (OperationalError, DBAPIError, KafkaError, OSError, TimeoutError) as exc:
+                if self._stop.is_set():
+                    raise
+                delay = min(0.2 * 2 ** min(attempt, 6), 10.0)
+                log.warning(
+                    "consumer.transient_error",
+                    consumer=self.config.name,
+                    event_id=str(ev.id),
+                    error=_short(exc),
+                    retry_in=delay,
+                )
+                self._stop.wait(delay)
+            except Exception as exc:
+                if attempt >= self.config.max_attempts:
+                    log.exception("consumer.handler_failed", consumer=self.config.name, event_id=str(ev.id))
+                    self._dead_letter(
+                        topic,
+                        key,
+                        value,
+                        partition,
+                        offset,
+                        f"handler failed {attempt} times: {_short(exc)}",
+                        ev.type,
+                    )
+                    return "dead_lettered"
+                self._stop.wait(min(0.1 * 2**attempt, 5.0))
+
+    def _handle_once(self, ev: Any, handler: Handler) -> str:
+        try:
+            with session_scope(self.engine) as session:
+                if already_processed(session, self.tables, self.config.name, str(ev.id)):
+                    return "duplicate"
+                handler(session, ev)
+                mark_processed(session, self.tables, self.config.name, str(ev.id), ev.type)
+        except IntegrityError:
+            # Another replica committed the same event id first; anything else is a real error.
+            with session_scope(self.engine) as session:
+                if already_processed(session, self.tables, self.config.name, str(ev.id)):
+                    return "duplicate"
+            raise
+        return "handled"
+
+    def _dead_letter(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        partition: int,
+        offset: int,
+        reason: str,
+        event_type: str | None = None,
+    ) -> None:
+        headers = [
+            ("dlq.reason", reason.encode()),
+            ("dlq.consumer", self.config.name.encode()),
+            ("dlq.topic", topic.encode()),
+            ("dlq.partition", str(partition).encode()),
+            ("dlq.offset", str(offset).encode()),
+        ]
+        if event_type:
+            headers.append(("dlq.event_type", event_type.encode()))
+        self.producer.send(f"{topic}{self.config.dlq_suffix}", key, value or b"", headers).get(timeout=20)
+        DEAD_LETTERS.labels(self.config.name).inc()
+        log.warning(
+            "consumer.dead_lettered",
+            consumer=self.config.name,
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            reason=reason,
+        )
+
+    # -- the loop ------------------------------------------------------------------------------
+    def _make_consumer(self) -> KafkaConsumer:
+        return KafkaConsumer(
+            *self.config.topics,
+            bootstrap_servers=self.config.bootstrap,
+            group_id=self.config.group_id,
+            client_id=self.config.name,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=self.config.session_timeout_ms,
+            heartbeat_interval_ms=1000,
+            max_poll_records=self.config.max_records,
+            request_timeout_ms=30000,
+        )
+
+    def run(self) -> None:
+        """Consume until stop() is called; survives broker outages."""
+        while not self._stop.is_set():
+            try:
+                self._consumer = self._make_consumer()
+                self.ready.set()
+                self._loop(self._consumer)
+            except Exception as exc:
+                if self._stop.is_set():
+                    break
+                log.warning("consumer.restart", consumer=self.config.name, error=_short(exc))
+                self._stop.wait(2.0)
+            finally:
+                if self._consumer is not None:
+                    try:
+                        self._consumer.close(autocommit=False)
+                    except Exception as exc:
+                        log.debug("consumer.close_failed", error=_short(exc))
+                    self._consumer = None
+
+    def _loop(self, consumer: KafkaConsumer) -> None:
+        while not self._stop.is_set():
+            batches: dict[TopicPartition, Iterable[Any]] = consumer.poll(
+                timeout_ms=self.config.poll_timeout_ms, max_records=self.config.max_records
+            )
+            if not batches:
+                continue
+            offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+            try:
+                for tp, records in batches.items():
+                    for rec in records:
+                        self.handle_raw(rec.topic, rec.key, rec.value, rec.partition, rec.offset)
+                        offsets[tp] = OffsetAndMetadata(rec.offset + 1, "", -1)
+            finally:
+                if offsets:
+                    consumer.commit(offsets)
+
+    def start(self) -> None:
+        """Run in a daemon thread."""
+        self._thread = threading.Thread(target=self.run, name=f"consumer-{self.config.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the current message, commit, close."""
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).replace("\n", " ")
+    return f"{type(exc).__name__}: {text[:500]}"
+
+
+def decode_headers(headers: Iterable[tuple[str, bytes]] | None) -> dict[str, str]:
+    """Kafka headers as a str dict."""
+    return {k: v.decode(errors="replace") for k, v in (headers or [])}
+
+
+def dump(obj: Any) -> bytes:
+    """Compact JSON bytes."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str).encode()

@@ -1,0 +1,222 @@
+"""Transactional outbox and consumer inbox: tables, the writer and the relay that publishes."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session as OrmSession
+
+from anju_common.events import Event
+from anju_common.logs import get_logger
+from anju_common.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
+
+if TYPE_CHECKING:
+    from anju_common.kafka import Producer
+
+log = get_logger(__name__)
+_WAKE = threading.Event()
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class EventTables:
+    """The outbox and inbox tables of one service's database."""
+
+    outbox: Table
+    inbox: Table
+
+
+def define_event_tables(metadata: MetaData) -> EventTables:
+    """Add outbox_event and inbox_event to a service's metadata."""
+    outbox = Table(
+        "outbox_event",
+        metadata,
+        Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("topic", String(200), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("event_type", String(200), nullable=False),
+        Column("payload", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow),
+        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("last_error", Text, nullable=True),
+        Index("ix_outbox_event_pending", "published_at", "id"),
+    )
+    inbox = Table(
+        "inbox_event",
+        metadata,
+        Column("consumer", String(200), primary_key=True),
+        Column("event_id", String(36), primary_key=True),
+        Column("event_type", String(200), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False, default=utcnow),
+    )
+    return EventTables(outbox=outbox, inbox=inbox)
+
+
+def _wake_relay(session: OrmSession) -> None:
+    if session.info.pop("anju_outbox_dirty", False):
+        _WAKE.set()
+
+
+event.listen(OrmSession, "after_commit", _wake_relay)
+
+
+def record_event(session: OrmSession, tables: EventTables, ev: Event, *, topic_prefix: str = "") -> None:
+    """Write an event into the outbox inside the caller's transaction."""
+    session.execute(
+        insert(tables.outbox).values(
+            event_id=str(ev.id),
+            topic=f"{topic_prefix}{ev.topic()}",
+            key=ev.subject,
+            event_type=ev.type,
+            payload=ev.to_json().decode(),
+            created_at=utcnow(),
+            attempts=0,
+        )
+    )
+    session.info["anju_outbox_dirty"] = True
+
+
+def already_processed(session: OrmSession, tables: EventTables, consumer: str, event_id: str) -> bool:
+    """True when this consumer has already handled the event (inbox de-duplication)."""
+    row = session.execute(
+        select(tables.inbox.c.event_id).where(
+            tables.inbox.c.consumer == consumer, tables.inbox.c.event_id == event_id
+        )
+    ).first()
+    return row is not None
+
+
+def mark_processed(
+    session: OrmSession, tables: EventTables, consumer: str, event_id: str, event_type: str
+) -> None:
+    """Record the event as handled in the same transaction as its effects."""
+    session.execute(
+        insert(tables.inbox).values(
+            consumer=consumer, event_id=event_id, event_type=event_type, processed_at=utcnow()
+        )
+    )
+
+
+class OutboxRelay:
+    """Publishes pending outbox rows in id order and marks them sent."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        tables: EventTables,
+        producer: Producer,
+        *,
+        batch_size: int = 500,
+        poll_seconds: float = 0.2,
+    ) -> None:
+        self.engine = engine
+        self.tables = tables
+        self.producer = producer
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def publish_pending(self) -> int:
+        """Publish one batch; returns how many rows were published."""
+        t = self.tables.outbox
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(t.c.id, t.c.topic, t.c.key, t.c.payload)
+                .where(t.c.published_at.is_(None))
+                .order_by(t.c.id)
+                .limit(self.batch_size)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not rows:
+                OUTBOX_PENDING.set(0)
+                return 0
+            futures = [
+                (row.id, self.producer.send(row.topic, row.key.encode(), row.payload.encode()))
+                for row in rows
+            ]
+            self.producer.flush()
+            done: list[int] = []
+            error: str | None = None
+            failed_id: int | None = None
+            for row_id, fut in futures:
+                try:
+                    fut.get(timeout=0)
+                except Exception as exc:  # the broker refused or timed out: retry this row later
+                    error, failed_id = repr(exc), row_id
+                    break
+                done.append(row_id)
+            now = utcnow()
+            if done:
+                conn.execute(update(t).where(t.c.id.in_(done)).values(published_at=now))
+            if failed_id is not None:
+                conn.execute(
+                    update(t).where(t.c.id == failed_id).values(attempts=t.c.attempts + 1, last_error=error)
+                )
+        OUTBOX_PUBLISHED.inc(len(done))
+        if failed_id is not None:
+            raise RuntimeError(f"outbox publish failed: {error}")
+        return len(done)
+
+    def run(self) -> None:
+        """Loop until stopped: publish, then sleep until woken or the poll interval passes."""
+        backoff = self.poll_seconds
+        while not self._stop.is_set():
+            try:
+                n = self.publish_pending()
+                backoff = self.poll_seconds
+                if n:
+                    continue
+            except Exception as exc:
+                log.warning("outbox.publish_failed", error=str(exc))
+                backoff = min(max(backoff * 2, 0.5), 10.0)
+            _WAKE.wait(backoff)
+            _WAKE.clear()
+
+    def start(self) -> None:
+        """Run in a daemon thread."""
+        self._thread = threading.Thread(target=self.run, name="outbox-relay", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask the loop to end and wait for it."""
+        self._stop.set()
+        _WAKE.set()
+        if self._thread:
+            self._thread.join(timeout)
+
+
+def pending_count(engine: Engine, tables: EventTables) -> int:
+    """How many events wait to be published."""
+    from sqlalchemy import func
+
+    with engine.connect() as conn:
+        value: Any = conn.execute(
+            select(func.count()).select_from(tables.outbox).where(tables.outbox.c.published_at.is_(None))
+        ).scalar_one()
+    return int(value)

@@ -1,0 +1,145 @@
+"""Pytest fixtures for tests against the real PostgreSQL, Redis and Kafka (isolated per test run)."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg
+import pytest
+import redis
+from kafka import KafkaConsumer, TopicPartition
+
+from anju_common.kafka import kafka_reachable
+from anju_common.topics import ensure_topics
+
+PG_URL = os.environ.get("ANJU_PG_URL", "postgresql+psycopg://anju:anju@127.0.0.1:5432")
+KAFKA = os.environ.get("ANJU_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+REDIS_URL = os.environ.get("ANJU_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05) -> Any:
+    """Poll until the predicate returns something truthy; returns it (or the last falsy value)."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = predicate()
+    return value
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+class Infra:
+    """Names and helpers for one test run: its own databases, topic prefix and Redis namespace."""
+
+    def __init__(self) -> None:
+        self.run_id = uuid.uuid4().hex[:10]
+        self.topic_prefix = f"t{self.run_id}."
+        self.kafka_bootstrap = KAFKA
+        self.redis_url = REDIS_URL
+        self.pg_url = PG_URL
+        self._databases: list[str] = []
+
+    def topic(self, name: str) -> str:
+        """The run's physical name of a logical topic."""
+        return f"{self.topic_prefix}{name}"
+
+    def create_database(self, service: str) -> str:
+        """Create a fresh PostgreSQL database; returns its SQLAlchemy URL."""
+        name = f"anju_t{self.run_id}_{service}_{len(self._databases)}"
+        with psycopg.connect(_libpq(f"{self.pg_url}/postgres"), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self._databases.append(name)
+        return f"{self.pg_url}/{name}"
+
+    def drop_databases(self) -> None:
+        """Drop every database this run created."""
+        with psycopg.connect(_libpq(f"{self.pg_url}/postgres"), autocommit=True) as conn:
+            for name in self._databases:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """Environment for a service process started by a test."""
+        env = dict(os.environ)
+        env.update(
+            ANJU_DB="postgres",
+            ANJU_PG_URL=self.pg_url,
+            ANJU_KAFKA_BOOTSTRAP=self.kafka_bootstrap,
+            ANJU_REDIS_URL=self.redis_url,
+            ANJU_TOPIC_PREFIX=self.topic_prefix,
+            ANJU_LOG_JSON="true",
+        )
+        env.update(extra)
+        return env
+
+    def consumer(self, *topics: str, group: str | None = None) -> KafkaConsumer:
+        """A plain kafka-python consumer from the earliest offset (no project code involved)."""
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.kafka_bootstrap,
+            group_id=group,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            consumer_timeout_ms=500,
+        )
+        consumer.assign([TopicPartition(self.topic(t), p) for t in topics for p in self.partitions(t)])
+        consumer.seek_to_beginning()
+        return consumer
+
+    def partitions(self, topic: str) -> list[int]:
+        """Partition numbers of a run topic."""
+        probe = KafkaConsumer(bootstrap_servers=self.kafka_bootstrap)
+        try:
+            parts = wait_for(lambda: probe.partitions_for_topic(self.topic(topic)), timeout=10)
+            return sorted(parts or [0])
+        finally:
+            probe.close()
+
+    def read_topic(self, topic: str, *, min_count: int = 1, timeout: float = 15.0) -> list[Any]:
+        """All records of a run topic, waiting until at least min_count arrived."""
+        consumer = self.consumer(topic)
+        records: list[Any] = []
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                for batch in consumer.poll(timeout_ms=200).values():
+                    records.extend(batch)
+                if len(records) >= min_count:
+                    # Drain what is left so callers can assert "exactly once".
+                    for batch in consumer.poll(timeout_ms=500).values():
+                        records.extend(batch)
+                    break
+        finally:
+            consumer.close()
+        return records
+
+
+def _require(condition: bool, what: str) -> None:
+    if not condition:
+        pytest.fail(
+            f"{what} is not reachable: start the local stack with `make infra` (deploy/local/stack.sh)"
+        )
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infra]:
+    """The real PostgreSQL, Kafka and Redis, with names private to this test run."""
+    _require(kafka_reachable(KAFKA), f"Kafka at {KAFKA}")
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.RedisError:
+        _require(False, f"Redis at {REDIS_URL}")
+    run = Infra()
+    try:
+        with psycopg.connect(_libpq(f"{PG_URL}/postgres"), connect_timeout=3):
+            pass
+    except psycopg.Error:
+        _require(False, f"PostgreSQL at {PG_URL}")
+    ensure_topics(KAFKA, run.topic_prefix, partitions=3)
+    yield run
+    run.drop_databases()

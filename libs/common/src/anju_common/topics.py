@@ -1,0 +1,62 @@
+"""Create the event topics and their dead-letter topics (python -m anju_common.topics)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from anju_common.events import TOPICS
+from anju_common.settings import ServiceSettings
+
+EVENT_PARTITIONS = 6
+DLQ_PARTITIONS = 1
+
+
+def ensure_topics(
+    bootstrap: str, prefix: str = "", partitions: int = EVENT_PARTITIONS, timeout: float = 60.0
+) -> list[str]:
+    """Create every event topic and its .dlq if missing; returns the names that were created."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="anju-topics")
+            break
+        except KafkaError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+    try:
+        existing = set(admin.list_topics())
+        wanted = [NewTopic(f"{prefix}{t}", partitions, 1) for t in TOPICS]
+        wanted += [NewTopic(f"{prefix}{t}.dlq", DLQ_PARTITIONS, 1) for t in TOPICS]
+        missing = [t for t in wanted if t.name not in existing]
+        created: list[str] = []
+        for topic in missing:
+            try:
+                admin.create_topics([topic])
+                created.append(topic.name)
+            except TopicAlreadyExistsError:
+                pass
+        return created
+    finally:
+        admin.close()
+
+
+def main() -> None:
+    """CLI entry point."""
+    settings = ServiceSettings()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bootstrap", default=settings.kafka_bootstrap)
+    parser.add_argument("--prefix", default=settings.topic_prefix)
+    parser.add_argument("--partitions", type=int, default=EVENT_PARTITIONS)
+    args = parser.parse_args()
+    created = ensure_topics(args.bootstrap, args.prefix, args.partitions)
+    print(f"topics ready ({len(created)} created): {', '.join(created) or 'all existed'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""Tables of the jobs service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from sqlalchemy import JSON, Column, DateTime, Index
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from anju_common.db import enum_type
+from anju_common.events import EmployerKind, JobStatus, Shift, TrainingStatus
+from anju_common.outbox import define_event_tables
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now."""
+    return datetime.now(UTC)
+
+
+class JobsTable(SQLModel, registry=registry()):
+    """Base of this service's tables: its own metadata, apart from other services' models."""
+
+
+metadata = JobsTable.metadata
+event_tables = define_event_tables(metadata)
+
+
+def _ts(nullable: bool = False) -> Column[datetime]:
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class Employer(JobsTable, table=True):
+    """A workshop, enterprise, labour-cooperation employer or public-welfare post provider."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(max_length=200, index=True)
+    kind: EmployerKind = Field(sa_type=enum_type(EmployerKind))
+    site_id: uuid.UUID | None = Field(default=None, index=True)
+    county: str | None = Field(default=None, max_length=100)
+    province: str | None = Field(default=None, max_length=100)
+    contact_name: str | None = Field(default=None, max_length=100)
+    contact_phone: str | None = Field(default=None, max_length=32)
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class Job(JobsTable, table=True):
+    """A job offer."""
+
+    __table_args__ = (Index("ix_job_list", "created_at", "id"), Index("ix_job_status_expires", "status", "expires_on"))
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    employer_id: uuid.UUID = Field(foreign_key="employer.id", index=True)
+    title: str = Field(max_length=100)
+    description: str = Field(default="", max_length=4000)
+    skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    headcount: int
+    hired_count: int = 0
+    wage_min: int
+    wage_max: int
+    site_id: uuid.UUID | None = Field(default=None, index=True)
+    county: str | None = Field(default=None, max_length=100)
+    province: str = Field(max_length=100)
+    lat: float
+    lon: float
+    location_name: str | None = Field(default=None, max_length=200)
+    shift: Shift = Field(sa_type=enum_type(Shift))
+    caregiver_friendly: bool = False
+    dormitory: bool = False
+    cross_province: bool = False
+    min_age: int = 16
+    max_age: int = 65
+    physical_requirements: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    starts_on: date | None = None
+    expires_on: date | None = None
+    status: JobStatus = Field(default=JobStatus.open, index=True, sa_type=enum_type(JobStatus))
+    closed_reason: str | None = Field(default=None, max_length=20)
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class TrainingCourse(JobsTable, table=True):
+    """A training course that teaches skills."""
+
+    __tablename__ = "training_course"
+    __table_args__ = (Index("ix_training_course_list", "created_at", "id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    provider: str = Field(max_length=200)
+    title: str = Field(max_length=100)
+    description: str = Field(default="", max_length=4000)
+    skills_taught: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    site_id: uuid.UUID | None = Field(default=None, index=True)
+    county: str | None = Field(default=None, max_length=100)
+    province: str = Field(max_length=100)
+    lat: float
+    lon: float
+    location_name: str | None = Field(default=None, max_length=200)
+    starts_on: date | None = None
+    ends_on: date | None = None
+    seats: int
+    seats_taken: int = 0
+    subsidy_cny: int = 0
+    status: TrainingStatus = Field(default=TrainingStatus.open, index=True, sa_type=enum_type(TrainingStatus))
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())

@@ -1,0 +1,219 @@
+"""HTTP routes of the jobs service: thin, they parse, call the service and shape the answer."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from anju_common.deps import PrincipalDep, RequestIdDep, SessionDep
+from anju_common.errors import etag, parse_if_match
+from anju_common.events import JobStatus, Shift, TrainingStatus
+from anju_common.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
+from jobs import repository as repo
+from jobs import service
+from jobs.models import Employer, Job, TrainingCourse
+from jobs.schemas import (
+    EmployerCreate,
+    EmployerPublic,
+    EmployerUpdate,
+    JobClose,
+    JobCreate,
+    JobPublic,
+    JobUpdate,
+    LocationOut,
+    TrainingCreate,
+    TrainingPublic,
+    TrainingUpdate,
+)
+
+router = APIRouter(prefix="/api/v1")
+IfMatch = Annotated[str | None, Header(description='ETag from a previous response, e.g. W/"3"')]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Cursor = Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")]
+
+
+def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    values = decode_cursor(cursor, 2)
+    if values is None:
+        return None
+    try:
+        return datetime.fromisoformat(values[0]), uuid.UUID(values[1])
+    except (TypeError, ValueError):
+        from anju_common.problems import Problem
+
+        raise Problem(400, "cursor is not valid; use next_cursor from a previous page", code="bad-cursor") from None
+
+
+def _next(rows: list[Job] | list[Employer] | list[TrainingCourse], limit: int) -> str | None:
+    if len(rows) < limit:
+        return None
+    last = rows[-1]
+    return encode_cursor([last.created_at.isoformat(), str(last.id)])
+
+
+def employer_public(e: Employer) -> EmployerPublic:
+    """Response shape of an employer (contact phone is not echoed)."""
+    return EmployerPublic.model_validate(e, from_attributes=True)
+
+
+def job_public(job: Job) -> JobPublic:
+    """Response shape of a job."""
+    loc = LocationOut(site_id=job.site_id, county=job.county, province=job.province, lat=job.lat, lon=job.lon,
+                      name=job.location_name)
+    return JobPublic.model_validate({**job.model_dump(), "location": loc})
+
+
+def training_public(c: TrainingCourse) -> TrainingPublic:
+    """Response shape of a course."""
+    loc = LocationOut(site_id=c.site_id, county=c.county, province=c.province, lat=c.lat, lon=c.lon,
+                      name=c.location_name)
+    return TrainingPublic.model_validate({**c.model_dump(), "location": loc})
+
+
+# ------------------------------------------------------------------ employers
+@router.post("/employers", status_code=status.HTTP_201_CREATED, response_model=EmployerPublic, tags=["employers"])
+def create_employer(body: EmployerCreate, session: SessionDep, principal: PrincipalDep,
+                    response: Response) -> EmployerPublic:
+    """Register an employer."""
+    employer = service.create_employer(session, body, principal)
+    response.headers["ETag"] = etag(employer.version)
+    return employer_public(employer)
+
+
+@router.get("/employers", response_model=Page[EmployerPublic], tags=["employers"])
+def list_employers(session: SessionDep, principal: PrincipalDep, limit: Limit = 50,
+                   cursor: Cursor = None) -> Page[EmployerPublic]:
+    """Employers in the caller's scope."""
+    rows = repo.list_employers(session, principal, _after(cursor), limit)
+    return Page(items=[employer_public(e) for e in rows], next_cursor=_next(rows, limit))
+
+
+@router.get("/employers/{employer_id}", response_model=EmployerPublic, tags=["employers"])
+def get_employer(employer_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                 response: Response) -> EmployerPublic:
+    """One employer."""
+    employer = service.get_employer(session, employer_id, principal)
+    response.headers["ETag"] = etag(employer.version)
+    return employer_public(employer)
+
+
+@router.patch("/employers/{employer_id}", response_model=EmployerPublic, tags=["employers"])
+def update_employer(employer_id: uuid.UUID, body: EmployerUpdate, session: SessionDep, principal: PrincipalDep,
+                    response: Response, if_match: IfMatch = None) -> EmployerPublic:
+    """Change an employer's details (If-Match or version required)."""
+    employer = service.update_employer(session, employer_id, body, principal, parse_if_match(if_match))
+    response.headers["ETag"] = etag(employer.version)
+    return employer_public(employer)
+
+
+# ------------------------------------------------------------------ jobs
+@router.post("/jobs", status_code=status.HTTP_201_CREATED, response_model=JobPublic, tags=["jobs"])
+def post_job(body: JobCreate, session: SessionDep, principal: PrincipalDep, request_id: RequestIdDep,
+             response: Response) -> JobPublic:
+    """Post a job; job.posted is published through the outbox."""
+    job = service.post_job(session, body, principal, request_id)
+    response.headers["ETag"] = etag(job.version)
+    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
+    return job_public(job)
+
+
+@router.get("/jobs", response_model=Page[JobPublic], tags=["jobs"])
+def list_jobs(
+    session: SessionDep,
+    principal: PrincipalDep,
+    status_: Annotated[JobStatus | None, Query(alias="status")] = None,
+    employer_id: uuid.UUID | None = None,
+    site_id: uuid.UUID | None = None,
+    province: Annotated[str | None, Query(max_length=100)] = None,
+    shift: Shift | None = None,
+    skill: Annotated[str | None, Query(max_length=50, description="text in the title or a skill")] = None,
+    caregiver_friendly: bool | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[JobPublic]:
+    """Jobs in the caller's scope, newest first."""
+    flt = repo.JobFilter(status=status_, employer_id=employer_id, site_id=site_id, province=province,
+                         shift=shift, skill=skill, caregiver_friendly=caregiver_friendly)
+    rows = repo.list_jobs(session, principal, flt, _after(cursor), limit)
+    return Page(items=[job_public(j) for j in rows], next_cursor=_next(rows, limit))
+
+
+@router.get("/jobs/{job_id}", response_model=JobPublic, tags=["jobs"])
+def get_job(job_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, response: Response) -> JobPublic:
+    """One job."""
+    job = service.get_job(session, job_id, principal)
+    response.headers["ETag"] = etag(job.version)
+    return job_public(job)
+
+
+@router.patch("/jobs/{job_id}", response_model=JobPublic, tags=["jobs"])
+def update_job(job_id: uuid.UUID, body: JobUpdate, session: SessionDep, principal: PrincipalDep,
+               request_id: RequestIdDep, response: Response, if_match: IfMatch = None) -> JobPublic:
+    """Change an open job (If-Match or version required; stale gets 412/409)."""
+    job = service.update_job(session, job_id, body, principal, parse_if_match(if_match), request_id)
+    response.headers["ETag"] = etag(job.version)
+    return job_public(job)
+
+
+@router.post("/jobs/{job_id}/close", response_model=JobPublic, tags=["jobs"])
+def close_job(job_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, request_id: RequestIdDep,
+              response: Response, body: JobClose | None = None) -> JobPublic:
+    """Close an open job; job.closed is published and matching expires open proposals."""
+    job = service.get_job(session, job_id, principal, for_update=True)
+    job = service.close_job(session, job, (body or JobClose()).reason, request_id)
+    response.headers["ETag"] = etag(job.version)
+    return job_public(job)
+
+
+# ------------------------------------------------------------------ trainings
+@router.post("/trainings", status_code=status.HTTP_201_CREATED, response_model=TrainingPublic,
+             tags=["trainings"])
+def publish_training(body: TrainingCreate, session: SessionDep, principal: PrincipalDep,
+                     request_id: RequestIdDep, response: Response) -> TrainingPublic:
+    """Publish a training course."""
+    course = service.publish_training(session, body, principal, request_id)
+    response.headers["ETag"] = etag(course.version)
+    return training_public(course)
+
+
+@router.get("/trainings", response_model=Page[TrainingPublic], tags=["trainings"])
+def list_trainings(
+    session: SessionDep,
+    status_: Annotated[TrainingStatus | None, Query(alias="status")] = None,
+    site_id: uuid.UUID | None = None,
+    skill: Annotated[str | None, Query(max_length=50)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[TrainingPublic]:
+    """Training courses, newest first."""
+    rows = repo.list_trainings(session, status_, site_id, skill, _after(cursor), limit)
+    return Page(items=[training_public(c) for c in rows], next_cursor=_next(rows, limit))
+
+
+@router.get("/trainings/{training_id}", response_model=TrainingPublic, tags=["trainings"])
+def get_training(training_id: uuid.UUID, session: SessionDep, response: Response) -> TrainingPublic:
+    """One course."""
+    course = service.get_training(session, training_id)
+    response.headers["ETag"] = etag(course.version)
+    return training_public(course)
+
+
+@router.patch("/trainings/{training_id}", response_model=TrainingPublic, tags=["trainings"])
+def update_training(training_id: uuid.UUID, body: TrainingUpdate, session: SessionDep, principal: PrincipalDep,
+                    request_id: RequestIdDep, response: Response, if_match: IfMatch = None) -> TrainingPublic:
+    """Change a course (If-Match or version required)."""
+    course = service.update_training(session, training_id, body, principal, parse_if_match(if_match), request_id)
+    response.headers["ETag"] = etag(course.version)
+    return training_public(course)
+
+
+@router.post("/trainings/{training_id}/close", response_model=TrainingPublic, tags=["trainings"])
+def close_training(training_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                   request_id: RequestIdDep, response: Response) -> TrainingPublic:
+    """Close a course."""
+    course = service.close_training(session, training_id, principal, request_id)
+    response.headers["ETag"] = etag(course.version)
+    return training_public(course)

@@ -1,0 +1,311 @@
+"""Business rules of the jobs service; callers own the transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from anju_common.errors import ConflictError, ForbiddenError, InvalidFieldError, NotFoundError, check_version
+from anju_common.events import (
+    Event,
+    JobClosed,
+    JobClosedData,
+    JobData,
+    JobPosted,
+    JobStatus,
+    JobUpdated,
+    Location,
+    TrainingData,
+    TrainingPublished,
+    TrainingStatus,
+)
+from anju_common.outbox import record_event
+from anju_common.principal import Principal
+from jobs import repository as repo
+from jobs.config import get_settings
+from jobs.models import Employer, Job, TrainingCourse, event_tables
+from jobs.schemas import (
+    EmployerCreate,
+    EmployerUpdate,
+    JobCreate,
+    JobUpdate,
+    LocationIn,
+    TrainingCreate,
+    TrainingUpdate,
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _emit(session: Session, ev: Event) -> None:
+    record_event(session, event_tables, ev, topic_prefix=get_settings().topic_prefix)
+
+
+# ------------------------------------------------------------------ employers
+def create_employer(session: Session, data: EmployerCreate, principal: Principal) -> Employer:
+    """Register an employer (admins and office staff of its site)."""
+    if principal.role == "employer":
+        raise ForbiddenError("employers cannot register other employers")
+    if principal.role == "office_staff" and (data.site_id is None or not principal.can_see_site(data.site_id)):
+        raise ForbiddenError("office staff register employers of their own sites")
+    employer = Employer(**data.model_dump())
+    session.add(employer)
+    session.flush()
+    return employer
+
+
+def update_employer(session: Session, employer_id: uuid.UUID, patch: EmployerUpdate, principal: Principal,
+                    if_match: int | None) -> Employer:
+    """Change an employer's details."""
+    employer = get_employer(session, employer_id, principal)
+    check_version(employer.version, if_match, patch.version)
+    for key, value in patch.model_dump(exclude_unset=True, exclude={"version"}).items():
+        setattr(employer, key, value)
+    employer.version += 1
+    employer.updated_at = _now()
+    session.add(employer)
+    session.flush()
+    return employer
+
+
+def get_employer(session: Session, employer_id: uuid.UUID, principal: Principal) -> Employer:
+    """An employer in the caller's scope, else 404."""
+    employer = repo.get_employer(session, employer_id)
+    if employer is None or not _employer_visible(employer, principal):
+        raise NotFoundError("employer", employer_id)
+    return employer
+
+
+def _employer_visible(employer: Employer, principal: Principal) -> bool:
+    if principal.role == "employer":
+        return employer.id == principal.employer_id
+    if principal.role == "office_staff":
+        return employer.site_id is None or principal.can_see_site(employer.site_id)
+    return True
+
+
+# ------------------------------------------------------------------ jobs
+def job_data(job: Job, employer: Employer) -> JobData:
+    """The event payload for a job."""
+    return JobData(
+        job_id=job.id,
+        employer_id=job.employer_id,
+        employer_name=employer.name,
+        employer_kind=employer.kind,
+        title=job.title,
+        description=job.description,
+        skills=list(job.skills),
+        headcount=job.headcount,
+        wage_min=job.wage_min,
+        wage_max=job.wage_max,
+        location=Location(site_id=job.site_id, county=job.county, province=job.province, lat=job.lat,
+                          lon=job.lon, name=job.location_name),
+        shift=job.shift,
+        caregiver_friendly=job.caregiver_friendly,
+        dormitory=job.dormitory,
+        cross_province=job.cross_province,
+        min_age=job.min_age,
+        max_age=job.max_age,
+        physical_requirements=list(job.physical_requirements),
+        starts_on=job.starts_on,
+        expires_on=job.expires_on,
+        status=job.status,
+        version=job.version,
+    )
+
+
+def _location_fields(loc: LocationIn) -> dict[str, Any]:
+    return {"site_id": loc.site_id, "county": loc.county, "province": loc.province, "lat": loc.lat,
+            "lon": loc.lon, "location_name": loc.name}
+
+
+def post_job(session: Session, data: JobCreate, principal: Principal, request_id: str | None) -> Job:
+    """Store a job and emit job.posted in the same transaction."""
+    if principal.role == "employer" and principal.employer_id != data.employer_id:
+        raise ForbiddenError("an employer can post jobs only for itself")
+    employer = repo.get_employer(session, data.employer_id)
+    if employer is None or not _employer_visible(employer, principal):
+        raise InvalidFieldError("body.employer_id", f"no employer {data.employer_id}")
+    if principal.role == "office_staff" and data.location.site_id and not principal.can_see_site(
+        data.location.site_id
+    ):
+        raise ForbiddenError("office staff post jobs only at their own sites")
+    job = Job(**data.model_dump(exclude={"location"}), **_location_fields(data.location))
+    session.add(job)
+    session.flush()
+    _emit(session, JobPosted.build(job_data(job, employer), subject=job.id, request_id=request_id))
+    return job
+
+
+def get_job(session: Session, job_id: uuid.UUID, principal: Principal, *, for_update: bool = False) -> Job:
+    """A job in scope, else 404."""
+    job = repo.get_job(session, job_id, principal, for_update=for_update)
+    if job is None:
+        raise NotFoundError("job", job_id)
+    return job
+
+
+def update_job(session: Session, job_id: uuid.UUID, patch: JobUpdate, principal: Principal,
+               if_match: int | None, request_id: str | None) -> Job:
+    """Apply a partial update under optimistic concurrency and emit job.updated."""
+    job = get_job(session, job_id, principal, for_update=True)
+    check_version(job.version, if_match, patch.version)
+    if job.status != JobStatus.open:
+        raise ConflictError(f"job is {job.status.value}; only open jobs can change")
+    changes = patch.model_dump(exclude_unset=True, exclude={"version", "location"})
+    if patch.location is not None:
+        changes.update(_location_fields(patch.location))
+    merged = {**job.model_dump(), **changes}
+    if merged["wage_min"] > merged["wage_max"]:
+        raise InvalidFieldError("body.wage_min", "wage_min must be less than or equal to wage_max")
+    if merged["min_age"] > merged["max_age"]:
+        raise InvalidFieldError("body.min_age", "min_age must be less than or equal to max_age")
+    if merged["starts_on"] and merged["expires_on"] and merged["expires_on"] < merged["starts_on"]:
+        raise InvalidFieldError("body.expires_on", "expires_on must not be before starts_on")
+    if merged["headcount"] < job.hired_count:
+        raise InvalidFieldError("body.headcount", f"{job.hired_count} people are already hired")
+    for key, value in changes.items():
+        setattr(job, key, value)
+    job.version += 1
+    job.updated_at = _now()
+    session.add(job)
+    session.flush()
+    employer = repo.get_employer(session, job.employer_id)
+    assert employer is not None
+    _emit(session, JobUpdated.build(job_data(job, employer), subject=job.id, request_id=request_id))
+    return job
+
+
+def close_job(session: Session, job: Job, reason: str, request_id: str | None) -> Job:
+    """Close an open job (closed, filled or expired) and emit job.closed."""
+    if job.status != JobStatus.open:
+        raise ConflictError(f"job is already {job.status.value}")
+    job.status = JobStatus.filled if reason == "filled" else JobStatus.closed
+    job.closed_reason = reason
+    job.closed_at = _now()
+    job.updated_at = job.closed_at
+    job.version += 1
+    session.add(job)
+    session.flush()
+    data = JobClosedData(job_id=job.id, employer_id=job.employer_id, reason=reason, version=job.version)  # type: ignore[arg-type]
+    _emit(session, JobClosed.build(data, subject=job.id, request_id=request_id))
+    return job
+
+
+def expire_jobs(session: Session, today: date) -> int:
+    """Close every open job whose expiry date has passed; returns how many."""
+    jobs = repo.jobs_to_expire(session, today)
+    for job in jobs:
+        close_job(session, job, "expired", None)
+    return len(jobs)
+
+
+def record_hire(session: Session, job_id: uuid.UUID) -> Job | None:
+    """A hire was confirmed: count it, and fill the job when the last seat is taken."""
+    job = repo.get_job_unscoped(session, job_id, for_update=True)
+    if job is None:
+        return None
+    job.hired_count += 1
+    job.updated_at = _now()
+    if job.status == JobStatus.open and job.hired_count >= job.headcount:
+        return close_job(session, job, "filled", None)
+    job.version += 1
+    session.add(job)
+    session.flush()
+    if job.status == JobStatus.open:
+        employer = repo.get_employer(session, job.employer_id)
+        assert employer is not None
+        _emit(session, JobUpdated.build(job_data(job, employer), subject=job.id))
+    return job
+
+
+# ------------------------------------------------------------------ trainings
+def training_data(course: TrainingCourse) -> TrainingData:
+    """The event payload for a course."""
+    return TrainingData(
+        training_id=course.id,
+        provider=course.provider,
+        title=course.title,
+        skills_taught=list(course.skills_taught),
+        location=Location(site_id=course.site_id, county=course.county, province=course.province,
+                          lat=course.lat, lon=course.lon, name=course.location_name),
+        starts_on=course.starts_on,
+        ends_on=course.ends_on,
+        seats=course.seats,
+        seats_left=max(course.seats - course.seats_taken, 0),
+        subsidy_cny=course.subsidy_cny,
+        status=course.status,
+        version=course.version,
+    )
+
+
+def _staff_only(principal: Principal) -> None:
+    if principal.role == "employer":
+        raise ForbiddenError("training courses are managed by employment offices")
+
+
+def publish_training(session: Session, data: TrainingCreate, principal: Principal,
+                     request_id: str | None) -> TrainingCourse:
+    """Store a course and emit training.published."""
+    _staff_only(principal)
+    course = TrainingCourse(**data.model_dump(exclude={"location"}), **_location_fields(data.location))
+    session.add(course)
+    session.flush()
+    _emit(session, TrainingPublished.build(training_data(course), subject=course.id, request_id=request_id))
+    return course
+
+
+def get_training(session: Session, training_id: uuid.UUID, *, for_update: bool = False) -> TrainingCourse:
+    """A course, else 404."""
+    course = repo.get_training(session, training_id, for_update=for_update)
+    if course is None:
+        raise NotFoundError("training", training_id)
+    return course
+
+
+def update_training(session: Session, training_id: uuid.UUID, patch: TrainingUpdate, principal: Principal,
+                    if_match: int | None, request_id: str | None) -> TrainingCourse:
+    """Change a course and emit training.published with the new state."""
+    _staff_only(principal)
+    course = get_training(session, training_id, for_update=True)
+    check_version(course.version, if_match, patch.version)
+    if course.status == TrainingStatus.closed:
+        raise ConflictError("training is closed")
+    changes = patch.model_dump(exclude_unset=True, exclude={"version", "location"})
+    if patch.location is not None:
+        changes.update(_location_fields(patch.location))
+    merged = {**course.model_dump(), **changes}
+    if merged["starts_on"] and merged["ends_on"] and merged["ends_on"] < merged["starts_on"]:
+        raise InvalidFieldError("body.ends_on", "ends_on must not be before starts_on")
+    if merged["seats_taken"] > merged["seats"]:
+        raise InvalidFieldError("body.seats_taken", "more seats taken than the course has")
+    for key, value in changes.items():
+        setattr(course, key, value)
+    course.status = TrainingStatus.full if course.seats_taken >= course.seats else TrainingStatus.open
+    course.version += 1
+    course.updated_at = _now()
+    session.add(course)
+    session.flush()
+    _emit(session, TrainingPublished.build(training_data(course), subject=course.id, request_id=request_id))
+    return course
+
+
+def close_training(session: Session, training_id: uuid.UUID, principal: Principal,
+                   request_id: str | None) -> TrainingCourse:
+    """Close a course to new candidates."""
+    _staff_only(principal)
+    course = get_training(session, training_id, for_update=True)
+    if course.status == TrainingStatus.closed:
+        raise ConflictError("training is already closed")
+    course.status = TrainingStatus.closed
+    course.version += 1
+    course.updated_at = _now()
+    session.add(course)
+    session.flush()
+    _emit(session, TrainingPublished.build(training_data(course), subject=course.id, request_id=request_id))
+    return course

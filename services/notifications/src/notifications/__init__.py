@@ -1,0 +1,1 @@
+"""Anju notifications service."""

@@ -1,0 +1,3 @@
+"""Shared pytest set-up: the real-infrastructure fixtures live in anju_common.testing."""
+
+pytest_plugins = ["anju_common.testing"]
