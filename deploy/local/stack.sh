@@ -98,7 +98,7 @@ stop_leftover_groups() {
   local g
   for g in $1; do
     [[ $g =~ ^[0-9]+$ ]] || continue
-    if ps -o args= -g "$g" 2>/dev/null | grep -qF -- '.venv/bin/python -m '; then
+    if pgrep -g "$g" -f '[.]venv/bin/python -m ' >/dev/null 2>&1; then
       warn "service process group $g outlived honcho; stopping it"
       stop_pid "$g" 10 group
     fi

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
-
 from enum import StrEnum
+from functools import partial
 
 from sqlalchemy import Engine, event, text
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
-
 
 # Keep Chinese text readable (and searchable with LIKE) inside JSON columns.
 _json = partial(json.dumps, ensure_ascii=False)
@@ -65,5 +63,10 @@ def is_postgres(engine: Engine) -> bool:
 
 def enum_type(enum: type[StrEnum]) -> SAEnum:
     """Store a StrEnum as its value in a plain VARCHAR, so adding a value needs no type migration."""
-    return SAEnum(enum, native_enum=False, length=32, create_constraint=False,
-                  values_callable=lambda members: [m.value for m in members])
+    return SAEnum(
+        enum,
+        native_enum=False,
+        length=32,
+        create_constraint=False,
+        values_callable=lambda members: [m.value for m in members],
+    )

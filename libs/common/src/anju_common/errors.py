@@ -25,8 +25,12 @@ class PreconditionFailedError(Problem):
     """If-Match named a version that is no longer current."""
 
     def __init__(self, current: int) -> None:
-        super().__init__(412, f"the object changed; current version is {current}", code="stale-version",
-                         current_version=current)
+        super().__init__(
+            412,
+            f"the object changed; current version is {current}",
+            code="stale-version",
+            current_version=current,
+        )
 
 
 class ForbiddenError(Problem):
@@ -40,8 +44,12 @@ class InvalidFieldError(Problem):
     """A single field is invalid in a way only the service can tell (422 naming the field)."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(422, f"{field}: {message}", code="validation-error",
-                         errors=[{"field": field, "message": message, "type": "value_error"}])
+        super().__init__(
+            422,
+            f"{field}: {message}",
+            code="validation-error",
+            errors=[{"field": field, "message": message, "type": "value_error"}],
+        )
 
 
 def parse_if_match(value: str | None) -> int | None:
@@ -50,7 +58,9 @@ def parse_if_match(value: str | None) -> int | None:
         return None
     raw = value.strip().removeprefix("W/").strip('"')
     if not raw.isdigit():
-        raise Problem(400, 'If-Match must be an ETag like W/"3" from a previous response', code="bad-if-match")
+        raise Problem(
+            400, 'If-Match must be an ETag like W/"3" from a previous response', code="bad-if-match"
+        )
     return int(raw)
 
 
@@ -62,10 +72,13 @@ def check_version(current: int, if_match: int | None, body_version: int | None) 
         return
     if body_version is not None:
         if body_version != current:
-            raise ConflictError(f"version {body_version} is stale; current version is {current}",
-                                current_version=current)
+            raise ConflictError(
+                f"version {body_version} is stale; current version is {current}", current_version=current
+            )
         return
-    raise Problem(428, "send If-Match with the ETag you read, or the version field", code="precondition-required")
+    raise Problem(
+        428, "send If-Match with the ETag you read, or the version field", code="precondition-required"
+    )
 
 
 def etag(version: int) -> str:

@@ -6,7 +6,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,7 +114,7 @@ class ConsumerRunner:
         config: ConsumerConfig,
         engine: Engine,
         tables: EventTables,
-        handlers: dict[str, Handler],
+        handlers: Mapping[str, Handler],
         producer: Producer,
     ) -> None:
         self.config = config

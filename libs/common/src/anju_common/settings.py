@@ -8,6 +8,8 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from anju_common.crypto import DEV_HASH_KEY, DEV_KEYS, FieldCipher
+
 
 def _shared(name: str, default: Any) -> Any:
     """Declare a field read from ANJU_<NAME> whatever the service prefix."""
@@ -38,6 +40,13 @@ class ServiceSettings(BaseSettings):
     internal_token_secret: str = _shared("internal_token_secret", "dev-internal-secret-change-me-please-32b")
     service_token: str = _shared("service_token", "dev-service-token")
     require_principal: bool = _shared("require_principal", False)
+    pii_keys: str = _shared("pii_keys", DEV_KEYS)
+    pii_active_key: str | None = _shared("pii_active_key", None)
+    pii_hash_key: str = _shared("pii_hash_key", DEV_HASH_KEY)
+
+    def cipher(self) -> FieldCipher:
+        """The field cipher built from the PII key settings."""
+        return FieldCipher.from_config(self.pii_keys, self.pii_hash_key, self.pii_active_key)
 
     def sqlalchemy_url(self) -> str:
         """The database URL: explicit, else SQLite under var/, else anju_<service> on PostgreSQL."""

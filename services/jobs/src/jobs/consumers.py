@@ -6,13 +6,13 @@ import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
-
 from anju_common.app import Runtime
 from anju_common.db import session_scope
 from anju_common.events import MatchStatus, MatchStatusChanged
 from anju_common.kafka import ConsumerConfig, ConsumerRunner
 from anju_common.logs import get_logger
+from sqlmodel import Session
+
 from jobs import service
 from jobs.config import JobsSettings
 
@@ -28,8 +28,12 @@ def on_match_status_changed(session: Session, event: MatchStatusChanged) -> None
 def build_consumer(runtime: Runtime) -> ConsumerRunner:
     """The jobs service's consumer of matching.events."""
     s = runtime.settings
-    config = ConsumerConfig(name="jobs", group_id=s.group("jobs"), topics=[s.topic("matching.events")],
-                            bootstrap=s.kafka_bootstrap)
+    config = ConsumerConfig(
+        name="jobs",
+        group_id=s.group("jobs"),
+        topics=[s.topic("matching.events")],
+        bootstrap=s.kafka_bootstrap,
+    )
     handlers = {MatchStatusChanged.type_name(): on_match_status_changed}
     return ConsumerRunner(config, runtime.engine, runtime.tables, handlers, runtime.producer)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from anju_common.app import Runtime, create_app
 from fastapi import FastAPI
 
-from anju_common.app import Runtime, create_app
 from jobs.config import get_settings
 from jobs.consumers import ExpiryTicker, build_consumer
 from jobs.models import event_tables, metadata

@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Column, DateTime, Index
-from sqlalchemy.orm import registry
-from sqlmodel import Field, SQLModel
-
 from anju_common.db import enum_type
 from anju_common.events import EmployerKind, JobStatus, Shift, TrainingStatus
 from anju_common.outbox import define_event_tables
+from sqlalchemy import JSON, Column, DateTime, Index
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
@@ -50,7 +49,10 @@ class Employer(JobsTable, table=True):
 class Job(JobsTable, table=True):
     """A job offer."""
 
-    __table_args__ = (Index("ix_job_list", "created_at", "id"), Index("ix_job_status_expires", "status", "expires_on"))
+    __table_args__ = (
+        Index("ix_job_list", "created_at", "id"),
+        Index("ix_job_status_expires", "status", "expires_on"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     employer_id: uuid.UUID = Field(foreign_key="employer.id", index=True)

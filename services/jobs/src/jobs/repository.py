@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, false, or_, true
-from sqlmodel import Session, col, select
-
 from anju_common.events import JobStatus, Shift, TrainingStatus
 from anju_common.principal import Principal
+from sqlalchemy import ColumnElement, String, cast, false, or_, true
+from sqlmodel import Session, col, select
+
 from jobs.models import Employer, Job, TrainingCourse
 
 
@@ -44,8 +44,9 @@ def get_employer(session: Session, employer_id: uuid.UUID) -> Employer | None:
     return session.get(Employer, employer_id)
 
 
-def list_employers(session: Session, principal: Principal, after: tuple[datetime, uuid.UUID] | None,
-                   limit: int) -> list[Employer]:
+def list_employers(
+    session: Session, principal: Principal, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> list[Employer]:
     """Employers in the caller's scope, newest first."""
     stmt = select(Employer)
     if principal.role == "employer":
@@ -63,7 +64,9 @@ def _before(model: Any, after: tuple[datetime, uuid.UUID]) -> ColumnElement[bool
     return or_(col(model.created_at) < created, (col(model.created_at) == created) & (col(model.id) < ident))
 
 
-def get_job(session: Session, job_id: uuid.UUID, principal: Principal, *, for_update: bool = False) -> Job | None:
+def get_job(
+    session: Session, job_id: uuid.UUID, principal: Principal, *, for_update: bool = False
+) -> Job | None:
     """One job in the caller's scope."""
     stmt = select(Job).where(col(Job.id) == job_id, job_scope(principal))
     if for_update:
@@ -71,8 +74,13 @@ def get_job(session: Session, job_id: uuid.UUID, principal: Principal, *, for_up
     return session.exec(stmt).first()
 
 
-def list_jobs(session: Session, principal: Principal, flt: JobFilter, after: tuple[datetime, uuid.UUID] | None,
-              limit: int) -> list[Job]:
+def list_jobs(
+    session: Session,
+    principal: Principal,
+    flt: JobFilter,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Job]:
     """Jobs in scope matching the filters, newest first, keyset-paginated."""
     stmt = select(Job).where(job_scope(principal))
     if flt.status:
@@ -89,7 +97,7 @@ def list_jobs(session: Session, principal: Principal, flt: JobFilter, after: tup
         stmt = stmt.where(col(Job.caregiver_friendly) == flt.caregiver_friendly)
     if flt.skill:
         needle = f"%{flt.skill.replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(or_(col(Job.title).ilike(needle), col(Job.skills).cast(String).ilike(needle)))
+        stmt = stmt.where(or_(col(Job.title).ilike(needle), cast(col(Job.skills), String).ilike(needle)))
     if after:
         stmt = stmt.where(_before(Job, after))
     stmt = stmt.order_by(col(Job.created_at).desc(), col(Job.id).desc()).limit(limit)
@@ -100,7 +108,9 @@ def jobs_to_expire(session: Session, today: date, limit: int = 500) -> list[Job]
     """Open jobs whose expiry date has passed."""
     stmt = (
         select(Job)
-        .where(col(Job.status) == JobStatus.open, col(Job.expires_on).is_not(None), col(Job.expires_on) < today)
+        .where(
+            col(Job.status) == JobStatus.open, col(Job.expires_on).is_not(None), col(Job.expires_on) < today
+        )
         .order_by(col(Job.expires_on))
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -116,7 +126,9 @@ def get_job_unscoped(session: Session, job_id: uuid.UUID, *, for_update: bool = 
     return session.exec(stmt).first()
 
 
-def get_training(session: Session, training_id: uuid.UUID, *, for_update: bool = False) -> TrainingCourse | None:
+def get_training(
+    session: Session, training_id: uuid.UUID, *, for_update: bool = False
+) -> TrainingCourse | None:
     """One course."""
     stmt = select(TrainingCourse).where(col(TrainingCourse.id) == training_id)
     if for_update:
@@ -124,8 +136,14 @@ def get_training(session: Session, training_id: uuid.UUID, *, for_update: bool =
     return session.exec(stmt).first()
 
 
-def list_trainings(session: Session, status: TrainingStatus | None, site_id: uuid.UUID | None,
-                   skill: str | None, after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[TrainingCourse]:
+def list_trainings(
+    session: Session,
+    status: TrainingStatus | None,
+    site_id: uuid.UUID | None,
+    skill: str | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[TrainingCourse]:
     """Courses matching the filters, newest first."""
     stmt = select(TrainingCourse)
     if status:
@@ -135,7 +153,10 @@ def list_trainings(session: Session, status: TrainingStatus | None, site_id: uui
     if skill:
         needle = f"%{skill.replace('%', '').replace('_', '')}%"
         stmt = stmt.where(
-            or_(col(TrainingCourse.title).ilike(needle), col(TrainingCourse.skills_taught).cast(String).ilike(needle))
+            or_(
+                col(TrainingCourse.title).ilike(needle),
+                cast(col(TrainingCourse.skills_taught), String).ilike(needle),
+            )
         )
     if after:
         stmt = stmt.where(_before(TrainingCourse, after))

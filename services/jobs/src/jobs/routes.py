@@ -6,12 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
-
 from anju_common.deps import PrincipalDep, RequestIdDep, SessionDep
 from anju_common.errors import etag, parse_if_match
 from anju_common.events import JobStatus, Shift, TrainingStatus
 from anju_common.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
+from fastapi import APIRouter, Header, Query, Response, status
+
 from jobs import repository as repo
 from jobs import service
 from jobs.models import Employer, Job, TrainingCourse
@@ -44,7 +44,9 @@ def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
     except (TypeError, ValueError):
         from anju_common.problems import Problem
 
-        raise Problem(400, "cursor is not valid; use next_cursor from a previous page", code="bad-cursor") from None
+        raise Problem(
+            400, "cursor is not valid; use next_cursor from a previous page", code="bad-cursor"
+        ) from None
 
 
 def _next(rows: list[Job] | list[Employer] | list[TrainingCourse], limit: int) -> str | None:
@@ -61,22 +63,32 @@ def employer_public(e: Employer) -> EmployerPublic:
 
 def job_public(job: Job) -> JobPublic:
     """Response shape of a job."""
-    loc = LocationOut(site_id=job.site_id, county=job.county, province=job.province, lat=job.lat, lon=job.lon,
-                      name=job.location_name)
+    loc = LocationOut(
+        site_id=job.site_id,
+        county=job.county,
+        province=job.province,
+        lat=job.lat,
+        lon=job.lon,
+        name=job.location_name,
+    )
     return JobPublic.model_validate({**job.model_dump(), "location": loc})
 
 
 def training_public(c: TrainingCourse) -> TrainingPublic:
     """Response shape of a course."""
-    loc = LocationOut(site_id=c.site_id, county=c.county, province=c.province, lat=c.lat, lon=c.lon,
-                      name=c.location_name)
+    loc = LocationOut(
+        site_id=c.site_id, county=c.county, province=c.province, lat=c.lat, lon=c.lon, name=c.location_name
+    )
     return TrainingPublic.model_validate({**c.model_dump(), "location": loc})
 
 
 # ------------------------------------------------------------------ employers
-@router.post("/employers", status_code=status.HTTP_201_CREATED, response_model=EmployerPublic, tags=["employers"])
-def create_employer(body: EmployerCreate, session: SessionDep, principal: PrincipalDep,
-                    response: Response) -> EmployerPublic:
+@router.post(
+    "/employers", status_code=status.HTTP_201_CREATED, response_model=EmployerPublic, tags=["employers"]
+)
+def create_employer(
+    body: EmployerCreate, session: SessionDep, principal: PrincipalDep, response: Response
+) -> EmployerPublic:
     """Register an employer."""
     employer = service.create_employer(session, body, principal)
     response.headers["ETag"] = etag(employer.version)
@@ -84,16 +96,18 @@ def create_employer(body: EmployerCreate, session: SessionDep, principal: Princi
 
 
 @router.get("/employers", response_model=Page[EmployerPublic], tags=["employers"])
-def list_employers(session: SessionDep, principal: PrincipalDep, limit: Limit = 50,
-                   cursor: Cursor = None) -> Page[EmployerPublic]:
+def list_employers(
+    session: SessionDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[EmployerPublic]:
     """Employers in the caller's scope."""
     rows = repo.list_employers(session, principal, _after(cursor), limit)
     return Page(items=[employer_public(e) for e in rows], next_cursor=_next(rows, limit))
 
 
 @router.get("/employers/{employer_id}", response_model=EmployerPublic, tags=["employers"])
-def get_employer(employer_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
-                 response: Response) -> EmployerPublic:
+def get_employer(
+    employer_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, response: Response
+) -> EmployerPublic:
     """One employer."""
     employer = service.get_employer(session, employer_id, principal)
     response.headers["ETag"] = etag(employer.version)
@@ -101,8 +115,14 @@ def get_employer(employer_id: uuid.UUID, session: SessionDep, principal: Princip
 
 
 @router.patch("/employers/{employer_id}", response_model=EmployerPublic, tags=["employers"])
-def update_employer(employer_id: uuid.UUID, body: EmployerUpdate, session: SessionDep, principal: PrincipalDep,
-                    response: Response, if_match: IfMatch = None) -> EmployerPublic:
+def update_employer(
+    employer_id: uuid.UUID,
+    body: EmployerUpdate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> EmployerPublic:
     """Change an employer's details (If-Match or version required)."""
     employer = service.update_employer(session, employer_id, body, principal, parse_if_match(if_match))
     response.headers["ETag"] = etag(employer.version)
@@ -111,8 +131,13 @@ def update_employer(employer_id: uuid.UUID, body: EmployerUpdate, session: Sessi
 
 # ------------------------------------------------------------------ jobs
 @router.post("/jobs", status_code=status.HTTP_201_CREATED, response_model=JobPublic, tags=["jobs"])
-def post_job(body: JobCreate, session: SessionDep, principal: PrincipalDep, request_id: RequestIdDep,
-             response: Response) -> JobPublic:
+def post_job(
+    body: JobCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    request_id: RequestIdDep,
+    response: Response,
+) -> JobPublic:
     """Post a job; job.posted is published through the outbox."""
     job = service.post_job(session, body, principal, request_id)
     response.headers["ETag"] = etag(job.version)
@@ -135,8 +160,15 @@ def list_jobs(
     cursor: Cursor = None,
 ) -> Page[JobPublic]:
     """Jobs in the caller's scope, newest first."""
-    flt = repo.JobFilter(status=status_, employer_id=employer_id, site_id=site_id, province=province,
-                         shift=shift, skill=skill, caregiver_friendly=caregiver_friendly)
+    flt = repo.JobFilter(
+        status=status_,
+        employer_id=employer_id,
+        site_id=site_id,
+        province=province,
+        shift=shift,
+        skill=skill,
+        caregiver_friendly=caregiver_friendly,
+    )
     rows = repo.list_jobs(session, principal, flt, _after(cursor), limit)
     return Page(items=[job_public(j) for j in rows], next_cursor=_next(rows, limit))
 
@@ -150,8 +182,15 @@ def get_job(job_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, res
 
 
 @router.patch("/jobs/{job_id}", response_model=JobPublic, tags=["jobs"])
-def update_job(job_id: uuid.UUID, body: JobUpdate, session: SessionDep, principal: PrincipalDep,
-               request_id: RequestIdDep, response: Response, if_match: IfMatch = None) -> JobPublic:
+def update_job(
+    job_id: uuid.UUID,
+    body: JobUpdate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    request_id: RequestIdDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> JobPublic:
     """Change an open job (If-Match or version required; stale gets 412/409)."""
     job = service.update_job(session, job_id, body, principal, parse_if_match(if_match), request_id)
     response.headers["ETag"] = etag(job.version)
@@ -159,8 +198,14 @@ def update_job(job_id: uuid.UUID, body: JobUpdate, session: SessionDep, principa
 
 
 @router.post("/jobs/{job_id}/close", response_model=JobPublic, tags=["jobs"])
-def close_job(job_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, request_id: RequestIdDep,
-              response: Response, body: JobClose | None = None) -> JobPublic:
+def close_job(
+    job_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    request_id: RequestIdDep,
+    response: Response,
+    body: JobClose | None = None,
+) -> JobPublic:
     """Close an open job; job.closed is published and matching expires open proposals."""
     job = service.get_job(session, job_id, principal, for_update=True)
     job = service.close_job(session, job, (body or JobClose()).reason, request_id)
@@ -169,10 +214,16 @@ def close_job(job_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, r
 
 
 # ------------------------------------------------------------------ trainings
-@router.post("/trainings", status_code=status.HTTP_201_CREATED, response_model=TrainingPublic,
-             tags=["trainings"])
-def publish_training(body: TrainingCreate, session: SessionDep, principal: PrincipalDep,
-                     request_id: RequestIdDep, response: Response) -> TrainingPublic:
+@router.post(
+    "/trainings", status_code=status.HTTP_201_CREATED, response_model=TrainingPublic, tags=["trainings"]
+)
+def publish_training(
+    body: TrainingCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    request_id: RequestIdDep,
+    response: Response,
+) -> TrainingPublic:
     """Publish a training course."""
     course = service.publish_training(session, body, principal, request_id)
     response.headers["ETag"] = etag(course.version)
@@ -202,17 +253,31 @@ def get_training(training_id: uuid.UUID, session: SessionDep, response: Response
 
 
 @router.patch("/trainings/{training_id}", response_model=TrainingPublic, tags=["trainings"])
-def update_training(training_id: uuid.UUID, body: TrainingUpdate, session: SessionDep, principal: PrincipalDep,
-                    request_id: RequestIdDep, response: Response, if_match: IfMatch = None) -> TrainingPublic:
+def update_training(
+    training_id: uuid.UUID,
+    body: TrainingUpdate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    request_id: RequestIdDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> TrainingPublic:
     """Change a course (If-Match or version required)."""
-    course = service.update_training(session, training_id, body, principal, parse_if_match(if_match), request_id)
+    course = service.update_training(
+        session, training_id, body, principal, parse_if_match(if_match), request_id
+    )
     response.headers["ETag"] = etag(course.version)
     return training_public(course)
 
 
 @router.post("/trainings/{training_id}/close", response_model=TrainingPublic, tags=["trainings"])
-def close_training(training_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
-                   request_id: RequestIdDep, response: Response) -> TrainingPublic:
+def close_training(
+    training_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    request_id: RequestIdDep,
+    response: Response,
+) -> TrainingPublic:
     """Close a course."""
     course = service.close_training(session, training_id, principal, request_id)
     response.headers["ETag"] = etag(course.version)

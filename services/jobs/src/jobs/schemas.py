@@ -6,9 +6,8 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-
 from anju_common.events import EmployerKind, JobStatus, Shift, TrainingStatus
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 LongName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -52,9 +51,17 @@ class EmployerCreate(EmployerBase):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"name": "王家社区扶贫车间（制衣）", "kind": "workshop",
-                                         "site_id": "5f0c6f5e-2a8e-4a59-9c55-0a2c1f6e8c11",
-                                         "county": "惠水县", "province": "贵州省"}]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "王家社区扶贫车间（制衣）",
+                    "kind": "workshop",
+                    "site_id": "5f0c6f5e-2a8e-4a59-9c55-0a2c1f6e8c11",
+                    "county": "惠水县",
+                    "province": "贵州省",
+                }
+            ]
+        },
     )
 
 
@@ -130,8 +137,9 @@ class JobBase(Strict):
     expires_on: date | None = None
 
 
-def _check_job_rules(wage_min: int, wage_max: int, min_age: int, max_age: int, starts: date | None,
-                     expires: date | None) -> None:
+def _check_job_rules(
+    wage_min: int, wage_max: int, min_age: int, max_age: int, starts: date | None, expires: date | None
+) -> None:
     if wage_min > wage_max:
         raise ValueError("wage_min must be less than or equal to wage_max")
     if min_age > max_age:
@@ -147,20 +155,38 @@ class JobCreate(JobBase):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{
-            "employer_id": "0b7e3a55-3c49-4d0e-9b7b-8c1c5e0b9a01", "title": "缝纫工",
-            "description": "车间计件，可带孩子", "skills": ["缝纫", "车工"], "headcount": 5,
-            "wage_min": 2800, "wage_max": 4200,
-            "location": {"site_id": "5f0c6f5e-2a8e-4a59-9c55-0a2c1f6e8c11", "county": "惠水县",
-                         "province": "贵州省", "lat": 26.13, "lon": 106.66, "name": "王家社区扶贫车间"},
-            "shift": "flexible", "caregiver_friendly": True, "min_age": 18, "max_age": 55,
-        }]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "employer_id": "0b7e3a55-3c49-4d0e-9b7b-8c1c5e0b9a01",
+                    "title": "缝纫工",
+                    "description": "车间计件，可带孩子",
+                    "skills": ["缝纫", "车工"],
+                    "headcount": 5,
+                    "wage_min": 2800,
+                    "wage_max": 4200,
+                    "location": {
+                        "site_id": "5f0c6f5e-2a8e-4a59-9c55-0a2c1f6e8c11",
+                        "county": "惠水县",
+                        "province": "贵州省",
+                        "lat": 26.13,
+                        "lon": 106.66,
+                        "name": "王家社区扶贫车间",
+                    },
+                    "shift": "flexible",
+                    "caregiver_friendly": True,
+                    "min_age": 18,
+                    "max_age": 55,
+                }
+            ]
+        },
     )
 
     @model_validator(mode="after")
     def _rules(self) -> Self:
-        _check_job_rules(self.wage_min, self.wage_max, self.min_age, self.max_age, self.starts_on,
-                         self.expires_on)
+        _check_job_rules(
+            self.wage_min, self.wage_max, self.min_age, self.max_age, self.starts_on, self.expires_on
+        )
         return self
 
 
@@ -242,11 +268,20 @@ class TrainingCreate(TrainingBase):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{
-            "provider": "惠水县人社局培训中心", "title": "缝纫工培训班", "skills_taught": ["缝纫"],
-            "location": {"county": "惠水县", "province": "贵州省", "lat": 26.13, "lon": 106.66},
-            "starts_on": "2026-12-01", "ends_on": "2026-12-20", "seats": 30, "subsidy_cny": 800,
-        }]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "provider": "惠水县人社局培训中心",
+                    "title": "缝纫工培训班",
+                    "skills_taught": ["缝纫"],
+                    "location": {"county": "惠水县", "province": "贵州省", "lat": 26.13, "lon": 106.66},
+                    "starts_on": "2026-12-01",
+                    "ends_on": "2026-12-20",
+                    "seats": 30,
+                    "subsidy_cny": 800,
+                }
+            ]
+        },
     )
 
     @model_validator(mode="after")

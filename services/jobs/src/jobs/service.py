@@ -6,8 +6,6 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlmodel import Session
-
 from anju_common.errors import ConflictError, ForbiddenError, InvalidFieldError, NotFoundError, check_version
 from anju_common.events import (
     Event,
@@ -24,6 +22,8 @@ from anju_common.events import (
 )
 from anju_common.outbox import record_event
 from anju_common.principal import Principal
+from sqlmodel import Session
+
 from jobs import repository as repo
 from jobs.config import get_settings
 from jobs.models import Employer, Job, TrainingCourse, event_tables
@@ -51,7 +51,9 @@ def create_employer(session: Session, data: EmployerCreate, principal: Principal
     """Register an employer (admins and office staff of its site)."""
     if principal.role == "employer":
         raise ForbiddenError("employers cannot register other employers")
-    if principal.role == "office_staff" and (data.site_id is None or not principal.can_see_site(data.site_id)):
+    if principal.role == "office_staff" and (
+        data.site_id is None or not principal.can_see_site(data.site_id)
+    ):
         raise ForbiddenError("office staff register employers of their own sites")
     employer = Employer(**data.model_dump())
     session.add(employer)
@@ -59,8 +61,13 @@ def create_employer(session: Session, data: EmployerCreate, principal: Principal
     return employer
 
 
-def update_employer(session: Session, employer_id: uuid.UUID, patch: EmployerUpdate, principal: Principal,
-                    if_match: int | None) -> Employer:
+def update_employer(
+    session: Session,
+    employer_id: uuid.UUID,
+    patch: EmployerUpdate,
+    principal: Principal,
+    if_match: int | None,
+) -> Employer:
     """Change an employer's details."""
     employer = get_employer(session, employer_id, principal)
     check_version(employer.version, if_match, patch.version)
@@ -103,8 +110,14 @@ def job_data(job: Job, employer: Employer) -> JobData:
         headcount=job.headcount,
         wage_min=job.wage_min,
         wage_max=job.wage_max,
-        location=Location(site_id=job.site_id, county=job.county, province=job.province, lat=job.lat,
-                          lon=job.lon, name=job.location_name),
+        location=Location(
+            site_id=job.site_id,
+            county=job.county,
+            province=job.province,
+            lat=job.lat,
+            lon=job.lon,
+            name=job.location_name,
+        ),
         shift=job.shift,
         caregiver_friendly=job.caregiver_friendly,
         dormitory=job.dormitory,
@@ -120,8 +133,14 @@ def job_data(job: Job, employer: Employer) -> JobData:
 
 
 def _location_fields(loc: LocationIn) -> dict[str, Any]:
-    return {"site_id": loc.site_id, "county": loc.county, "province": loc.province, "lat": loc.lat,
-            "lon": loc.lon, "location_name": loc.name}
+    return {
+        "site_id": loc.site_id,
+        "county": loc.county,
+        "province": loc.province,
+        "lat": loc.lat,
+        "lon": loc.lon,
+        "location_name": loc.name,
+    }
 
 
 def post_job(session: Session, data: JobCreate, principal: Principal, request_id: str | None) -> Job:
@@ -131,8 +150,10 @@ def post_job(session: Session, data: JobCreate, principal: Principal, request_id
     employer = repo.get_employer(session, data.employer_id)
     if employer is None or not _employer_visible(employer, principal):
         raise InvalidFieldError("body.employer_id", f"no employer {data.employer_id}")
-    if principal.role == "office_staff" and data.location.site_id and not principal.can_see_site(
-        data.location.site_id
+    if (
+        principal.role == "office_staff"
+        and data.location.site_id
+        and not principal.can_see_site(data.location.site_id)
     ):
         raise ForbiddenError("office staff post jobs only at their own sites")
     job = Job(**data.model_dump(exclude={"location"}), **_location_fields(data.location))
@@ -150,8 +171,14 @@ def get_job(session: Session, job_id: uuid.UUID, principal: Principal, *, for_up
     return job
 
 
-def update_job(session: Session, job_id: uuid.UUID, patch: JobUpdate, principal: Principal,
-               if_match: int | None, request_id: str | None) -> Job:
+def update_job(
+    session: Session,
+    job_id: uuid.UUID,
+    patch: JobUpdate,
+    principal: Principal,
+    if_match: int | None,
+    request_id: str | None,
+) -> Job:
     """Apply a partial update under optimistic concurrency and emit job.updated."""
     job = get_job(session, job_id, principal, for_update=True)
     check_version(job.version, if_match, patch.version)
@@ -232,8 +259,14 @@ def training_data(course: TrainingCourse) -> TrainingData:
         provider=course.provider,
         title=course.title,
         skills_taught=list(course.skills_taught),
-        location=Location(site_id=course.site_id, county=course.county, province=course.province,
-                          lat=course.lat, lon=course.lon, name=course.location_name),
+        location=Location(
+            site_id=course.site_id,
+            county=course.county,
+            province=course.province,
+            lat=course.lat,
+            lon=course.lon,
+            name=course.location_name,
+        ),
         starts_on=course.starts_on,
         ends_on=course.ends_on,
         seats=course.seats,
@@ -249,8 +282,9 @@ def _staff_only(principal: Principal) -> None:
         raise ForbiddenError("training courses are managed by employment offices")
 
 
-def publish_training(session: Session, data: TrainingCreate, principal: Principal,
-                     request_id: str | None) -> TrainingCourse:
+def publish_training(
+    session: Session, data: TrainingCreate, principal: Principal, request_id: str | None
+) -> TrainingCourse:
     """Store a course and emit training.published."""
     _staff_only(principal)
     course = TrainingCourse(**data.model_dump(exclude={"location"}), **_location_fields(data.location))
@@ -268,8 +302,14 @@ def get_training(session: Session, training_id: uuid.UUID, *, for_update: bool =
     return course
 
 
-def update_training(session: Session, training_id: uuid.UUID, patch: TrainingUpdate, principal: Principal,
-                    if_match: int | None, request_id: str | None) -> TrainingCourse:
+def update_training(
+    session: Session,
+    training_id: uuid.UUID,
+    patch: TrainingUpdate,
+    principal: Principal,
+    if_match: int | None,
+    request_id: str | None,
+) -> TrainingCourse:
     """Change a course and emit training.published with the new state."""
     _staff_only(principal)
     course = get_training(session, training_id, for_update=True)
@@ -295,8 +335,9 @@ def update_training(session: Session, training_id: uuid.UUID, patch: TrainingUpd
     return course
 
 
-def close_training(session: Session, training_id: uuid.UUID, principal: Principal,
-                   request_id: str | None) -> TrainingCourse:
+def close_training(
+    session: Session, training_id: uuid.UUID, principal: Principal, request_id: str | None
+) -> TrainingCourse:
     """Close a course to new candidates."""
     _staff_only(principal)
     course = get_training(session, training_id, for_update=True)
