@@ -77,5 +77,4 @@ logs: ## Follow a log in var/log (LOG=services|kafka|postgres|redis|migrate-jobs
 	tail -n 100 -F "$$f"
 
 clean: ## Stop the stack, then remove var/ (all local data and logs)
-	$(LOCAL)/stack.sh down
-	$(ENV) rm -rf "$$ANJU_VAR_DIR"
+	$(LOCAL)/stack.sh clean

@@ -14,7 +14,7 @@ unset _anju_env_root
 # Where the local stack keeps its state (data, logs, pid files). Git-ignored; `make clean` removes it.
 export ANJU_VAR_DIR="${ANJU_VAR_DIR:-$ANJU_ROOT/var}"
 # Downloads that live outside the repository (the Kafka jars).
-export ANJU_CACHE_DIR="${ANJU_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/anju}"
+export ANJU_CACHE_DIR="${ANJU_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/anju}"
 
 # Database: postgres (what tests and production use) or sqlite (embedded, quick single-machine run).
 export ANJU_DB="${ANJU_DB:-postgres}"

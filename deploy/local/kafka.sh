@@ -214,7 +214,7 @@ cmd_stop() {
     stop_pid "$pid" 90
     log "kafka stopped"
   else
-    log "kafka: not started by this stack, nothing to stop"
+    log "kafka: no instance started by this stack is running; nothing to stop"
   fi
   rm -f "$KAFKA_PIDFILE"
 }
@@ -246,7 +246,9 @@ from kafka import KafkaAdminClient
 admin = KafkaAdminClient(bootstrap_servers=sys.argv[1], request_timeout_ms=10000)
 try:
     names = sorted(t for t in admin.list_topics() if not t.startswith("__"))
-    described = {d["topic"]: len(d["partitions"]) for d in admin.describe_topics(names)} if names else {}
+    described = {}
+    for d in admin.describe_topics(names) if names else []:
+        described[d.get("name", d.get("topic"))] = len(d["partitions"])
     for name in names:
         print(f"{name}\t{described.get(name, '?')} partitions")
     if not names:

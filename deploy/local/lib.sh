@@ -9,8 +9,8 @@ ANJU_LOG_DIR="$ANJU_VAR_DIR/log"
 ANJU_VENV_PY="$ANJU_ROOT/.venv/bin/python"
 # pip --user installs (e.g. uv) land here.
 case ":$PATH:" in
-  *":$HOME/.local/bin:"*) ;;
-  *) PATH="$HOME/.local/bin:$PATH" ;;
+  *":${HOME:-/nonexistent}/.local/bin:"*) ;;
+  *) PATH="${HOME:-/nonexistent}/.local/bin:$PATH" ;;
 esac
 export PATH
 

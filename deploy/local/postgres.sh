@@ -4,6 +4,7 @@
 #   deploy/local/postgres.sh start    initdb a private cluster once, start it, ensure role + databases
 #   deploy/local/postgres.sh stop     stop that cluster (and nothing else)
 #   deploy/local/postgres.sh status
+#   deploy/local/postgres.sh destroy      stop it and delete its data (make clean)
 #   deploy/local/postgres.sh psql [args]   psql as the anju role
 #
 # The cluster is the project's own (data in $ANJU_VAR_DIR/postgres/data, run as the postgres OS user
@@ -17,7 +18,6 @@ set -euo pipefail
 
 PG_VERSION_WANTED="${ANJU_PG_VERSION:-15}"
 PG_DATABASES="${ANJU_PG_DATABASES:-anju_jobs anju_workers anju_matching anju_notifications anju_gateway}"
-PG_LOG="$ANJU_LOG_DIR/postgres.log"
 PG_START_TIMEOUT="${ANJU_PG_START_TIMEOUT:-60}"
 
 pg_bin_dir() {
@@ -47,6 +47,8 @@ pg_home() {
 PG_BIN="$(pg_bin_dir || true)"
 PG_HOME="$(pg_home)"
 PG_DATA="$PG_HOME/data"
+# Written by the server's OS user, so it lives next to the data; var/log/postgres.log links to it.
+PG_LOG="$PG_HOME/postgres.log"
 PG_SOCK="$PG_HOME/sock"
 # Unix socket paths are limited to ~107 bytes.
 if ((${#PG_SOCK} > 80)); then
@@ -145,8 +147,8 @@ cmd_start() {
   init_cluster
   make_owned_dir "$PG_SOCK"
   write_conf
-  touch "$PG_LOG"
-  if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$PG_LOG"; fi
+  as_pg_user touch "$PG_LOG"
+  ln -sfn "$PG_LOG" "$ANJU_LOG_DIR/postgres.log"
   log "starting postgres ($PG_BIN) on $ANJU_PG_HOST:$ANJU_PG_PORT (log: $PG_LOG)"
   if ! pg_ctl -l "$PG_LOG" -w -t "$PG_START_TIMEOUT" start >/dev/null; then
     show_log_tail "$PG_LOG"
@@ -162,7 +164,7 @@ cmd_stop() {
     pg_ctl -m fast -w -t 60 stop >/dev/null
     log "postgres stopped"
   else
-    log "postgres: not started by this stack, nothing to stop"
+    log "postgres: no instance started by this stack is running; nothing to stop"
   fi
 }
 
@@ -177,16 +179,27 @@ cmd_status() {
   fi
 }
 
+# Stop the cluster and delete its files (used by `make clean`).
+cmd_destroy() {
+  cmd_stop
+  if [[ -d $PG_HOME && ( $PG_HOME == "$ANJU_VAR_DIR"/* || $PG_HOME == /var/lib/postgresql/anju-* ) ]]; then
+    log "removing $PG_HOME"
+    rm -rf "$PG_HOME"
+  fi
+  if [[ $PG_SOCK == /tmp/anju-pg-* ]]; then rm -rf "$PG_SOCK"; fi
+}
+
 case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
+  destroy) cmd_destroy ;;
   psql)
     shift
     psql_anju -d "${ANJU_PSQL_DB:-postgres}" "$@"
     ;;
   *)
-    echo "usage: $0 {start|stop|status|psql [args]}" >&2
+    echo "usage: $0 {start|stop|status|destroy|psql [args]}" >&2
     exit 2
     ;;
 esac

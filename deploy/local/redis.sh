@@ -78,7 +78,7 @@ cmd_stop() {
     stop_pid "$pid" 30
     log "redis stopped"
   else
-    log "redis: not started by this stack, nothing to stop"
+    log "redis: no instance started by this stack is running; nothing to stop"
   fi
 }
 

@@ -6,6 +6,8 @@
 #                                    wait for each /readyz, print the URLs
 #   deploy/local/stack.sh down       stop what up started (services, Kafka, Redis, PostgreSQL), only that
 #   deploy/local/stack.sh status     what runs
+#   deploy/local/stack.sh services-down   stop only the services (infra keeps running)
+#   deploy/local/stack.sh clean      down, then delete all local state ($ANJU_VAR_DIR)
 #
 # Running up (or infra-up) twice reuses what already runs. State, logs and pid files: $ANJU_VAR_DIR.
 set -euo pipefail
@@ -119,7 +121,7 @@ stop_services() {
     # honcho died (e.g. SIGKILL) but its services may still run.
     stop_leftover_groups "$groups"
   else
-    log "services: not started by this stack, nothing to stop"
+    log "services: no instance started by this stack is running; nothing to stop"
   fi
   rm -f "$HONCHO_PIDFILE" "$SERVICE_GROUPS_FILE"
 }
@@ -140,6 +142,14 @@ start_services() {
     log "the set of services changed; restarting them"
     stop_services
   fi
+  local name host=$ANJU_HOST
+  [[ $host == 0.0.0.0 || $host == "::" ]] && host=127.0.0.1
+  for name in "${names[@]}"; do
+    if port_open "$host" "$(service_port "$name")"; then
+      rm -f "$new_procfile"
+      die "port $(service_port "$name") for $name is already in use by a process this stack did not start (set $(tr '[:lower:]' '[:upper:]' <<<"$name")_PORT)"
+    fi
+  done
   mv "$new_procfile" "$HONCHO_PROCFILE"
   log "starting services: ${names[*]} (log: $SERVICES_LOG)"
   printf '\n==== %s stack.sh up: %s ====\n' "$(date -u +%FT%TZ)" "${names[*]}" >>"$SERVICES_LOG"
@@ -208,25 +218,34 @@ cmd_down() {
   "$HERE/postgres.sh" stop
 }
 
+# Stop everything, then delete all local state (data, logs, pid files).
+cmd_clean() {
+  stop_services
+  "$HERE/kafka.sh" stop
+  "$HERE/redis.sh" stop
+  "$HERE/postgres.sh" destroy
+  log "removing $ANJU_VAR_DIR"
+  rm -rf "$ANJU_VAR_DIR"
+}
+
+# Informational: always exits 0; each line says what runs.
 cmd_status() {
-  local rc=0 name pid
-  "$HERE/postgres.sh" status || rc=1
-  "$HERE/redis.sh" status || rc=1
-  "$HERE/kafka.sh" status || rc=1
+  local name pid
+  "$HERE/postgres.sh" status || true
+  "$HERE/redis.sh" status || true
+  "$HERE/kafka.sh" status || true
   if pid=$(honcho_pid); then
     echo "services: honcho running (pid $pid)"
   else
-    echo "services: not started by this stack"
+    echo "services: not running (make up starts them)"
   fi
   while read -r name; do
     if http_ok "$(service_url "$name")/readyz"; then
       echo "  $name: ready at $(service_url "$name")"
     else
-      echo "  $name: not ready at $(service_url "$name")"
-      rc=1
+      echo "  $name: not answering at $(service_url "$name")/readyz"
     fi
   done < <(present_services)
-  return "$rc"
 }
 
 case "${1:-}" in
@@ -235,8 +254,9 @@ case "${1:-}" in
   infra-up) cmd_infra_up ;;
   status) cmd_status ;;
   services-down) stop_services ;;
+  clean) cmd_clean ;;
   *)
-    echo "usage: $0 {up|down|infra-up|status|services-down}" >&2
+    echo "usage: $0 {up|down|infra-up|status|services-down|clean}" >&2
     exit 2
     ;;
 esac

@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
-
 from anju_common.migrate import upgrade
 from anju_common.testing import Infra
+from fastapi.testclient import TestClient
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "jobs" / "migrations"
 
@@ -29,8 +28,14 @@ def jobs_env(infra: Infra, jobs_db: str) -> Iterator[None]:
     from jobs.config import get_settings
 
     saved = dict(os.environ)
-    os.environ.update(infra.env(JOBS_DATABASE_URL=jobs_db, JOBS_EXPIRY_CHECK_SECONDS="3600",
-                                ANJU_LOG_JSON="true", ANJU_OUTBOX_POLL_SECONDS="0.05"))
+    os.environ.update(
+        infra.env(
+            JOBS_DATABASE_URL=jobs_db,
+            JOBS_EXPIRY_CHECK_SECONDS="3600",
+            ANJU_LOG_JSON="true",
+            ANJU_OUTBOX_POLL_SECONDS="0.05",
+        )
+    )
     get_settings.cache_clear()
     yield
     os.environ.clear()

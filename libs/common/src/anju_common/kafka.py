@@ -67,7 +67,8 @@ class Producer:
 
     def publish(self, ev: Event, topic_prefix: str = "") -> None:
         """Send one event and wait for the broker's acknowledgement."""
-        self.send(f"{topic_prefix}{ev.topic()}", ev.key(), ev.to_json()).get(timeout=20)
+        headers = [("content-type", b"application/cloudevents+json; charset=utf-8")]
+        self.send(f"{topic_prefix}{ev.topic()}", ev.key(), ev.to_json(), headers).get(timeout=20)
 
     def close(self) -> None:
         """Flush and close."""

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from anju_common.kafka import Producer
 
 log = get_logger(__name__)
+# Kafka protocol binding of CloudEvents, structured mode.
+CE_HEADERS = [("content-type", b"application/cloudevents+json; charset=utf-8")]
 _WAKE = threading.Event()
 
 
@@ -157,7 +159,7 @@ class OutboxRelay:
                 OUTBOX_PENDING.set(0)
                 return 0
             futures = [
-                (row.id, self.producer.send(row.topic, row.key.encode(), row.payload.encode()))
+                (row.id, self.producer.send(row.topic, row.key.encode(), row.payload.encode(), CE_HEADERS))
                 for row in rows
             ]
             self.producer.flush()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -19,6 +22,7 @@ from anju_common.topics import ensure_topics
 PG_URL = os.environ.get("ANJU_PG_URL", "postgresql+psycopg://anju:anju@127.0.0.1:5432")
 KAFKA = os.environ.get("ANJU_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 REDIS_URL = os.environ.get("ANJU_REDIS_URL", "redis://127.0.0.1:6379/0")
+REPO_ROOT = Path(__file__).resolve().parents[4]
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05) -> Any:
@@ -100,23 +104,64 @@ class Infra:
         finally:
             probe.close()
 
-    def read_topic(self, topic: str, *, min_count: int = 1, timeout: float = 15.0) -> list[Any]:
-        """All records of a run topic, waiting until at least min_count arrived."""
+    def read_topic(self, topic: str, *, min_count: int = 0, timeout: float = 15.0) -> list[Any]:
+        """Every record now in a run topic (read up to its end offsets), waiting for at least min_count."""
         consumer = self.consumer(topic)
         records: list[Any] = []
         deadline = time.monotonic() + timeout
         try:
+            parts = list(consumer.assignment())
             while time.monotonic() < deadline:
                 for batch in consumer.poll(timeout_ms=200).values():
                     records.extend(batch)
-                if len(records) >= min_count:
-                    # Drain what is left so callers can assert "exactly once".
-                    for batch in consumer.poll(timeout_ms=500).values():
-                        records.extend(batch)
+                ends = consumer.end_offsets(parts)
+                caught_up = all(consumer.position(tp) >= ends[tp] for tp in parts)
+                if caught_up and len(records) >= min_count:
                     break
         finally:
             consumer.close()
         return records
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class PrivateBroker:
+    """A second Kafka broker of this test's own (started by deploy/local/kafka.sh), free to stop and start."""
+
+    def __init__(self, var_dir: Path) -> None:
+        self.port = free_port()
+        self.bootstrap = f"127.0.0.1:{self.port}"
+        self.env = dict(os.environ)
+        self.env.update(
+            ANJU_VAR_DIR=str(var_dir),
+            ANJU_KAFKA_PORT=str(self.port),
+            ANJU_KAFKA_CONTROLLER_PORT=str(free_port()),
+            ANJU_KAFKA_BOOTSTRAP=self.bootstrap,
+            ANJU_KAFKA_HEAP="384m",
+        )
+
+    def _script(self, action: str) -> None:
+        subprocess.run(
+            ["bash", str(REPO_ROOT / "deploy" / "local" / "kafka.sh"), action],
+            env=self.env,
+            check=True,
+            timeout=180,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def start(self) -> None:
+        """Start (or restart) the broker and wait until it answers."""
+        self._script("start")
+
+    def stop(self) -> None:
+        """Stop the broker gracefully; its data stays on disk."""
+        self._script("stop")
 
 
 def _require(condition: bool, what: str) -> None:
@@ -143,3 +188,12 @@ def infra() -> Iterator[Infra]:
     ensure_topics(KAFKA, run.topic_prefix, partitions=3)
     yield run
     run.drop_databases()
+
+
+@pytest.fixture(scope="module")
+def private_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateBroker]:
+    """A Kafka broker that only this test module uses, so it may stop it (the shared one never stops)."""
+    broker = PrivateBroker(tmp_path_factory.mktemp("kafka"))
+    broker.start()
+    yield broker
+    broker.stop()

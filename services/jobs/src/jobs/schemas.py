@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal, Self
 
 from anju_common.events import EmployerKind, JobStatus, Shift, TrainingStatus
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 LongName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -188,6 +188,14 @@ class JobCreate(JobBase):
             self.wage_min, self.wage_max, self.min_age, self.max_age, self.starts_on, self.expires_on
         )
         return self
+
+    @field_validator("expires_on")
+    @classmethod
+    def _not_expired(cls, value: date | None) -> date | None:
+        # A day of slack so a job posted late in the evening in China is not refused by a UTC clock.
+        if value is not None and value < date.today() - timedelta(days=1):
+            raise ValueError("expires_on is in the past")
+        return value
 
 
 class JobUpdate(Strict):
