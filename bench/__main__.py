@@ -1,0 +1,31 @@
+"""Run every benchmark package under bench/ (or the ones named): python -m bench [workers matching ...]."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> int:
+    """Run each bench/<name>/__main__.py as `python -m bench.<name>`; report which failed."""
+    available = sorted(p.parent.name for p in HERE.glob("*/__main__.py"))
+    chosen = sys.argv[1:] or available
+    unknown = [name for name in chosen if name not in available]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(available)}")
+        return 2
+    failed = []
+    for name in chosen:
+        print(f"=== bench.{name}", flush=True)
+        rc = subprocess.call([sys.executable, "-m", f"bench.{name}"], cwd=HERE.parent)
+        if rc:
+            failed.append(name)
+    print(f"benchmarks finished; failed: {', '.join(failed) or 'none'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
