@@ -108,6 +108,7 @@ def job_data(job: Job, employer: Employer) -> JobData:
         description=job.description,
         skills=list(job.skills),
         headcount=job.headcount,
+        hired_count=job.hired_count,
         wage_min=job.wage_min,
         wage_max=job.wage_max,
         location=Location(

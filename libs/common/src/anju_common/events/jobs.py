@@ -26,6 +26,7 @@ class JobData(Contract):
     description: str = ""
     skills: list[str] = Field(default_factory=list)
     headcount: int
+    hired_count: int = 0
     wage_min: int
     wage_max: int
     location: Location
