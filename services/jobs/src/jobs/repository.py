@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from anju_common.events import JobStatus, Shift, TrainingStatus
+from anju_common.pagination import newest_first
 from anju_common.principal import Principal
 from sqlalchemy import ColumnElement, String, cast, false, or_, true
 from sqlmodel import Session, col, select
@@ -53,15 +53,7 @@ def list_employers(
         stmt = stmt.where(col(Employer.id) == principal.employer_id)
     elif principal.role == "office_staff":
         stmt = stmt.where(or_(col(Employer.site_id).in_(principal.site_ids), col(Employer.site_id).is_(None)))
-    if after:
-        stmt = stmt.where(_before(Employer, after))
-    stmt = stmt.order_by(col(Employer.created_at).desc(), col(Employer.id).desc()).limit(limit)
-    return list(session.exec(stmt))
-
-
-def _before(model: Any, after: tuple[datetime, uuid.UUID]) -> ColumnElement[bool]:
-    created, ident = after
-    return or_(col(model.created_at) < created, (col(model.created_at) == created) & (col(model.id) < ident))
+    return list(session.exec(newest_first(stmt, Employer, after, limit)))
 
 
 def get_job(
@@ -98,10 +90,7 @@ def list_jobs(
     if flt.skill:
         needle = f"%{flt.skill.replace('%', '').replace('_', '')}%"
         stmt = stmt.where(or_(col(Job.title).ilike(needle), cast(col(Job.skills), String).ilike(needle)))
-    if after:
-        stmt = stmt.where(_before(Job, after))
-    stmt = stmt.order_by(col(Job.created_at).desc(), col(Job.id).desc()).limit(limit)
-    return list(session.exec(stmt))
+    return list(session.exec(newest_first(stmt, Job, after, limit)))
 
 
 def jobs_to_expire(session: Session, today: date, limit: int = 500) -> list[Job]:
@@ -158,7 +147,4 @@ def list_trainings(
                 cast(col(TrainingCourse.skills_taught), String).ilike(needle),
             )
         )
-    if after:
-        stmt = stmt.where(_before(TrainingCourse, after))
-    stmt = stmt.order_by(col(TrainingCourse.created_at).desc(), col(TrainingCourse.id).desc()).limit(limit)
-    return list(session.exec(stmt))
+    return list(session.exec(newest_first(stmt, TrainingCourse, after, limit)))

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from anju_common.deps import PrincipalDep, RequestIdDep, SessionDep
 from anju_common.errors import etag, parse_if_match
 from anju_common.events import JobStatus, Shift, TrainingStatus
-from anju_common.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
+from anju_common.pagination import MAX_LIMIT, Page, keyset_after, next_keyset_cursor
 from fastapi import APIRouter, Header, Query, Response, status
 
 from jobs import repository as repo
@@ -33,27 +32,6 @@ router = APIRouter(prefix="/api/v1")
 IfMatch = Annotated[str | None, Header(description='ETag from a previous response, e.g. W/"3"')]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")]
-
-
-def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    values = decode_cursor(cursor, 2)
-    if values is None:
-        return None
-    try:
-        return datetime.fromisoformat(values[0]), uuid.UUID(values[1])
-    except (TypeError, ValueError):
-        from anju_common.problems import Problem
-
-        raise Problem(
-            400, "cursor is not valid; use next_cursor from a previous page", code="bad-cursor"
-        ) from None
-
-
-def _next(rows: list[Job] | list[Employer] | list[TrainingCourse], limit: int) -> str | None:
-    if len(rows) < limit:
-        return None
-    last = rows[-1]
-    return encode_cursor([last.created_at.isoformat(), str(last.id)])
 
 
 def employer_public(e: Employer) -> EmployerPublic:
@@ -100,8 +78,8 @@ def list_employers(
     session: SessionDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[EmployerPublic]:
     """Employers in the caller's scope."""
-    rows = repo.list_employers(session, principal, _after(cursor), limit)
-    return Page(items=[employer_public(e) for e in rows], next_cursor=_next(rows, limit))
+    rows = repo.list_employers(session, principal, keyset_after(cursor), limit)
+    return Page(items=[employer_public(e) for e in rows], next_cursor=next_keyset_cursor(rows, limit))
 
 
 @router.get("/employers/{employer_id}", response_model=EmployerPublic, tags=["employers"])
@@ -169,8 +147,8 @@ def list_jobs(
         skill=skill,
         caregiver_friendly=caregiver_friendly,
     )
-    rows = repo.list_jobs(session, principal, flt, _after(cursor), limit)
-    return Page(items=[job_public(j) for j in rows], next_cursor=_next(rows, limit))
+    rows = repo.list_jobs(session, principal, flt, keyset_after(cursor), limit)
+    return Page(items=[job_public(j) for j in rows], next_cursor=next_keyset_cursor(rows, limit))
 
 
 @router.get("/jobs/{job_id}", response_model=JobPublic, tags=["jobs"])
@@ -240,8 +218,8 @@ def list_trainings(
     cursor: Cursor = None,
 ) -> Page[TrainingPublic]:
     """Training courses, newest first."""
-    rows = repo.list_trainings(session, status_, site_id, skill, _after(cursor), limit)
-    return Page(items=[training_public(c) for c in rows], next_cursor=_next(rows, limit))
+    rows = repo.list_trainings(session, status_, site_id, skill, keyset_after(cursor), limit)
+    return Page(items=[training_public(c) for c in rows], next_cursor=next_keyset_cursor(rows, limit))
 
 
 @router.get("/trainings/{training_id}", response_model=TrainingPublic, tags=["trainings"])
