@@ -1,0 +1,204 @@
+"""One OpenAPI document for the whole public API, merged from every service's own document."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import re
+import time
+from typing import Any
+
+import httpx
+from anju_common.logs import get_logger
+
+from gateway.proxy import PUBLIC
+from gateway.runtime import GatewayRuntime
+
+log = get_logger(__name__)
+REF = "#/components/schemas/"
+PUBLIC_OWN = {"/api/v1/auth/token", "/api/v1/auth/refresh", "/api/v1/auth/logout"}
+SECURITY_SCHEMES: dict[str, Any] = {
+    "StaffBearer": {
+        "type": "oauth2",
+        "description": "Administrators and office staff: OAuth2 password flow, short-lived JWT access token.",
+        "flows": {"password": {"tokenUrl": "/api/v1/auth/token", "scopes": {}}},
+    },
+    "EmployerApiKey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+        "description": "Workshops and enterprises: a key created for their employer id (shown once).",
+    },
+}
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "description": "RFC 9457 problem details; `errors` names each invalid field.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "example": "urn:anju:problem:validation-error"},
+        "title": {"type": "string", "example": "Validation failed"},
+        "status": {"type": "integer", "example": 422},
+        "detail": {"type": "string", "example": "body.wage_min: Input should be greater than or equal to 0"},
+        "instance": {"type": "string", "example": "/api/v1/jobs"},
+        "request_id": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": f"{REF}Problem"}}},
+    }
+
+
+def _rewrite_refs(node: Any, mapping: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith(REF):
+                name = value[len(REF) :]
+                out[key] = REF + mapping.get(name, name)
+            else:
+                out[key] = _rewrite_refs(value, mapping)
+        return out
+    if isinstance(node, list):
+        return [_rewrite_refs(v, mapping) for v in node]
+    return node
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def template_pattern(path: str) -> re.Pattern[str]:
+    """A regex that matches concrete paths of an OpenAPI path template."""
+    parts = re.split(r"(\{[^}/]+\})", path)
+    body = "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
+    return re.compile(f"^{body}/?$")
+
+
+def merge(own: dict[str, Any], services: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Merge the gateway's own document with the services' ones: /api/v1 paths only, clashes renamed."""
+    schemas: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
+    paths: dict[str, Any] = {}
+    tags: dict[str, dict[str, Any]] = {}
+    operation_ids: set[str] = set()
+    for source, doc in [("gateway", own), *services.items()]:
+        comp = copy.deepcopy((doc.get("components") or {}).get("schemas") or {})
+        mapping: dict[str, str] = {}
+        for name, schema in comp.items():
+            if name in schemas and _canonical(schemas[name]) != _canonical(schema):
+                mapping[name] = f"{source.capitalize()}{name}"
+        for name, schema in comp.items():
+            target = mapping.get(name, name)
+            schemas[target] = _rewrite_refs(schema, mapping)
+        for tag in doc.get("tags") or []:
+            tags.setdefault(tag["name"], tag)
+        for path, item in (doc.get("paths") or {}).items():
+            if not path.startswith("/api/v1/") or path.startswith("/internal"):
+                continue
+            item = _rewrite_refs(copy.deepcopy(item), mapping)
+            merged = paths.setdefault(path, {})
+            for method, op in item.items():
+                if method not in _METHODS:
+                    merged[method] = op
+                    continue
+                if method in merged:
+                    log.warning("openapi.duplicate_operation", path=path, method=method, service=source)
+                    continue
+                _decorate(op, path, source, operation_ids)
+                merged[method] = op
+    # FastAPI's own 422 shapes are replaced by Problem above; drop them once nothing points at them.
+    for name in ("HTTPValidationError", "ValidationError"):
+        if name in schemas and f'"{REF}{name}"' not in _canonical([paths, schemas]):
+            del schemas[name]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Anju public API",
+            "version": "1",
+            "description": (
+                "Employment matching for relocation resettlement communities. Every route is served "
+                "through the gateway: office staff log in with POST /api/v1/auth/token (OAuth2 password "
+                "flow) and send "
+                "`Authorization: Bearer <token>`; employers send `X-API-Key`. Errors are RFC 9457 "
+                "problem+json documents that name the invalid field."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "paths": dict(sorted(paths.items())),
+        "components": {"schemas": dict(sorted(schemas.items())), "securitySchemes": SECURITY_SCHEMES},
+        "security": [{"StaffBearer": []}, {"EmployerApiKey": []}],
+        "tags": list(tags.values()),
+    }
+
+
+def _decorate(op: dict[str, Any], path: str, source: str, operation_ids: set[str]) -> None:
+    op["x-anju-service"] = source
+    op_id = op.get("operationId")
+    if op_id:
+        if op_id in operation_ids:
+            op_id = f"{source}_{op_id}"
+            op["operationId"] = op_id
+        operation_ids.add(op_id)
+    public = path in PUBLIC_OWN or bool(PUBLIC.match(path))
+    responses = op.setdefault("responses", {})
+    if "422" in responses:
+        responses["422"] = _problem("Validation failed: `errors` names each invalid field")
+    responses.setdefault("400", _problem("Bad request"))
+    responses.setdefault("413", _problem("Request body too large"))
+    responses.setdefault("429", _problem("Rate limit exceeded; see Retry-After"))
+    responses.setdefault("503", _problem("The owning service is unavailable; see Retry-After"))
+    if public:
+        op["security"] = []
+    else:
+        responses.setdefault("401", _problem("Missing, expired or invalid credentials"))
+        responses.setdefault("403", _problem("Authenticated but not allowed"))
+        responses.setdefault("404", _problem("Not found, or outside the caller's scope"))
+
+
+async def _fetch(rt: GatewayRuntime, name: str, base: str) -> dict[str, Any] | None:
+    try:
+        response = await rt.http.get(base.rstrip("/") + "/openapi.json", timeout=3.0)
+        response.raise_for_status()
+        doc: dict[str, Any] = response.json()
+        return doc
+    except (httpx.HTTPError, ValueError) as exc:
+        log.warning("openapi.fetch_failed", service=name, error=type(exc).__name__)
+        return None
+
+
+async def aggregated(rt: GatewayRuntime, own: dict[str, Any]) -> dict[str, Any]:
+    """The merged document, rebuilt when stale (sooner while a service was missing)."""
+    cache = rt.openapi
+    max_age = rt.settings.openapi_cache_seconds if cache.complete else 3.0
+    if cache.document is not None and time.monotonic() - cache.built_at < max_age:
+        return cache.document
+    urls = rt.settings.service_urls()
+    fetched = await asyncio.gather(*(_fetch(rt, name, url) for name, url in urls.items()))
+    services = {name: doc for name, doc in zip(urls, fetched, strict=True) if doc is not None}
+    document = merge(own, services)
+    document["x-anju-services"] = {name: ("ok" if name in services else "unavailable") for name in urls}
+    cache.document = document
+    cache.built_at = time.monotonic()
+    cache.complete = len(services) == len(urls)
+    rt.dynamic_routes = {
+        name: [template_pattern(p) for p in (doc.get("paths") or {}) if p.startswith("/api/v1/")]
+        for name, doc in services.items()
+    }
+    return document

@@ -1,0 +1,158 @@
+"""Forwarding of /api/v1 requests to the owning service, with the principal signed for it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+from anju_common.logs import get_logger
+from anju_common.principal import PRINCIPAL_HEADER, Principal, sign_principal
+from anju_common.problems import Problem
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from gateway.runtime import GatewayRuntime
+
+log = get_logger(__name__)
+
+# Order matters: the matches of a job or a worker belong to matching, the rest of those trees do not.
+ROUTES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^/api/v1/(jobs|workers)/[^/]+/matches(/.*)?$"), "matching"),
+    (re.compile(r"^/api/v1/(matches|match-preview|training-offers)(/.*)?$"), "matching"),
+    (re.compile(r"^/api/v1/(employers|jobs|trainings)(/.*)?$"), "jobs"),
+    (re.compile(r"^/api/v1/(sites|households|workers)(/.*)?$"), "workers"),
+    (re.compile(r"^/api/v1/(notifications|sms|offices)(/.*)?$"), "notifications"),
+]
+# Provider callbacks: no staff or employer credential; the notifications service checks the provider's.
+PUBLIC = re.compile(r"^/api/v1/sms/(inbound|reports)(/.*)?$")
+IMPORT = re.compile(r"^/api/v1/workers/import/?$")
+STREAM = re.compile(r"/stream/?$")
+
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+}
+# Client credentials stay at the gateway; services learn who is calling only from the signed principal.
+_STRIP_REQUEST = _HOP_BY_HOP | {
+    "host",
+    "content-length",
+    "authorization",
+    "x-api-key",
+    "cookie",
+    "x-request-id",
+}
+_STRIP_RESPONSE = _HOP_BY_HOP | {"x-request-id", "server", "date", "set-cookie"}
+
+
+def is_safe_path(path: str) -> bool:
+    """Reject dot segments, backslashes and encoded separators that could escape /api/v1."""
+    lowered = path.lower()
+    if "\\" in path or "%2f" in lowered or "%5c" in lowered or "%2e" in lowered or "//" in path:
+        return False
+    return all(seg not in (".", "..") for seg in path.split("/"))
+
+
+def resolve(path: str, dynamic: dict[str, list[re.Pattern[str]]] | None = None) -> str | None:
+    """The service that owns a public path, or None."""
+    for pattern, service in ROUTES:
+        if pattern.match(path):
+            return service
+    for service, patterns in (dynamic or {}).items():
+        if any(p.match(path) for p in patterns):
+            return service
+    return None
+
+
+def body_limit(settings_max: int, import_max: int, path: str) -> int:
+    """Largest accepted request body for a path."""
+    return import_max if IMPORT.match(path) else settings_max
+
+
+def _forward_headers(request: Request, principal: Principal | None, rt: GatewayRuntime) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in request.headers.items():
+        lname = name.lower()
+        if lname in _STRIP_REQUEST or lname.startswith("x-anju-") or lname.startswith("x-forwarded-"):
+            continue
+        headers[name] = value
+    if principal is not None:
+        headers[PRINCIPAL_HEADER] = sign_principal(principal, rt.settings.internal_token_secret)
+    request_id = getattr(request.state, "request_id", None)
+    if request_id:
+        headers["X-Request-ID"] = str(request_id)
+    if request.client:
+        headers["X-Forwarded-For"] = request.client.host
+    headers["X-Forwarded-Proto"] = request.url.scheme
+    return headers
+
+
+def unavailable(service: str, retry_after: int, detail: str) -> Problem:
+    """503 problem for an upstream that cannot serve now."""
+    return Problem(
+        503,
+        detail,
+        code="service-unavailable",
+        headers={"Retry-After": str(retry_after)},
+        service=service,
+    )
+
+
+async def forward(
+    request: Request, rt: GatewayRuntime, service: str, principal: Principal | None, body: bytes
+) -> Response:
+    """Send the request to the service and stream its answer back."""
+    breaker = rt.breakers[service]
+    if not breaker.allow():
+        raise unavailable(
+            service, breaker.retry_after(), f"the {service} service is unavailable; retry shortly"
+        )
+    base = rt.settings.service_urls()[service].rstrip("/")
+    url = httpx.URL(base + request.url.path, query=request.url.query.encode())
+    timeout = None
+    if STREAM.search(request.url.path):
+        timeout = httpx.Timeout(rt.settings.connect_timeout_seconds, read=None)
+    upstream = rt.http.build_request(
+        request.method,
+        url,
+        headers=_forward_headers(request, principal, rt),
+        content=body,
+        timeout=timeout if timeout is not None else rt.http.timeout,
+    )
+    try:
+        response = await rt.http.send(upstream, stream=True)
+    except httpx.TimeoutException as exc:
+        breaker.failure()
+        log.warning("proxy.timeout", service=service, error=type(exc).__name__)
+        raise unavailable(
+            service, breaker.retry_after(), f"the {service} service did not answer in time"
+        ) from exc
+    except httpx.HTTPError as exc:
+        breaker.failure()
+        log.warning("proxy.unreachable", service=service, error=type(exc).__name__)
+        raise unavailable(service, breaker.retry_after(), f"the {service} service is unreachable") from exc
+    breaker.success()
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _STRIP_RESPONSE]
+    out = StreamingResponse(
+        _relay(response, service),
+        status_code=response.status_code,
+        background=BackgroundTask(response.aclose),
+    )
+    out.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    return out
+
+
+async def _relay(response: httpx.Response, service: str) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in response.aiter_raw():
+            yield chunk
+    except httpx.HTTPError as exc:
+        log.warning("proxy.stream_broken", service=service, error=type(exc).__name__)

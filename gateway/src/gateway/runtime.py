@@ -1,0 +1,117 @@
+"""What the gateway process holds: database engine, Redis, rate limiter, HTTP client and breakers."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import redis
+from anju_common.db import make_engine, ping
+from limits import RateLimitItem, parse
+from limits.storage import RedisStorage
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import Engine
+
+from gateway.breaker import CircuitBreaker
+from gateway.config import GatewaySettings
+
+
+@dataclass
+class OpenApiCache:
+    """The last aggregated OpenAPI document and when it was built."""
+
+    document: dict[str, Any] | None = None
+    built_at: float = 0.0
+    complete: bool = False
+
+
+@dataclass
+class GatewayRuntime:
+    """Built once at startup, shared by every request."""
+
+    settings: GatewaySettings
+    engine: Engine
+    redis: redis.Redis[bytes]
+    limiter: MovingWindowRateLimiter
+    limit_ip: RateLimitItem
+    limit_principal: RateLimitItem
+    limit_login: RateLimitItem
+    http: httpx.AsyncClient
+    breakers: dict[str, CircuitBreaker]
+    openapi: OpenApiCache = field(default_factory=OpenApiCache)
+    dynamic_routes: dict[str, list[re.Pattern[str]]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: GatewaySettings) -> GatewayRuntime:
+        """Create clients from settings."""
+        client = redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        storage = RedisStorage(
+            settings.redis_url,
+            key_prefix=settings.rate_limit_prefix,
+            socket_timeout=2,
+            socket_connect_timeout=2,
+        )
+        timeout = httpx.Timeout(
+            connect=settings.connect_timeout_seconds,
+            read=settings.read_timeout_seconds,
+            write=settings.read_timeout_seconds,
+            pool=settings.connect_timeout_seconds,
+        )
+        http = httpx.AsyncClient(
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            follow_redirects=False,
+            trust_env=False,
+        )
+        breakers = {
+            name: CircuitBreaker(settings.breaker_failures, settings.breaker_open_seconds)
+            for name in settings.service_urls()
+        }
+        return cls(
+            settings=settings,
+            engine=make_engine(settings.sqlalchemy_url()),
+            redis=client,
+            limiter=MovingWindowRateLimiter(storage),
+            limit_ip=parse(settings.rate_limit_ip),
+            limit_principal=parse(settings.rate_limit_principal),
+            limit_login=parse(settings.rate_limit_login),
+            http=http,
+            breakers=breakers,
+        )
+
+    def key(self, *parts: str) -> str:
+        """A Redis key in the gateway's namespace."""
+        return ":".join((self.settings.rate_limit_prefix, *parts))
+
+    def readiness(self) -> dict[str, str]:
+        """Database and Redis (the gateway needs no Kafka); upstream circuits are reported too."""
+        checks: dict[str, str] = {}
+        try:
+            ping(self.engine)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"error: {type(exc).__name__}"
+        try:
+            self.redis.ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"error: {type(exc).__name__}"
+        return checks
+
+    def circuits(self) -> dict[str, str]:
+        """State of each upstream circuit."""
+        return {name: b.state for name, b in self.breakers.items()}
+
+    async def close(self) -> None:
+        """Close clients."""
+        await self.http.aclose()
+        self.redis.close()
+        self.engine.dispose()
+
+
+def now() -> float:
+    """Wall-clock seconds (a seam for tests)."""
+    return time.time()
