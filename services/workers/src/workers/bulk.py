@@ -1,0 +1,201 @@
+"""Bulk import of workers from an office spreadsheet: validate every row, store the valid new ones."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import IO
+
+from anju_common.errors import ConflictError, InvalidFieldError
+from anju_common.events import WorkerRegistered
+from anju_common.principal import Principal
+from anju_common.problems import Problem
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from workers import repository as repo
+from workers import service
+from workers.config import get_settings
+from workers.models import Household, Site, Worker
+from workers.schemas import ImportReport, RowError
+from workers.spreadsheet import HeaderMap, ImportRow, is_blank, map_headers, read_table, validate_row
+
+
+@dataclass
+class _Prepared:
+    rownum: int
+    row: ImportRow
+    site_id: uuid.UUID
+    id_hash: str | None
+    phone_name_hash: str | None
+
+
+@dataclass
+class _Run:
+    """State of one import across chunks."""
+
+    session: Session
+    principal: Principal
+    dry_run: bool
+    request_id: str | None
+    header: HeaderMap
+    report: ImportReport
+    sites: dict[uuid.UUID, Site | None] = field(default_factory=dict)
+    seen: dict[str, int] = field(default_factory=dict)
+    planned_households: set[tuple[uuid.UUID, str]] = field(default_factory=set)
+    touched: set[uuid.UUID] = field(default_factory=set)
+
+    def reject(self, rownum: int, fld: str, reason: str) -> None:
+        self.report.rejected += 1
+        self.report.errors.append(RowError(row=rownum, column=self.header.label(fld), reason=reason))
+
+    def site(self, site_id: uuid.UUID) -> Site | None:
+        if site_id not in self.sites:
+            found = repo.get_site(self.session, site_id)
+            self.sites[site_id] = found if found and self.principal.can_see_site(site_id) else None
+        return self.sites[site_id]
+
+
+def import_workers(
+    session: Session,
+    stream: IO[bytes],
+    filename: str,
+    site_id: uuid.UUID | None,
+    principal: Principal,
+    *,
+    dry_run: bool,
+    request_id: str | None,
+) -> ImportReport:
+    """Validate an upload row by row; store the valid rows that are not registered yet (unless dry_run)."""
+    if principal.role == "employer":
+        raise Problem(403, "only employment-office staff import workers", code="forbidden")
+    settings = get_settings()
+    rows = read_table(filename, stream)
+    first = next(rows, None)
+    if first is None:
+        raise Problem(
+            422, "the file is empty; the first row must hold the column headers", code="bad-headers"
+        )
+    header = map_headers(first)
+    if site_id is None and "site_id" not in header.headers:
+        raise InvalidFieldError("site_id", "give the site as a form field or a site_id column")
+    run = _Run(
+        session,
+        principal,
+        dry_run,
+        request_id,
+        header,
+        ImportReport(
+            dry_run=dry_run,
+            rows=0,
+            valid=0,
+            created=0,
+            existing=0,
+            rejected=0,
+            households_created=0,
+            errors=[],
+        ),
+    )
+    if site_id is not None and run.site(site_id) is None:
+        raise InvalidFieldError("site_id", f"no site {site_id} in your scope")
+    chunk: list[_Prepared] = []
+    try:
+        for rownum, values in enumerate(rows, start=2):
+            if is_blank(values):
+                continue
+            run.report.rows += 1
+            if run.report.rows > settings.import_max_rows:
+                raise Problem(413, f"at most {settings.import_max_rows} rows per file", code="too-many-rows")
+            prepared = _prepare(run, rownum, values, site_id)
+            if prepared is not None:
+                chunk.append(prepared)
+            if len(chunk) >= settings.import_chunk_rows:
+                _store(run, chunk)
+                chunk = []
+        _store(run, chunk)
+        if not dry_run and run.touched:
+            service.refresh_households(session, run.touched, request_id)
+    except IntegrityError as exc:
+        raise ConflictError(
+            "some of these workers were registered at the same time by another request; retry"
+        ) from exc
+    return run.report
+
+
+def _prepare(run: _Run, rownum: int, values: list[object], form_site: uuid.UUID | None) -> _Prepared | None:
+    row, errors = validate_row(rownum, list(values), run.header)
+    if row is None:
+        run.report.rejected += 1
+        run.report.errors.extend(errors)
+        return None
+    site_id = row.site_id or form_site
+    if site_id is None:
+        run.reject(rownum, "site_id", "no site: fill the column or send site_id as a form field")
+        return None
+    if run.site(site_id) is None:
+        run.reject(rownum, "site_id", f"no site {site_id} in your scope")
+        return None
+    if row.id_number:
+        id_hash, pn_hash, key_field = service.id_number_hash(row.id_number), None, "id_number"
+    else:
+        id_hash, pn_hash, key_field = None, service.phone_name_hash(row.phone, row.name), "phone"
+    key = id_hash or pn_hash
+    assert key is not None
+    if key in run.seen:
+        run.reject(rownum, key_field, f"the same worker as row {run.seen[key]}")
+        return None
+    run.seen[key] = rownum
+    run.report.valid += 1
+    return _Prepared(rownum, row, site_id, id_hash, pn_hash)
+
+
+def _store(run: _Run, chunk: list[_Prepared]) -> None:
+    """Skip rows already registered, create missing households, insert workers and their events."""
+    if not chunk:
+        return
+    id_hashes, pn_hashes = repo.existing_keys(
+        run.session,
+        [p.id_hash for p in chunk if p.id_hash],
+        [p.phone_name_hash for p in chunk if p.phone_name_hash],
+    )
+    fresh = [p for p in chunk if not (p.id_hash in id_hashes or p.phone_name_hash in pn_hashes)]
+    run.report.existing += len(chunk) - len(fresh)
+    keys = {(p.site_id, p.row.household_ref) for p in fresh}
+    households = repo.households_by_refs(run.session, keys)
+    missing = [p for p in fresh if (p.site_id, p.row.household_ref) not in households]
+    new_households: list[Household] = []
+    for p in missing:
+        key = (p.site_id, p.row.household_ref)
+        if key in households or key in run.planned_households:
+            continue
+        run.planned_households.add(key)
+        household = Household(
+            site_id=p.site_id,
+            household_ref=p.row.household_ref,
+            registered_poor=p.row.registered_poor,
+            monitoring_category=p.row.monitoring_category,
+            labour_capable_declared=p.row.labour_capable_count,
+        )
+        households[key] = household
+        new_households.append(household)
+    run.report.households_created += len(new_households)
+    run.report.created += len(fresh)
+    if run.dry_run:
+        return
+    repo.insert_households(run.session, [h.model_dump() for h in new_households])
+    workers: list[Worker] = []
+    events: list[WorkerRegistered] = []
+    for p in fresh:
+        household = households[(p.site_id, p.row.household_ref)]
+        worker = Worker(**service.new_worker_fields(p.row, household))
+        site = run.site(p.site_id)
+        assert site is not None
+        workers.append(worker)
+        events.append(
+            WorkerRegistered.build(
+                service.worker_data(worker, household, site), subject=worker.id, request_id=run.request_id
+            )
+        )
+        run.touched.add(household.id)
+    repo.insert_workers(run.session, [w.model_dump() for w in workers])
+    repo.record_events(run.session, events, get_settings().topic_prefix)

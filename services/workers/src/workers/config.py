@@ -1,0 +1,28 @@
+"""Settings of the workers service (env prefix WORKERS_, shared infrastructure under ANJU_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from anju_common.settings import ServiceSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class WorkersSettings(ServiceSettings):
+    """What the workers service reads from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="WORKERS_", extra="ignore", populate_by_name=True)
+
+    service_name: str = "workers"
+    port: int = 8002
+    timezone: str = "Asia/Shanghai"
+    phone_region: str = "CN"
+    import_max_rows: int = 50_000
+    import_max_bytes: int = 50 * 1024 * 1024
+    import_chunk_rows: int = 2_000
+
+
+@lru_cache
+def get_settings() -> WorkersSettings:
+    """Cached settings; tests call get_settings.cache_clear() after changing the environment."""
+    return WorkersSettings()

@@ -1,0 +1,42 @@
+"""Event consumers of the workers service: hires, departures and referrals from matching; opt-outs."""
+
+from __future__ import annotations
+
+from anju_common.app import Runtime
+from anju_common.events import MatchStatus, MatchStatusChanged, WorkerOptedOut
+from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
+from sqlmodel import Session
+
+from workers import service
+
+
+def on_match_status_changed(session: Session, event: MatchStatusChanged) -> None:
+    """Hired => employed; left => unemployed; referred => the employer may see the worker."""
+    d = event.data
+    if d.to_status == MatchStatus.hired:
+        service.on_hired(session, d.worker_id, d.job_id, d.match_id)
+    elif d.to_status == MatchStatus.left:
+        service.on_left(session, d.worker_id, d.job_id, d.match_id)
+    elif d.to_status == MatchStatus.referred and d.employer_id is not None:
+        service.on_referred(session, d.worker_id, d.employer_id, d.job_id, d.match_id)
+
+
+def on_worker_opted_out(session: Session, event: WorkerOptedOut) -> None:
+    """TD by SMS withdraws SMS consent at once."""
+    service.on_opted_out(session, event.data.worker_id)
+
+
+def build_consumer(runtime: Runtime) -> ConsumerRunner:
+    """The workers service's consumer of matching.events and notifications.events."""
+    s = runtime.settings
+    config = ConsumerConfig(
+        name="workers",
+        group_id=s.group("workers"),
+        topics=[s.topic("matching.events"), s.topic("notifications.events")],
+        bootstrap=s.kafka_bootstrap,
+    )
+    handlers: dict[str, Handler] = {
+        MatchStatusChanged.type_name(): on_match_status_changed,
+        WorkerOptedOut.type_name(): on_worker_opted_out,
+    }
+    return ConsumerRunner(config, runtime.engine, runtime.tables, handlers, runtime.producer)

@@ -1,0 +1,72 @@
+"""Normalising and checking phone numbers, resident ID numbers and birth years (no I/O)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import phonenumbers
+from stdnum.cn import ric
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+
+MIN_AGE = 16
+MAX_AGE = 75
+_MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+def normalize_phone(raw: str, region: str = "CN") -> str:
+    """E.164 form of a phone number; ValueError (without echoing the number) when it is not valid."""
+    text = raw.strip()
+    if not text:
+        raise ValueError("phone number is empty")
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise ValueError("not a phone number") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError(f"not a valid phone number for region {region}")
+    if parsed.country_code == 86 and phonenumbers.number_type(parsed) not in _MOBILE_TYPES:
+        raise ValueError("must be a mobile number that can receive SMS")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_id_number(raw: str) -> str:
+    """Compact 18-character resident ID, upper-case X; ValueError when malformed or the checksum fails."""
+    text = raw.strip().upper().replace(" ", "")
+    if len(text) != 18:
+        raise ValueError("must have 18 characters")
+    if not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):
+        raise ValueError("must be 17 digits followed by a digit or X")
+    try:
+        birth = ric.get_birth_date(text)
+    except ValidationError:
+        raise ValueError("contains an invalid birth date") from None
+    if birth > date.today():
+        raise ValueError("contains a birth date in the future")
+    try:
+        ric.validate(text)
+    except InvalidChecksum:
+        raise ValueError("checksum digit is wrong") from None
+    except (InvalidComponent, InvalidFormat, InvalidLength):
+        raise ValueError("region code is unknown") from None
+    return text
+
+
+def id_birth_year(id_number: str) -> int:
+    """The birth year written in a normalised ID number."""
+    return int(id_number[6:10])
+
+
+def check_birth_year(year: int, today: date | None = None) -> int:
+    """Working-age bound on the birth year; ValueError names the allowed range."""
+    current = (today or date.today()).year
+    low, high = current - MAX_AGE, current - MIN_AGE
+    if not low <= year <= high:
+        raise ValueError(f"must be between {low} and {high} (age {MIN_AGE} to {MAX_AGE})")
+    return year
+
+
+def mask_name(name: str | None) -> str | None:
+    """Family name kept, the rest starred: 王** (for employers who see a referred worker)."""
+    if not name:
+        return name
+    return name[0] + "*" * max(len(name) - 1, 1)

@@ -1,0 +1,35 @@
+"""The workers service's ASGI app."""
+
+from __future__ import annotations
+
+from anju_common.app import Runtime, create_app
+from fastapi import FastAPI
+
+from workers.config import get_settings
+from workers.consumers import build_consumer
+from workers.models import event_tables, metadata
+from workers.routes import internal, router
+
+
+def build_runtime() -> Runtime:
+    """Engine, producer, Redis, the outbox relay and the consumer."""
+    runtime = Runtime.build(get_settings(), metadata, event_tables)
+    runtime.add_consumer(build_consumer(runtime))
+    return runtime
+
+
+def make_app() -> FastAPI:
+    """Build the app from current settings."""
+    return create_app(
+        settings=get_settings(),
+        title="Anju workers service",
+        description=(
+            "Resettlement sites, households and relocated workers' skill profiles, with phone and ID numbers "
+            "encrypted at rest and masked in every response; publishes workers.events."
+        ),
+        routers=[router, internal],
+        runtime_factory=build_runtime,
+    )
+
+
+app = make_app()

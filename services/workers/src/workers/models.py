@@ -1,0 +1,133 @@
+"""Tables of the workers service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from anju_common.db import enum_type
+from anju_common.events import EmploymentStatus, LivelihoodType, MonitoringCategory
+from anju_common.outbox import define_event_tables
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now."""
+    return datetime.now(UTC)
+
+
+class WorkersTable(SQLModel, registry=registry()):
+    """Base of this service's tables: its own metadata, apart from other services' models."""
+
+
+metadata = WorkersTable.metadata
+event_tables = define_event_tables(metadata)
+
+
+def _ts(nullable: bool = False) -> Column[datetime]:
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class Site(WorkersTable, table=True):
+    """A resettlement site (安置点)."""
+
+    __table_args__ = (Index("ix_site_list", "created_at", "id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(max_length=200)
+    county: str = Field(max_length=100)
+    province: str = Field(max_length=100)
+    lat: float
+    lon: float
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class Household(WorkersTable, table=True):
+    """A relocated household; employed and labour-capable counts are derived from its workers."""
+
+    __table_args__ = (
+        UniqueConstraint("site_id", "household_ref", name="uq_household_site_ref"),
+        Index("ix_household_list", "created_at", "id"),
+        Index("ix_household_site_zero", "site_id", "zero_employment"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    site_id: uuid.UUID = Field(foreign_key="site.id", index=True)
+    household_ref: str | None = Field(default=None, max_length=64)
+    registered_poor: bool = False
+    monitoring_category: MonitoringCategory = Field(
+        default=MonitoringCategory.none, sa_type=enum_type(MonitoringCategory)
+    )
+    labour_capable_declared: int | None = None
+    labour_capable_count: int = 0
+    employed_count: int = 0
+    zero_employment: bool = False
+    zero_employment_since: date | None = None
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class Worker(WorkersTable, table=True):
+    """A relocated worker; phone and ID number only as ciphertext plus keyed lookup hashes."""
+
+    __table_args__ = (
+        Index("ix_worker_list", "created_at", "id"),
+        Index("ix_worker_site_status", "site_id", "active", "employment_status"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    household_id: uuid.UUID = Field(foreign_key="household.id", index=True)
+    site_id: uuid.UUID = Field(foreign_key="site.id", index=True)
+    # Personal fields: nulled on erasure.
+    name: str | None = Field(default=None, max_length=100)
+    gender: str | None = Field(default=None, max_length=10)
+    birth_year: int | None = None
+    phone_enc: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    phone_hash: str | None = Field(default=None, max_length=64, index=True)
+    id_number_enc: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    id_number_hash: str | None = Field(default=None, max_length=64, unique=True)
+    phone_name_hash: str | None = Field(default=None, max_length=64, unique=True)
+    home_county: str | None = Field(default=None, max_length=100)
+    home_province: str | None = Field(default=None, max_length=100)
+    language_notes: str | None = Field(default=None, max_length=500)
+    physical_limitations: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Profile kept for anonymous statistics.
+    education: str | None = Field(default=None, max_length=50)
+    skills: list[dict[str, object]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    skills_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    livelihood_type: LivelihoodType = Field(sa_type=enum_type(LivelihoodType))
+    max_commute_km: float
+    caregiver: bool = False
+    expected_wage_min: int | None = None
+    available_from: date | None = None
+    unavailable_months: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    employment_status: EmploymentStatus = Field(
+        default=EmploymentStatus.unemployed, sa_type=enum_type(EmploymentStatus)
+    )
+    current_job_id: uuid.UUID | None = None
+    sms_consent: bool = False
+    share_consent: bool = False
+    active: bool = True
+    deactivated_reason: str | None = Field(default=None, max_length=20)
+    deactivated_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    erased_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class WorkerReferral(WorkersTable, table=True):
+    """Read model of referrals from match.status_changed: which employer may see which worker."""
+
+    __tablename__ = "worker_referral"
+
+    worker_id: uuid.UUID = Field(foreign_key="worker.id", primary_key=True)
+    employer_id: uuid.UUID = Field(primary_key=True, index=True)
+    match_id: uuid.UUID
+    job_id: uuid.UUID
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())

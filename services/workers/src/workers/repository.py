@@ -1,0 +1,372 @@
+"""All queries of the workers service."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from anju_common.events import EmploymentStatus, Event, LivelihoodType, MonitoringCategory
+from anju_common.outbox import utcnow
+from anju_common.pagination import newest_first
+from anju_common.principal import Principal
+from sqlalchemy import ColumnElement, and_, case, false, func, insert, or_, true
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from workers.models import Household, Site, Worker, WorkerReferral, event_tables
+
+EMPLOYED_STATUSES = (EmploymentStatus.employed, EmploymentStatus.seasonal)
+_IN_CHUNK = 5_000
+
+
+@dataclass(frozen=True)
+class WorkerFilter:
+    """Filters of GET /workers."""
+
+    site_id: uuid.UUID | None = None
+    household_id: uuid.UUID | None = None
+    skill: str | None = None
+    employment_status: EmploymentStatus | None = None
+    livelihood_type: LivelihoodType | None = None
+    zero_employment: bool | None = None
+    active: bool | None = True
+
+
+def _site_scope(column: Any, principal: Principal) -> ColumnElement[bool]:
+    if principal.role in ("admin", "service"):
+        return true()
+    if principal.role == "office_staff":
+        return col(column).in_(principal.site_ids) if principal.site_ids else false()
+    return false()
+
+
+def _chunks(values: Sequence[Any], size: int = _IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+# ------------------------------------------------------------------ sites
+def get_site(session: Session, site_id: uuid.UUID) -> Site | None:
+    """One site by id."""
+    return session.get(Site, site_id)
+
+
+def list_sites(
+    session: Session, principal: Principal, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> list[Site]:
+    """Sites in the caller's scope (employers see every site: names and places are public)."""
+    stmt = select(Site)
+    if principal.role == "office_staff":
+        stmt = stmt.where(_site_scope(Site.id, principal))
+    return list(session.exec(newest_first(stmt, Site, after, limit)))
+
+
+def sites_by_ids(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Site]:
+    """Sites keyed by id."""
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    return {s.id: s for s in session.exec(select(Site).where(col(Site.id).in_(wanted)))}
+
+
+# ------------------------------------------------------------------ households
+def get_household(session: Session, household_id: uuid.UUID, *, for_update: bool = False) -> Household | None:
+    """One household by id."""
+    stmt = select(Household).where(col(Household.id) == household_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.exec(stmt).first()
+
+
+def household_by_ref(session: Session, site_id: uuid.UUID, ref: str) -> Household | None:
+    """A household by the office's reference within a site."""
+    stmt = select(Household).where(col(Household.site_id) == site_id, col(Household.household_ref) == ref)
+    return session.exec(stmt).first()
+
+
+def households_by_refs(
+    session: Session, keys: set[tuple[uuid.UUID, str]]
+) -> dict[tuple[uuid.UUID, str], Household]:
+    """Households keyed by (site_id, household_ref)."""
+    found: dict[tuple[uuid.UUID, str], Household] = {}
+    by_site: dict[uuid.UUID, list[str]] = {}
+    for site_id, ref in keys:
+        by_site.setdefault(site_id, []).append(ref)
+    for site_id, refs in by_site.items():
+        for part in _chunks(refs):
+            stmt = select(Household).where(
+                col(Household.site_id) == site_id, col(Household.household_ref).in_(part)
+            )
+            for h in session.exec(stmt):
+                assert h.household_ref is not None
+                found[(h.site_id, h.household_ref)] = h
+    return found
+
+
+def households_by_ids(
+    session: Session, ids: Iterable[uuid.UUID], *, for_update: bool = False
+) -> list[Household]:
+    """Households by id, in id order (a stable lock order)."""
+    wanted = sorted(set(ids))
+    out: list[Household] = []
+    for part in _chunks(wanted):
+        stmt = select(Household).where(col(Household.id).in_(part)).order_by(col(Household.id))
+        if for_update:
+            stmt = stmt.with_for_update()
+        out.extend(session.exec(stmt))
+    return out
+
+
+def list_households(
+    session: Session,
+    principal: Principal,
+    site_id: uuid.UUID | None,
+    zero_employment: bool | None,
+    monitoring_category: MonitoringCategory | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Household]:
+    """Households in scope matching the filters, newest first."""
+    stmt = select(Household).where(_site_scope(Household.site_id, principal))
+    if site_id:
+        stmt = stmt.where(col(Household.site_id) == site_id)
+    if zero_employment is not None:
+        stmt = stmt.where(col(Household.zero_employment) == zero_employment)
+    if monitoring_category:
+        stmt = stmt.where(col(Household.monitoring_category) == monitoring_category)
+    return list(session.exec(newest_first(stmt, Household, after, limit)))
+
+
+def member_counts(session: Session, household_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int]]:
+    """(active workers, employed workers) per household."""
+    out: dict[uuid.UUID, tuple[int, int]] = {}
+    employed = func.sum(case((col(Worker.employment_status).in_(EMPLOYED_STATUSES), 1), else_=0))
+    for part in _chunks(list(household_ids)):
+        stmt = (
+            select(col(Worker.household_id), func.count(), employed)
+            .where(col(Worker.household_id).in_(part), col(Worker.active).is_(True))
+            .group_by(col(Worker.household_id))
+        )
+        for hid, active, emp in session.exec(stmt):
+            out[hid] = (int(active), int(emp or 0))
+    return out
+
+
+# ------------------------------------------------------------------ workers
+def worker_scope(principal: Principal) -> ColumnElement[bool]:
+    """Which workers a principal may see: staff their sites', employers the referred and consenting ones."""
+    if principal.role == "employer":
+        if principal.employer_id is None:
+            return false()
+        referred = select(col(WorkerReferral.worker_id)).where(
+            col(WorkerReferral.employer_id) == principal.employer_id
+        )
+        return and_(
+            col(Worker.id).in_(referred),
+            col(Worker.share_consent).is_(True),
+            col(Worker.active).is_(True),
+        )
+    return _site_scope(Worker.site_id, principal)
+
+
+def get_worker(
+    session: Session, worker_id: uuid.UUID, principal: Principal | None = None, *, for_update: bool = False
+) -> Worker | None:
+    """One worker, within the principal's scope when one is given."""
+    stmt = select(Worker).where(col(Worker.id) == worker_id)
+    if principal is not None:
+        stmt = stmt.where(worker_scope(principal))
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.exec(stmt).first()
+
+
+def list_workers(
+    session: Session,
+    principal: Principal,
+    flt: WorkerFilter,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Worker]:
+    """Workers in scope matching the filters, newest first, keyset-paginated."""
+    stmt = select(Worker).where(worker_scope(principal))
+    if flt.site_id:
+        stmt = stmt.where(col(Worker.site_id) == flt.site_id)
+    if flt.household_id:
+        stmt = stmt.where(col(Worker.household_id) == flt.household_id)
+    if flt.employment_status:
+        stmt = stmt.where(col(Worker.employment_status) == flt.employment_status)
+    if flt.livelihood_type:
+        stmt = stmt.where(col(Worker.livelihood_type) == flt.livelihood_type)
+    if flt.active is not None:
+        stmt = stmt.where(col(Worker.active).is_(flt.active))
+    if flt.skill:
+        needle = f"%{flt.skill.lower().replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(col(Worker.skills_text).like(needle))
+    if flt.zero_employment is not None:
+        zero = select(col(Household.id)).where(col(Household.zero_employment).is_(flt.zero_employment))
+        stmt = stmt.where(col(Worker.household_id).in_(zero))
+    return list(session.exec(newest_first(stmt, Worker, after, limit)))
+
+
+def worker_ids_by_phone_hash(session: Session, phone_hash: str) -> list[uuid.UUID]:
+    """Active workers whose phone has this keyed hash."""
+    stmt = (
+        select(col(Worker.id))
+        .where(col(Worker.phone_hash) == phone_hash, col(Worker.active).is_(True))
+        .order_by(col(Worker.created_at))
+    )
+    return list(session.exec(stmt))
+
+
+def worker_by_natural_key(
+    session: Session, id_number_hash: str | None, phone_name_hash: str | None
+) -> Worker | None:
+    """A worker with this ID number, or else this phone and name."""
+    if id_number_hash:
+        found = session.exec(select(Worker).where(col(Worker.id_number_hash) == id_number_hash)).first()
+        if found:
+            return found
+    if phone_name_hash:
+        return session.exec(select(Worker).where(col(Worker.phone_name_hash) == phone_name_hash)).first()
+    return None
+
+
+def existing_keys(
+    session: Session, id_hashes: Sequence[str], phone_name_hashes: Sequence[str]
+) -> tuple[set[str], set[str]]:
+    """Which of these natural-key hashes are already registered."""
+    ids: set[str] = set()
+    names: set[str] = set()
+    for part in _chunks(list(id_hashes)):
+        ids.update(
+            h
+            for h in session.exec(
+                select(col(Worker.id_number_hash)).where(col(Worker.id_number_hash).in_(part))
+            )
+            if h
+        )
+    for part in _chunks(list(phone_name_hashes)):
+        stmt = select(col(Worker.phone_name_hash)).where(col(Worker.phone_name_hash).in_(part))
+        names.update(h for h in session.exec(stmt) if h)
+    return ids, names
+
+
+def insert_workers(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert of prepared worker rows."""
+    if rows:
+        session.execute(insert(Worker), rows)
+
+
+def insert_households(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert of prepared household rows."""
+    if rows:
+        session.execute(insert(Household), rows)
+
+
+def active_workers_of_site(session: Session, site_id: uuid.UUID) -> list[Worker]:
+    """Every active worker of a site."""
+    stmt = select(Worker).where(col(Worker.site_id) == site_id, col(Worker.active).is_(True))
+    return list(session.exec(stmt))
+
+
+def workers_needing_rotation(session: Session, active_kid: str, limit: int) -> list[Worker]:
+    """Workers whose phone or ID ciphertext was sealed with an older key."""
+    prefix = f"{active_kid}:%"
+    stmt = (
+        select(Worker)
+        .where(
+            or_(
+                and_(col(Worker.phone_enc).is_not(None), ~col(Worker.phone_enc).like(prefix)),
+                and_(col(Worker.id_number_enc).is_not(None), ~col(Worker.id_number_enc).like(prefix)),
+            )
+        )
+        .order_by(col(Worker.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.exec(stmt))
+
+
+# ------------------------------------------------------------------ referrals
+def referral_exists(session: Session, worker_id: uuid.UUID, employer_id: uuid.UUID) -> bool:
+    """Whether the employer has had this worker referred."""
+    return session.get(WorkerReferral, (worker_id, employer_id)) is not None
+
+
+def add_referral(session: Session, referral: WorkerReferral) -> None:
+    """Store a referral."""
+    session.add(referral)
+
+
+def delete_referrals(session: Session, worker_id: uuid.UUID) -> None:
+    """Forget every referral of a worker."""
+    for ref in session.exec(select(WorkerReferral).where(col(WorkerReferral.worker_id) == worker_id)):
+        session.delete(ref)
+
+
+# ------------------------------------------------------------------ stats
+def livelihood_counts(session: Session, site_id: uuid.UUID) -> list[tuple[LivelihoodType, int, int]]:
+    """(livelihood type, active workers, employed) at a site."""
+    employed = func.sum(case((col(Worker.employment_status).in_(EMPLOYED_STATUSES), 1), else_=0))
+    stmt = (
+        select(col(Worker.livelihood_type), func.count(), employed)
+        .where(col(Worker.site_id) == site_id, col(Worker.active).is_(True))
+        .group_by(col(Worker.livelihood_type))
+    )
+    return [(lt, int(n), int(e or 0)) for lt, n, e in session.exec(stmt)]
+
+
+def category_counts(
+    session: Session, site_id: uuid.UUID
+) -> list[tuple[MonitoringCategory, int, int, int, int]]:
+    """(category, households, zero-employment households, labour force, employed) at a site."""
+    zero = func.sum(case((col(Household.zero_employment).is_(True), 1), else_=0))
+    stmt = (
+        sa_select(
+            col(Household.monitoring_category),
+            func.count(),
+            zero,
+            func.sum(col(Household.labour_capable_count)),
+            func.sum(col(Household.employed_count)),
+        )
+        .where(col(Household.site_id) == site_id)
+        .group_by(col(Household.monitoring_category))
+    )
+    return [(c, int(n), int(z or 0), int(lf or 0), int(e or 0)) for c, n, z, lf, e in session.execute(stmt)]
+
+
+def zero_employment_households(session: Session, site_id: uuid.UUID, limit: int) -> list[Household]:
+    """Zero-employment households of a site, longest first."""
+    stmt = (
+        select(Household)
+        .where(col(Household.site_id) == site_id, col(Household.zero_employment).is_(True))
+        .order_by(col(Household.zero_employment_since).asc().nulls_last(), col(Household.id))
+        .limit(limit)
+    )
+    return list(session.exec(stmt))
+
+
+# ------------------------------------------------------------------ outbox
+def record_events(session: Session, events: Sequence[Event], topic_prefix: str) -> None:
+    """Write many events into the outbox with one multi-row insert (bulk import)."""
+    if not events:
+        return
+    now = utcnow()
+    rows = [
+        {
+            "event_id": str(ev.id),
+            "topic": f"{topic_prefix}{ev.topic()}",
+            "key": ev.subject,
+            "event_type": ev.type,
+            "payload": ev.to_json().decode(),
+            "created_at": now,
+            "attempts": 0,
+        }
+        for ev in events
+    ]
+    session.execute(insert(event_tables.outbox), rows)
+    session.info["anju_outbox_dirty"] = True

@@ -1,0 +1,368 @@
+"""HTTP routes of the workers service: thin, they parse, call the service and shape the answer."""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from typing import Annotated
+
+from anju_common.deps import PrincipalDep, RequestIdDep, RuntimeDep, SessionDep
+from anju_common.errors import etag, parse_if_match
+from anju_common.events import EmploymentStatus, LivelihoodType, MonitoringCategory
+from anju_common.pagination import MAX_LIMIT, Page, keyset_after, next_keyset_cursor
+from anju_common.principal import SERVICE_TOKEN_HEADER
+from anju_common.problems import Problem
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile, status
+
+from workers import repository as repo
+from workers import service
+from workers.bulk import import_workers
+from workers.config import get_settings
+from workers.models import Household, Site
+from workers.schemas import (
+    ContactPublic,
+    DeactivateIn,
+    EmploymentIn,
+    EmploymentOut,
+    HouseholdCreate,
+    HouseholdPublic,
+    HouseholdUpdate,
+    ImportReport,
+    LookupIn,
+    LookupOut,
+    SiteCreate,
+    SitePublic,
+    SiteStats,
+    SiteUpdate,
+    WorkerCreate,
+    WorkerPublic,
+    WorkerSharedPublic,
+    WorkerUpdate,
+)
+from workers.spreadsheet import XLSX_MEDIA_TYPE, stats_xlsx, template_xlsx
+
+router = APIRouter(prefix="/api/v1")
+IfMatch = Annotated[str | None, Header(description='ETag from a previous response, e.g. W/"3"')]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Cursor = Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")]
+
+
+def site_public(s: Site) -> SitePublic:
+    """Response shape of a site."""
+    return SitePublic.model_validate(s, from_attributes=True)
+
+
+def household_public(h: Household) -> HouseholdPublic:
+    """Response shape of a household."""
+    return HouseholdPublic.model_validate(h, from_attributes=True)
+
+
+# ------------------------------------------------------------------ sites
+@router.post("/sites", status_code=status.HTTP_201_CREATED, response_model=SitePublic, tags=["sites"])
+def create_site(
+    body: SiteCreate, session: SessionDep, principal: PrincipalDep, response: Response
+) -> SitePublic:
+    """Register a resettlement site (administrators)."""
+    site = service.create_site(session, body, principal)
+    response.headers["ETag"] = etag(site.version)
+    response.headers["Location"] = f"/api/v1/sites/{site.id}"
+    return site_public(site)
+
+
+@router.get("/sites", response_model=Page[SitePublic], tags=["sites"])
+def list_sites(
+    session: SessionDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[SitePublic]:
+    """Sites in the caller's scope, newest first."""
+    rows = repo.list_sites(session, principal, keyset_after(cursor), limit)
+    return Page(items=[site_public(s) for s in rows], next_cursor=next_keyset_cursor(rows, limit))
+
+
+@router.get("/sites/{site_id}", response_model=SitePublic, tags=["sites"])
+def get_site(
+    site_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, response: Response
+) -> SitePublic:
+    """One site."""
+    site = service.get_site(session, site_id, principal)
+    response.headers["ETag"] = etag(site.version)
+    return site_public(site)
+
+
+@router.patch("/sites/{site_id}", response_model=SitePublic, tags=["sites"])
+def update_site(
+    site_id: uuid.UUID,
+    body: SiteUpdate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    request_id: RequestIdDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> SitePublic:
+    """Change a site (If-Match or version required); moving it re-publishes its workers."""
+    site = service.update_site(session, site_id, body, principal, parse_if_match(if_match), request_id)
+    response.headers["ETag"] = etag(site.version)
+    return site_public(site)
+
+
+@router.get("/sites/{site_id}/stats", response_model=SiteStats, tags=["sites"])
+def site_stats(site_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> SiteStats:
+    """Labour force, employed, employment rate and zero-employment households, by livelihood and category."""
+    return service.site_stats(session, site_id, principal)
+
+
+@router.get(
+    "/sites/{site_id}/stats.xlsx",
+    tags=["sites"],
+    response_class=Response,
+    responses={200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "the statistics as a workbook"}},
+)
+def site_stats_xlsx(site_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
+    """The same statistics as an Excel workbook."""
+    stats = service.site_stats(session, site_id, principal)
+    name = f"site-{site_id}-stats-{stats.as_of.isoformat()}.xlsx"
+    return Response(
+        stats_xlsx(stats),
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# ------------------------------------------------------------------ households
+@router.post(
+    "/households", status_code=status.HTTP_201_CREATED, response_model=HouseholdPublic, tags=["households"]
+)
+def create_household(
+    body: HouseholdCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    request_id: RequestIdDep,
+    response: Response,
+) -> HouseholdPublic:
+    """Register a household."""
+    household = service.create_household(session, body, principal, request_id)
+    response.headers["ETag"] = etag(household.version)
+    response.headers["Location"] = f"/api/v1/households/{household.id}"
+    return household_public(household)
+
+
+@router.get("/households", response_model=Page[HouseholdPublic], tags=["households"])
+def list_households(
+    session: SessionDep,
+    principal: PrincipalDep,
+    site_id: uuid.UUID | None = None,
+    zero_employment: bool | None = None,
+    monitoring_category: MonitoringCategory | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[HouseholdPublic]:
+    """Households in the caller's scope, newest first."""
+    rows = repo.list_households(
+        session, principal, site_id, zero_employment, monitoring_category, keyset_after(cursor), limit
+    )
+    return Page(items=[household_public(h) for h in rows], next_cursor=next_keyset_cursor(rows, limit))
+
+
+@router.get("/households/{household_id}", response_model=HouseholdPublic, tags=["households"])
+def get_household(
+    household_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, response: Response
+) -> HouseholdPublic:
+    """One household."""
+    household = service.get_household(session, household_id, principal)
+    response.headers["ETag"] = etag(household.version)
+    return household_public(household)
+
+
+@router.patch("/households/{household_id}", response_model=HouseholdPublic, tags=["households"])
+def update_household(
+    household_id: uuid.UUID,
+    body: HouseholdUpdate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    request_id: RequestIdDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> HouseholdPublic:
+    """Change a household (If-Match or version required)."""
+    household = service.update_household(
+        session, household_id, body, principal, parse_if_match(if_match), request_id
+    )
+    response.headers["ETag"] = etag(household.version)
+    return household_public(household)
+
+
+# ------------------------------------------------------------------ import (before /workers/{id})
+@router.get(
+    "/workers/import/template",
+    tags=["workers"],
+    response_class=Response,
+    responses={200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "the import template"}},
+)
+def import_template() -> Response:
+    """The .xlsx template offices fill in (Chinese headers; English headers are accepted too)."""
+    return Response(
+        template_xlsx(),
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="anju-workers-template.xlsx"'},
+    )
+
+
+@router.post("/workers/import", response_model=ImportReport, tags=["workers"])
+def import_upload(
+    session: SessionDep,
+    principal: PrincipalDep,
+    request_id: RequestIdDep,
+    file: Annotated[UploadFile, File(description=".xlsx, or .csv in UTF-8 or GBK; up to 50,000 rows")],
+    site_id: Annotated[
+        uuid.UUID | None, Form(description="site of every row without a site_id column")
+    ] = None,
+    dry_run: Annotated[bool, Form(description="validate only; store nothing")] = False,
+) -> ImportReport:
+    """Import workers: rejected rows are reported, valid new rows stored, known workers skipped."""
+    limit = get_settings().import_max_bytes
+    if file.size is not None and file.size > limit:
+        raise Problem(413, f"the file is larger than {limit} bytes", code="file-too-large")
+    return import_workers(
+        session, file.file, file.filename or "", site_id, principal, dry_run=dry_run, request_id=request_id
+    )
+
+
+# ------------------------------------------------------------------ workers
+@router.post("/workers", status_code=status.HTTP_201_CREATED, response_model=WorkerPublic, tags=["workers"])
+def create_worker(
+    body: WorkerCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    request_id: RequestIdDep,
+    response: Response,
+) -> WorkerPublic:
+    """Register a worker; worker.registered is published through the outbox."""
+    worker = service.create_worker(session, body, principal, request_id)
+    response.headers["ETag"] = etag(worker.version)
+    response.headers["Location"] = f"/api/v1/workers/{worker.id}"
+    return service.worker_public(worker)
+
+
+@router.get("/workers", response_model=Page[WorkerPublic] | Page[WorkerSharedPublic], tags=["workers"])
+def list_workers(
+    session: SessionDep,
+    principal: PrincipalDep,
+    site_id: uuid.UUID | None = None,
+    household_id: uuid.UUID | None = None,
+    skill: Annotated[str | None, Query(max_length=50, description="text in a skill name")] = None,
+    employment_status: EmploymentStatus | None = None,
+    livelihood_type: LivelihoodType | None = None,
+    zero_employment: Annotated[
+        bool | None, Query(description="only workers of zero-employment households")
+    ] = None,
+    active: Annotated[bool | None, Query(description="default: active only; omit-able with null")] = True,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[WorkerPublic] | Page[WorkerSharedPublic]:
+    """Workers in the caller's scope, newest first; employers get the reduced view of their referrals."""
+    flt = repo.WorkerFilter(
+        site_id=site_id,
+        household_id=household_id,
+        skill=skill,
+        employment_status=employment_status,
+        livelihood_type=livelihood_type,
+        zero_employment=zero_employment,
+        active=active,
+    )
+    rows = repo.list_workers(session, principal, flt, keyset_after(cursor), limit)
+    cursor_out = next_keyset_cursor(rows, limit)
+    if principal.role == "employer":
+        return Page[WorkerSharedPublic](
+            items=[service.worker_shared(w) for w in rows], next_cursor=cursor_out
+        )
+    return Page[WorkerPublic](items=[service.worker_public(w) for w in rows], next_cursor=cursor_out)
+
+
+@router.get("/workers/{worker_id}", response_model=WorkerPublic | WorkerSharedPublic, tags=["workers"])
+def get_worker(
+    worker_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, response: Response
+) -> WorkerPublic | WorkerSharedPublic:
+    """One worker (employers: only a referred worker who consented to share, in a reduced view)."""
+    worker = service.get_worker(session, worker_id, principal)
+    response.headers["ETag"] = etag(worker.version)
+    if principal.role == "employer":
+        return service.worker_shared(worker)
+    return service.worker_public(worker)
+
+
+@router.patch("/workers/{worker_id}", response_model=WorkerPublic, tags=["workers"])
+def update_worker(
+    worker_id: uuid.UUID,
+    body: WorkerUpdate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    request_id: RequestIdDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> WorkerPublic:
+    """Change a worker's profile (If-Match or version required; stale gets 412/409)."""
+    worker = service.update_worker(session, worker_id, body, principal, parse_if_match(if_match), request_id)
+    response.headers["ETag"] = etag(worker.version)
+    return service.worker_public(worker)
+
+
+@router.post("/workers/{worker_id}/deactivate", response_model=WorkerPublic, tags=["workers"])
+def deactivate_worker(
+    worker_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    request_id: RequestIdDep,
+    body: DeactivateIn | None = None,
+) -> WorkerPublic:
+    """The worker moved away: stop matching and counting them."""
+    reason = (body or DeactivateIn()).reason
+    return service.worker_public(service.deactivate_worker(session, worker_id, reason, principal, request_id))
+
+
+@router.post("/workers/{worker_id}/erase", response_model=WorkerPublic, tags=["workers"])
+def erase_worker(
+    worker_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, request_id: RequestIdDep
+) -> WorkerPublic:
+    """Erase the worker's personal data on request; anonymous statistics remain."""
+    return service.worker_public(service.erase_worker(session, worker_id, principal, request_id))
+
+
+@router.post("/workers/{worker_id}/employment", response_model=EmploymentOut, tags=["workers"])
+def record_employment(
+    worker_id: uuid.UUID,
+    body: EmploymentIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    request_id: RequestIdDep,
+) -> EmploymentOut:
+    """Record a change of employment; the household's zero-employment flag follows."""
+    worker = service.record_employment(
+        session, worker_id, body.status, body.cause, body.job_id, principal, request_id
+    )
+    household = service.get_household(session, worker.household_id, principal)
+    return EmploymentOut(worker=service.worker_public(worker), household=household_public(household))
+
+
+# ------------------------------------------------------------------ internal (service token; not routed)
+def require_service_token(
+    runtime: RuntimeDep,
+    token: Annotated[str | None, Header(alias=SERVICE_TOKEN_HEADER, include_in_schema=False)] = None,
+) -> None:
+    """Only other Anju services, holding the shared service token, may call /internal."""
+    expected = runtime.settings.service_token
+    if not token or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise Problem(401, f"{SERVICE_TOKEN_HEADER} is missing or wrong", code="bad-service-token")
+
+
+internal = APIRouter(prefix="/internal/v1", tags=["internal"], dependencies=[Depends(require_service_token)])
+
+
+@internal.get("/workers/{worker_id}/contact", response_model=ContactPublic)
+def worker_contact(worker_id: uuid.UUID, session: SessionDep) -> ContactPublic:
+    """Phone (E.164), name and consent for sending an SMS (notifications service only)."""
+    return service.contact(session, worker_id)
+
+
+@internal.post("/workers/lookup", response_model=LookupOut)
+def lookup_worker(body: LookupIn, session: SessionDep) -> LookupOut:
+    """Active workers with this phone number (for inbound SMS)."""
+    return LookupOut(worker_ids=service.lookup_by_phone(session, body.phone))

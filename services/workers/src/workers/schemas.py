@@ -1,0 +1,440 @@
+"""Request and response shapes of the workers API (XBase / XCreate / XUpdate / XPublic)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from anju_common.events import EmploymentStatus, LivelihoodType, MonitoringCategory
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from workers.config import get_settings
+from workers.identity import check_birth_year, id_birth_year, normalize_id_number, normalize_phone
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+LongName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Region = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+HouseholdRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Lat = Annotated[float, Field(ge=-90, le=90, description="latitude, WGS84 degrees")]
+Lon = Annotated[float, Field(ge=-180, le=180, description="longitude, WGS84 degrees")]
+Wage = Annotated[int, Field(ge=0, le=1_000_000, description="CNY per month")]
+CommuteKm = Annotated[float, Field(gt=0, le=5000, description="farthest acceptable workplace, km")]
+Month = Annotated[int, Field(ge=1, le=12)]
+Gender = Literal["female", "male"]
+Phone = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=32),
+    AfterValidator(lambda v: normalize_phone(v, get_settings().phone_region)),
+    Field(description="mobile number; normalised to E.164 (+8613812345678), never echoed unmasked"),
+]
+IdNumber = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
+    AfterValidator(normalize_id_number),
+    Field(description="18-character resident ID; checksum validated, stored encrypted"),
+]
+DeactivationReason = Literal["moved_away", "other"]
+EmploymentCause = Literal["hired", "left_job", "wage_arrears", "manual", "seasonal"]
+
+
+class Strict(BaseModel):
+    """Inputs reject unknown fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _unique_months(months: list[int] | None) -> list[int] | None:
+    return sorted(set(months)) if months is not None else None
+
+
+# ------------------------------------------------------------------ sites
+class SiteBase(Strict):
+    """Fields a resettlement site is created with."""
+
+    name: LongName
+    county: Region
+    province: Region
+    lat: Lat
+    lon: Lon
+
+
+class SiteCreate(SiteBase):
+    """POST /sites body."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "王家社区安置点",
+                    "county": "惠水县",
+                    "province": "贵州省",
+                    "lat": 26.13,
+                    "lon": 106.66,
+                }
+            ]
+        },
+    )
+
+
+class SiteUpdate(Strict):
+    """PATCH /sites/{id} body."""
+
+    name: LongName | None = None
+    county: Region | None = None
+    province: Region | None = None
+    lat: Lat | None = None
+    lon: Lon | None = None
+    version: int | None = Field(default=None, ge=1)
+
+
+class SitePublic(BaseModel):
+    """A site as the API returns it."""
+
+    id: uuid.UUID
+    name: str
+    county: str
+    province: str
+    lat: float
+    lon: float
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+# ------------------------------------------------------------------ households
+class HouseholdBase(Strict):
+    """Fields an office records about a household."""
+
+    household_ref: HouseholdRef | None = Field(
+        default=None, description="the office's household number (户编号)"
+    )
+    registered_poor: bool = False
+    monitoring_category: MonitoringCategory = MonitoringCategory.none
+    labour_capable_count: int | None = Field(
+        default=None, ge=0, le=30, description="declared labour-capable members; at least the active workers"
+    )
+
+
+class HouseholdCreate(HouseholdBase):
+    """POST /households body."""
+
+    site_id: uuid.UUID
+
+
+class HouseholdUpdate(Strict):
+    """PATCH /households/{id} body."""
+
+    household_ref: HouseholdRef | None = None
+    registered_poor: bool | None = None
+    monitoring_category: MonitoringCategory | None = None
+    labour_capable_count: int | None = Field(default=None, ge=0, le=30)
+    version: int | None = Field(default=None, ge=1)
+
+
+class HouseholdPublic(BaseModel):
+    """A household as the API returns it."""
+
+    id: uuid.UUID
+    site_id: uuid.UUID
+    household_ref: str | None
+    registered_poor: bool
+    monitoring_category: MonitoringCategory
+    labour_capable_count: int
+    employed_count: int
+    zero_employment: bool
+    zero_employment_since: date | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+# ------------------------------------------------------------------ workers
+class SkillIn(Strict):
+    """A skill as the office records it."""
+
+    name: ShortText
+    level: int = Field(default=1, ge=1, le=5)
+    certified: bool = False
+
+
+class WorkerBase(Strict):
+    """Profile fields shared by create and import."""
+
+    name: Name
+    gender: Gender | None = Field(default=None, description="recorded only; never used for matching")
+    id_number: IdNumber | None = None
+    birth_year: int | None = Field(
+        default=None, validate_default=True, description="required unless id_number gives it"
+    )
+    phone: Phone
+    education: ShortText | None = None
+    home_county: Region | None = None
+    home_province: Region | None = None
+    skills: list[SkillIn] = Field(default_factory=list, max_length=30)
+    livelihood_type: LivelihoodType
+    max_commute_km: CommuteKm | None = Field(default=None, description="defaults by livelihood type")
+    caregiver: bool = False
+    physical_limitations: list[ShortText] = Field(default_factory=list, max_length=20)
+    expected_wage_min: Wage | None = None
+    available_from: date | None = None
+    unavailable_months: Annotated[list[Month], AfterValidator(_unique_months)] = Field(
+        default_factory=list, max_length=12
+    )
+    employment_status: EmploymentStatus = EmploymentStatus.unemployed
+    sms_consent: bool = False
+    share_consent: bool = False
+    language_notes: Notes | None = None
+
+    @field_validator("birth_year")
+    @classmethod
+    def _birth_year(cls, value: int | None, info: ValidationInfo) -> int:
+        id_number = info.data.get("id_number")
+        if value is None:
+            if id_number:
+                return id_birth_year(id_number)
+            raise ValueError("required when id_number is not given")
+        check_birth_year(value)
+        if id_number and id_birth_year(id_number) != value:
+            raise ValueError("does not match the birth date in id_number")
+        return value
+
+
+class WorkerCreate(WorkerBase):
+    """POST /workers body."""
+
+    household_id: uuid.UUID
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "household_id": "8d3c1f6e-2b7a-4c1e-9f0a-5a6b7c8d9e01",
+                    "name": "王秀英",
+                    "gender": "female",
+                    "birth_year": 1985,
+                    "phone": "13812345678",
+                    "skills": [{"name": "缝纫工", "level": 3, "certified": True}],
+                    "livelihood_type": "local",
+                    "caregiver": True,
+                    "sms_consent": True,
+                    "share_consent": True,
+                }
+            ]
+        },
+    )
+
+
+class WorkerUpdate(Strict):
+    """PATCH /workers/{id} body: only the fields to change; If-Match or version required."""
+
+    household_id: uuid.UUID | None = None
+    name: Name | None = None
+    gender: Gender | None = None
+    id_number: IdNumber | None = None
+    birth_year: int | None = None
+    phone: Phone | None = None
+    education: ShortText | None = None
+    home_county: Region | None = None
+    home_province: Region | None = None
+    skills: list[SkillIn] | None = Field(default=None, max_length=30)
+    livelihood_type: LivelihoodType | None = None
+    max_commute_km: CommuteKm | None = None
+    caregiver: bool | None = None
+    physical_limitations: list[ShortText] | None = Field(default=None, max_length=20)
+    expected_wage_min: Wage | None = None
+    available_from: date | None = None
+    unavailable_months: Annotated[list[Month] | None, AfterValidator(_unique_months)] = Field(
+        default=None, max_length=12
+    )
+    sms_consent: bool | None = None
+    share_consent: bool | None = None
+    language_notes: Notes | None = None
+    version: int | None = Field(default=None, ge=1, description="the version you read; stale gets 409")
+
+    @field_validator("birth_year")
+    @classmethod
+    def _birth_year(cls, value: int | None) -> int | None:
+        return None if value is None else check_birth_year(value)
+
+
+class SkillOut(BaseModel):
+    """A skill in responses."""
+
+    name: str
+    level: int
+    certified: bool
+
+
+class WorkerPublic(BaseModel):
+    """A worker as office staff see it: phone and ID number masked."""
+
+    id: uuid.UUID
+    household_id: uuid.UUID
+    site_id: uuid.UUID
+    name: str | None
+    gender: Gender | None
+    birth_year: int | None
+    phone_masked: str | None = Field(description="138****5678")
+    id_number_masked: str | None = Field(description="110105********1234")
+    education: str | None
+    home_county: str | None
+    home_province: str | None
+    skills: list[SkillOut]
+    livelihood_type: LivelihoodType
+    max_commute_km: float
+    caregiver: bool
+    physical_limitations: list[str]
+    expected_wage_min: int | None
+    available_from: date | None
+    unavailable_months: list[int]
+    employment_status: EmploymentStatus
+    sms_consent: bool
+    share_consent: bool
+    language_notes: str | None
+    active: bool
+    deactivated_reason: str | None
+    deactivated_at: datetime | None
+    erased: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class WorkerSharedPublic(BaseModel):
+    """What an employer sees of a worker referred to it who consented to share: reduced and masked."""
+
+    id: uuid.UUID
+    name_masked: str | None = Field(description="family name only: 王**")
+    phone_masked: str | None
+    birth_year: int | None
+    education: str | None
+    skills: list[SkillOut]
+    livelihood_type: LivelihoodType
+    available_from: date | None
+    expected_wage_min: int | None
+    employment_status: EmploymentStatus
+
+
+class DeactivateIn(Strict):
+    """POST /workers/{id}/deactivate body."""
+
+    reason: DeactivationReason = "moved_away"
+
+
+class EmploymentIn(Strict):
+    """POST /workers/{id}/employment body: staff record a change of employment."""
+
+    status: EmploymentStatus
+    cause: EmploymentCause = "manual"
+    job_id: uuid.UUID | None = None
+
+
+class EmploymentOut(BaseModel):
+    """The worker's new status and the household's consequence."""
+
+    worker: WorkerPublic
+    household: HouseholdPublic
+
+
+# ------------------------------------------------------------------ internal
+class ContactPublic(BaseModel):
+    """Contact details for the notifications service only (service token)."""
+
+    worker_id: uuid.UUID
+    site_id: uuid.UUID
+    household_id: uuid.UUID
+    phone: str | None = Field(description="E.164; null after erasure")
+    sms_consent: bool
+    name: str | None
+    active: bool
+
+
+class LookupIn(Strict):
+    """POST /internal/v1/workers/lookup body."""
+
+    phone: Phone
+
+
+class LookupOut(BaseModel):
+    """Active workers using that phone number (a family may share one)."""
+
+    worker_ids: list[uuid.UUID]
+
+
+# ------------------------------------------------------------------ import
+class RowError(BaseModel):
+    """Why one row of an upload was rejected."""
+
+    row: int = Field(description="spreadsheet row number (the header is row 1)")
+    column: str = Field(description="the column header as uploaded, or the field name")
+    reason: str
+
+
+class ImportReport(BaseModel):
+    """Outcome of a bulk import."""
+
+    dry_run: bool
+    rows: int
+    valid: int
+    created: int
+    existing: int = Field(description="valid rows that matched an already registered worker (not added)")
+    rejected: int
+    households_created: int
+    errors: list[RowError]
+
+
+# ------------------------------------------------------------------ stats
+class GroupStats(BaseModel):
+    """Labour force and employment of one slice of a site."""
+
+    key: str
+    labour_force: int
+    employed: int
+    employment_rate: float
+
+
+class CategoryStats(GroupStats):
+    """A monitoring category: its households as well as its workers."""
+
+    households: int
+    zero_employment_households: int
+
+
+class ZeroEmploymentHousehold(BaseModel):
+    """A household without any employed member, and for how long."""
+
+    household_id: uuid.UUID
+    household_ref: str | None
+    monitoring_category: MonitoringCategory
+    zero_employment_since: date | None
+    days: int
+
+
+class SiteStats(BaseModel):
+    """GET /sites/{id}/stats."""
+
+    site_id: uuid.UUID
+    site_name: str
+    as_of: date
+    households: int
+    labour_force: int
+    employed: int
+    employment_rate: float
+    zero_employment_households: int
+    zero_employment_longest_days: int
+    zero_employment: list[ZeroEmploymentHousehold]
+    by_livelihood_type: list[GroupStats]
+    by_monitoring_category: list[CategoryStats]
