@@ -31,6 +31,7 @@ class MatchProposedData(Contract):
     wage_min: int
     wage_max: int
     place: str
+    employer_id: uuid.UUID | None = None
 
 
 class TrainingOfferedData(Contract):

@@ -1,0 +1,16 @@
+"""python -m matching [serve|migrate|revision|rebuild]."""
+
+from pathlib import Path
+
+from anju_common.cli import service_main
+
+from matching.config import get_settings
+from matching.rebuild import rebuild_command
+
+if __name__ == "__main__":
+    service_main(
+        app_path="matching.main:app",
+        settings_factory=get_settings,
+        migrations=Path(__file__).resolve().parents[2] / "migrations",
+        extra={"rebuild": rebuild_command},
+    )

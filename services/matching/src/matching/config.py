@@ -1,0 +1,58 @@
+"""Settings of the matching service (env prefix MATCHING_, shared infrastructure under ANJU_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from anju_common.settings import ServiceSettings
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from matching.engine.rules import Params
+
+
+class MatchingSettings(ServiceSettings):
+    """What the matching service reads from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="MATCHING_", extra="ignore", populate_by_name=True)
+
+    service_name: str = "matching"
+    port: int = 8003
+    timezone: str = "Asia/Shanghai"
+    # Score weights (relative; the score is normalised to 0..100).
+    weight_skill: float = Field(default=40.0, ge=0)
+    weight_commute: float = Field(default=15.0, ge=0)
+    weight_wage: float = Field(default=15.0, ge=0)
+    weight_schedule: float = Field(default=10.0, ge=0)
+    weight_household: float = Field(default=20.0, ge=0)
+    min_skill_coverage: float = Field(default=0.5, ge=0, le=1)
+    fuzzy_cutoff: float = Field(default=80.0, ge=50, le=100)
+    max_commute_cap_km: float = 300.0
+    # Balancing: open proposals per worker per rolling week, proposals per open seat of a job.
+    max_open_per_worker_week: int = Field(default=3, ge=1)
+    proposals_per_seat: float = Field(default=3.0, gt=0)
+    worker_jobs_limit: int = 20
+    # Zero-employment households: working days before the office is alerted, and how often to check.
+    zero_employment_deadline_days: int = Field(default=10, ge=1)
+    zero_check_seconds: float = 3600.0
+
+    def params(self) -> Params:
+        """The engine's parameters."""
+        return Params(
+            weights={
+                "skill": self.weight_skill,
+                "commute": self.weight_commute,
+                "wage": self.weight_wage,
+                "schedule": self.weight_schedule,
+                "household": self.weight_household,
+            },
+            min_skill_coverage=self.min_skill_coverage,
+            fuzzy_cutoff=self.fuzzy_cutoff,
+            max_commute_cap_km=self.max_commute_cap_km,
+        )
+
+
+@lru_cache
+def get_settings() -> MatchingSettings:
+    """Cached settings; tests call get_settings.cache_clear() after changing the environment."""
+    return MatchingSettings()

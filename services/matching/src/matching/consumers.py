@@ -1,0 +1,128 @@
+"""Event consumers and periodic tasks of the matching service."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from anju_common.app import Runtime
+from anju_common.db import session_scope
+from anju_common.events import (
+    EmploymentChanged,
+    HouseholdUpdated,
+    JobClosed,
+    JobPosted,
+    JobUpdated,
+    NotificationSent,
+    TrainingPublished,
+    WorkerDeactivated,
+    WorkerRegistered,
+    WorkerReplied,
+    WorkerUpdated,
+)
+from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
+from anju_common.logs import get_logger
+from sqlmodel import Session
+
+from matching import service
+from matching.config import MatchingSettings
+from matching.state import MatchingState
+
+log = get_logger(__name__)
+
+
+def handlers(state: MatchingState, *, propose: bool = True) -> dict[str, Handler]:
+    """Event type -> handler; with propose=False only the read model changes (used by rebuild)."""
+
+    def job(session: Session, ev: Any) -> None:
+        service.apply_job(session, state, ev.data, propose=propose)
+
+    def job_closed(session: Session, ev: JobClosed) -> None:
+        service.apply_job_closed(session, state, ev.data, propose=propose)
+
+    def training(session: Session, ev: TrainingPublished) -> None:
+        service.apply_training(session, state, ev.data)
+
+    def worker(session: Session, ev: Any) -> None:
+        service.apply_worker(session, state, ev.data, propose=propose)
+
+    def deactivated(session: Session, ev: WorkerDeactivated) -> None:
+        service.apply_worker_deactivated(session, state, ev.data, propose=propose)
+
+    def household(session: Session, ev: HouseholdUpdated) -> None:
+        service.apply_household(session, state, ev.data)
+
+    def employment(session: Session, ev: EmploymentChanged) -> None:
+        service.apply_employment(session, state, ev.data, propose=propose)
+
+    def replied(session: Session, ev: WorkerReplied) -> None:
+        service.apply_reply(session, ev.data)
+
+    def sent(session: Session, ev: NotificationSent) -> None:
+        service.apply_notification_sent(session, ev.data.source_event_id)
+
+    table: dict[str, Callable[[Session, Any], None]] = {
+        JobPosted.type_name(): job,
+        JobUpdated.type_name(): job,
+        JobClosed.type_name(): job_closed,
+        TrainingPublished.type_name(): training,
+        WorkerRegistered.type_name(): worker,
+        WorkerUpdated.type_name(): worker,
+        WorkerDeactivated.type_name(): deactivated,
+        HouseholdUpdated.type_name(): household,
+        EmploymentChanged.type_name(): employment,
+    }
+    if propose:
+        table[WorkerReplied.type_name()] = replied
+        table[NotificationSent.type_name()] = sent
+    return table
+
+
+def build_consumer(runtime: Runtime, state: MatchingState) -> ConsumerRunner:
+    """One consumer of jobs, workers and notifications events, so the in-memory index has one writer."""
+    s = runtime.settings
+    config = ConsumerConfig(
+        name="matching",
+        group_id=s.group("matching"),
+        topics=[s.topic("jobs.events"), s.topic("workers.events"), s.topic("notifications.events")],
+        bootstrap=s.kafka_bootstrap,
+    )
+    return ConsumerRunner(config, runtime.engine, runtime.tables, handlers(state), runtime.producer)
+
+
+class ZeroEmploymentTicker:
+    """Checks zero-employment deadlines on a timer (replica safe: households are locked SKIP LOCKED)."""
+
+    def __init__(self, runtime: Runtime, state: MatchingState, settings: MatchingSettings) -> None:
+        self.runtime = runtime
+        self.state = state
+        self.settings = settings
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def tick(self) -> int:
+        """One check as of today in the service's time zone."""
+        with session_scope(self.runtime.engine) as session:
+            return len(service.check_zero_employment(session, self.state, service.today(self.settings)))
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                n = self.tick()
+                if n:
+                    log.info("matching.zero_employment_alerted", households=n)
+            except Exception as exc:
+                log.warning("matching.zero_employment_check_failed", error=str(exc))
+            self._stop.wait(self.settings.zero_check_seconds)
+
+    def start(self) -> None:
+        """Run in a daemon thread."""
+        self._thread = threading.Thread(target=self._run, name="zero-employment", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the timer."""
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout)

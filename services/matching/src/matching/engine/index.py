@@ -1,0 +1,593 @@
+"""In-memory indexes of workers and jobs: numpy columns, inverted skill index, geographic grid."""
+
+from __future__ import annotations
+
+import math
+import threading
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from anju_common.events import LivelihoodType, Reason
+from numpy.typing import NDArray
+from rapidfuzz import fuzz, process
+
+from matching.engine.normalise import Normaliser
+from matching.engine.profiles import HouseholdProfile, JobProfile, TrainingProfile, WorkerProfile, WorkerSkill
+from matching.engine.rules import (
+    ENTRY_CREDIT,
+    JOB_COLUMNS,
+    WORKER_COLUMNS,
+    Evaluation,
+    Interner,
+    Params,
+    SkillMatch,
+    as_cols,
+    breakdown,
+    evaluate,
+    haversine_km,
+    household_row,
+    job_row,
+    level_credit,
+    reasons,
+    skill_match,
+    worker_row,
+)
+
+IntArray = NDArray[np.int64]
+
+
+class ColumnStore:
+    """Growable numpy columns, one row per aggregate."""
+
+    def __init__(self, spec: dict[str, Any], capacity: int = 1024) -> None:
+        self.spec = spec
+        self.n = 0
+        self.cols: dict[str, NDArray[Any]] = {k: np.zeros(capacity, dtype=dt) for k, dt in spec.items()}
+
+    def append(self, values: dict[str, Any]) -> int:
+        """Add a row; returns its number."""
+        if self.n == len(next(iter(self.cols.values()))):
+            self.cols = {k: np.concatenate([v, np.zeros_like(v)]) for k, v in self.cols.items()}
+        row = self.n
+        self.n += 1
+        self.set(row, values)
+        return row
+
+    def set(self, row: int, values: dict[str, Any]) -> None:
+        """Overwrite some columns of a row."""
+        for k, v in values.items():
+            self.cols[k][row] = v
+
+    def take(self, rows: IntArray) -> dict[str, NDArray[Any]]:
+        """The columns of some rows."""
+        return {k: v[rows] for k, v in self.cols.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """One ranked pair with its score, breakdown and reasons."""
+
+    worker_id: uuid.UUID
+    job_id: uuid.UUID
+    household_id: uuid.UUID
+    site_id: uuid.UUID
+    score: float
+    breakdown: dict[str, float]
+    distance_km: float | None
+    reasons: tuple[Reason, ...]
+
+
+class _Postings:
+    """An inverted index key -> {row: credit}, materialised as numpy arrays on demand."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[int, float]] = {}
+        self._arrays: dict[str, tuple[IntArray, NDArray[np.float64]]] = {}
+
+    def add(self, key: str, row: int, credit: float) -> None:
+        bucket = self.rows.setdefault(key, {})
+        bucket[row] = max(bucket.get(row, 0.0), credit)
+        self._arrays.pop(key, None)
+
+    def remove(self, key: str, row: int) -> None:
+        bucket = self.rows.get(key)
+        if bucket and bucket.pop(row, None) is not None:
+            self._arrays.pop(key, None)
+
+    def arrays(self, key: str) -> tuple[IntArray, NDArray[np.float64]]:
+        cached = self._arrays.get(key)
+        if cached is None:
+            bucket = self.rows.get(key, {})
+            rows = np.fromiter(bucket.keys(), dtype=np.int64, count=len(bucket))
+            credits = np.fromiter(bucket.values(), dtype=np.float64, count=len(bucket))
+            cached = (rows, credits)
+            self._arrays[key] = cached
+        return cached
+
+
+class _RowSets:
+    """key -> set of rows, materialised as sorted arrays on demand."""
+
+    def __init__(self) -> None:
+        self.sets: dict[Any, set[int]] = {}
+        self._arrays: dict[Any, IntArray] = {}
+
+    def add(self, key: Any, row: int) -> None:
+        self.sets.setdefault(key, set()).add(row)
+        self._arrays.pop(key, None)
+
+    def remove(self, key: Any, row: int) -> None:
+        rows = self.sets.get(key)
+        if rows is not None and row in rows:
+            rows.discard(row)
+            self._arrays.pop(key, None)
+
+    def array(self, key: Any) -> IntArray:
+        cached = self._arrays.get(key)
+        if cached is None:
+            cached = np.fromiter(sorted(self.sets.get(key, ())), dtype=np.int64)
+            self._arrays[key] = cached
+        return cached
+
+
+class WorkerIndex:
+    """Every worker as numpy columns, with the structures that find candidates for a job quickly."""
+
+    def __init__(self, norm: Normaliser, params: Params, names: Interner | None = None) -> None:
+        self.norm = norm
+        self.taxonomy = norm.taxonomy
+        self.params = params
+        self.names = names or Interner(sorted(norm.taxonomy.physical))
+        self.store = ColumnStore(WORKER_COLUMNS)
+        self.ids: list[uuid.UUID] = []
+        self.tie: list[int] = []
+        self.row_of: dict[uuid.UUID, int] = {}
+        self.profiles: list[WorkerProfile] = []
+        self.households: dict[uuid.UUID, HouseholdProfile] = {}
+        self.household_rows: dict[uuid.UUID, set[int]] = {}
+        self.skills = _Postings()
+        self.texts = _Postings()
+        self.grid = _RowSets()
+        self.groups = _RowSets()  # ("migrant",), ("home", county id), ("county", county id)
+        self.max_km = 0.0
+        self.lock = threading.RLock()
+        self._tie_array: IntArray | None = None
+        self._text_keys: list[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self.row_of)
+
+    # -- updates -------------------------------------------------------------------------------
+    def _cell(self, lat: float, lon: float) -> tuple[int, int]:
+        g = self.params.grid_degrees
+        return (math.floor(lat / g), math.floor(lon / g))
+
+    def _unindex(self, row: int, p: WorkerProfile) -> None:
+        for s in p.skills:
+            if s.skill_id:
+                self.skills.remove(s.skill_id, row)
+            self.texts.remove(s.text, row)
+        if p.lat is not None and p.lon is not None:
+            self.grid.remove(self._cell(p.lat, p.lon), row)
+        self.groups.remove(("migrant",), row)
+        self.groups.remove(("home", self.names.id(p.home_county)), row)
+        self.groups.remove(("county", self.names.id(p.county)), row)
+
+    def _index(self, row: int, p: WorkerProfile) -> None:
+        if not p.active:
+            return
+        for s in p.skills:
+            credit = level_credit(s.level, s.certified)
+            if s.skill_id:
+                self.skills.add(s.skill_id, row, credit)
+            self.texts.add(s.text, row, credit)
+            self._text_keys = None
+        if p.lat is not None and p.lon is not None:
+            self.grid.add(self._cell(p.lat, p.lon), row)
+        else:
+            self.groups.add(("county", self.names.id(p.county)), row)
+        if p.livelihood == LivelihoodType.migrant:
+            self.groups.add(("migrant",), row)
+        if p.livelihood == LivelihoodType.returnee_agriculture:
+            self.groups.add(("home", self.names.id(p.home_county)), row)
+        self.max_km = max(self.max_km, min(p.max_commute_km, self.params.max_commute_cap_km))
+
+    def upsert(self, p: WorkerProfile, household: HouseholdProfile | None = None) -> None:
+        """Add or replace a worker (and its household's signals when given)."""
+        with self.lock:
+            if household is not None:
+                self._set_household(household)
+            h = self.households.get(p.household_id)
+            values = worker_row(p, h, self.names)
+            row = self.row_of.get(p.worker_id)
+            if row is None:
+                row = self.store.append(values)
+                self.row_of[p.worker_id] = row
+                self.ids.append(p.worker_id)
+                self.tie.append(p.worker_id.int >> 65)
+                self.profiles.append(p)
+                self._tie_array = None
+            else:
+                old = self.profiles[row]
+                self._unindex(row, old)
+                self.household_rows.get(old.household_id, set()).discard(row)
+                self.store.set(row, values)
+                self.profiles[row] = p
+            self.household_rows.setdefault(p.household_id, set()).add(row)
+            self._index(row, p)
+
+    def _set_household(self, h: HouseholdProfile) -> None:
+        current = self.households.get(h.household_id)
+        if current is not None and current.version > h.version:
+            return
+        self.households[h.household_id] = h
+        values = household_row(h)
+        for row in self.household_rows.get(h.household_id, ()):
+            self.store.set(row, values)
+
+    def set_household(self, h: HouseholdProfile) -> None:
+        """New priority signals of a household (older versions are ignored)."""
+        with self.lock:
+            self._set_household(h)
+
+    def remove(self, worker_id: uuid.UUID) -> None:
+        """A worker left: never a candidate again (the row stays, inactive)."""
+        with self.lock:
+            row = self.row_of.get(worker_id)
+            if row is None:
+                return
+            self._unindex(row, self.profiles[row])
+            self.store.set(row, {"active": False})
+
+    def get(self, worker_id: uuid.UUID) -> WorkerProfile | None:
+        """A worker's current profile."""
+        row = self.row_of.get(worker_id)
+        return None if row is None else self.profiles[row]
+
+    def household_of(self, worker_id: uuid.UUID) -> HouseholdProfile | None:
+        """A worker's household signals."""
+        p = self.get(worker_id)
+        return None if p is None else self.households.get(p.household_id)
+
+    def workers_of_household(self, household_id: uuid.UUID) -> list[WorkerProfile]:
+        """Workers of one household."""
+        return [self.profiles[r] for r in sorted(self.household_rows.get(household_id, ()))]
+
+    # -- candidates ----------------------------------------------------------------------------
+    def candidates(self, job: JobProfile) -> IntArray:
+        """Rows that could pass the reach and skill filters (a superset; the rules decide)."""
+        parts: list[IntArray] = []
+        cross_known = job.cross_province
+        if cross_known or job.province:
+            parts.append(self.groups.array(("migrant",)))
+        if not cross_known:
+            if job.lat is not None and job.lon is not None and self.max_km > 0:
+                r = self.max_km
+                dlat = r / 111.0
+                dlon = r / (111.0 * max(math.cos(math.radians(job.lat)), 0.05))
+                lo = self._cell(job.lat - dlat, job.lon - dlon)
+                hi = self._cell(job.lat + dlat, job.lon + dlon)
+                for a in range(lo[0], hi[0] + 1):
+                    for b in range(lo[1], hi[1] + 1):
+                        if (a, b) in self.grid.sets:
+                            parts.append(self.grid.array((a, b)))
+            county = self.names.id(job.county)
+            if county:
+                parts.append(self.groups.array(("home", county)))
+                parts.append(self.groups.array(("county", county)))
+        if not parts:
+            return np.zeros(0, dtype=np.int64)
+        rows = np.unique(np.concatenate(parts))
+        core = [s for s in job.skills if not s.entry_level]
+        if core and self.params.min_skill_coverage > 0:
+            has_any = np.zeros(self.store.n, dtype=np.bool_)
+            for req in core:
+                for hit_rows, _ in self._requirement_postings(req.skill_id, req.text):
+                    has_any[hit_rows] = True
+            rows = rows[has_any[rows]]
+        return rows
+
+    def _text_vocabulary(self) -> list[str]:
+        if self._text_keys is None:
+            self._text_keys = [k for k, v in self.texts.rows.items() if v]
+        return self._text_keys
+
+    def _requirement_postings(
+        self, skill_id: str | None, text: str
+    ) -> list[tuple[IntArray, NDArray[np.float64]]]:
+        """(rows, credit) pairs that satisfy one requirement: the id's postings, or fuzzy text matches."""
+        if skill_id:
+            return [self.skills.arrays(skill_id)]
+        vocab = self._text_vocabulary()
+        if not vocab:
+            return []
+        cutoff = self.params.fuzzy_cutoff
+        scores = process.cdist([text], vocab, scorer=fuzz.ratio, score_cutoff=cutoff, workers=1)[0]
+        out = []
+        for idx in np.nonzero(scores)[0]:
+            rows, credits = self.texts.arrays(vocab[idx])
+            out.append((rows, credits * (float(scores[idx]) / 100.0)))
+        return out
+
+    def skill_columns(
+        self, job: JobProfile, rows: IntArray
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Coverage and mean credit of the job's skills for the given rows, via the inverted index."""
+        n = len(rows)
+        if not job.skills:
+            return np.ones(n), np.ones(n)
+        total = np.zeros(n)
+        met = np.zeros(n)
+        core = 0
+        for req in job.skills:
+            dense = np.zeros(self.store.n)
+            for hit_rows, credits in self._requirement_postings(req.skill_id, req.text):
+                np.maximum.at(dense, hit_rows, credits)
+            credit = dense[rows]
+            if req.entry_level:
+                credit = np.maximum(credit, ENTRY_CREDIT)
+            else:
+                core += 1
+                met += credit > 0
+            total += credit
+        coverage = met / core if core else np.ones(n)
+        return coverage, total / len(job.skills)
+
+    # -- ranking -------------------------------------------------------------------------------
+    def evaluate_rows(self, job: JobProfile, rows: IntArray, today: date) -> Evaluation:
+        """Filters and components of the job against some rows."""
+        w = self.store.take(rows)
+        j = as_cols(job_row(job, self.names), JOB_COLUMNS)
+        cov, score = self.skill_columns(job, rows)
+        return evaluate(w, j, cov, score, today, self.params)
+
+    def rank(
+        self,
+        job: JobProfile,
+        today: date,
+        limit: int = 50,
+        *,
+        site_ids: Iterable[uuid.UUID] | None = None,
+        exclude: Iterable[uuid.UUID] = (),
+        with_reasons: bool = True,
+    ) -> list[Ranked]:
+        """The best eligible workers for a job, best first; ties broken by worker id, deterministically."""
+        with self.lock:
+            rows = self.candidates(job)
+            if len(rows) == 0:
+                return []
+            ev = self.evaluate_rows(job, rows, today)
+            keep = ev.eligible.copy()
+            if site_ids is not None:
+                allowed = set(site_ids)
+                keep &= np.fromiter((self.profiles[r].site_id in allowed for r in rows), bool, len(rows))
+            skip = {self.row_of[w] for w in exclude if w in self.row_of}
+            if skip:
+                keep &= ~np.isin(rows, list(skip))
+            idx = np.nonzero(keep)[0]
+            if len(idx) == 0:
+                return []
+            order = self._top(ev.score[idx], rows[idx], limit)
+            return [self._ranked(job, int(rows[idx[i]]), ev, int(idx[i]), today, with_reasons) for i in order]
+
+    def _ties(self) -> IntArray:
+        if self._tie_array is None or len(self._tie_array) != len(self.tie):
+            self._tie_array = np.asarray(self.tie, dtype=np.int64)
+        return self._tie_array
+
+    def _top(self, score: NDArray[np.float64], rows: IntArray, limit: int) -> IntArray:
+        if len(score) > limit:
+            kth = np.partition(score, len(score) - limit)[len(score) - limit]
+            sel = np.nonzero(score >= kth)[0]
+        else:
+            sel = np.arange(len(score))
+        order = sel[np.lexsort((self._ties()[rows[sel]], -score[sel]))]
+        return order[:limit]
+
+    def _ranked(
+        self, job: JobProfile, row: int, ev: Evaluation, i: int, today: date, with_reasons: bool
+    ) -> Ranked:
+        p = self.profiles[row]
+        h = self.households.get(p.household_id)
+        dist = float(ev.distance[i])
+        comps = breakdown(ev, i)
+        why: tuple[Reason, ...] = ()
+        if with_reasons:
+            sm = skill_match(p.skills, job.skills, self.params.fuzzy_cutoff)
+            why = tuple(reasons(p, h, job, comps, dist, sm, self.taxonomy, today))
+        return Ranked(
+            worker_id=p.worker_id,
+            job_id=job.job_id,
+            household_id=p.household_id,
+            site_id=p.site_id,
+            score=float(ev.score[i]),
+            breakdown=comps,
+            distance_km=None if math.isnan(dist) else round(dist, 2),
+            reasons=why,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Blocked:
+    """A job a worker passes every filter for except the skills, and what is missing."""
+
+    job: JobProfile
+    missing: frozenset[str]
+    score_if_trained: float
+
+
+class JobIndex:
+    """Every job as numpy columns, for ranking jobs for one worker."""
+
+    def __init__(self, norm: Normaliser, params: Params, names: Interner) -> None:
+        self.norm = norm
+        self.taxonomy = norm.taxonomy
+        self.params = params
+        self.names = names
+        self.store = ColumnStore(JOB_COLUMNS, capacity=256)
+        self.ids: list[uuid.UUID] = []
+        self.row_of: dict[uuid.UUID, int] = {}
+        self.profiles: list[JobProfile] = []
+        self.trainings: dict[uuid.UUID, TrainingProfile] = {}
+        self.lock = threading.RLock()
+
+    def __len__(self) -> int:
+        return len(self.row_of)
+
+    def upsert(self, job: JobProfile) -> None:
+        """Add or replace a job."""
+        with self.lock:
+            values = job_row(job, self.names)
+            row = self.row_of.get(job.job_id)
+            if row is None:
+                row = self.store.append(values)
+                self.row_of[job.job_id] = row
+                self.ids.append(job.job_id)
+                self.profiles.append(job)
+            else:
+                self.store.set(row, values)
+                self.profiles[row] = job
+
+    def get(self, job_id: uuid.UUID) -> JobProfile | None:
+        """A job's current profile."""
+        row = self.row_of.get(job_id)
+        return None if row is None else self.profiles[row]
+
+    def upsert_training(self, t: TrainingProfile) -> None:
+        """Add or replace a course."""
+        with self.lock:
+            self.trainings[t.training_id] = t
+
+    def _evaluate(
+        self,
+        worker: WorkerProfile,
+        household: HouseholdProfile | None,
+        today: date,
+        extra: frozenset[str] = frozenset(),
+    ) -> tuple[IntArray, Evaluation, list[SkillMatch]]:
+        """Rows passing every non-skill filter, then their full evaluation (skills compared per pair)."""
+        w = as_cols(worker_row(worker, household, self.names), WORKER_COLUMNS)
+        everything = self.store.take(np.arange(self.store.n, dtype=np.int64))
+        first = evaluate(w, everything, 1.0, 1.0, today, self.params)
+        rows = np.nonzero(first.eligible)[0].astype(np.int64)
+        held = worker.skills
+        if extra:
+            held = (*held, *(WorkerSkill(s, s, 1, False) for s in sorted(extra - worker.skill_ids())))
+        matches = [skill_match(held, self.profiles[r].skills, self.params.fuzzy_cutoff) for r in rows]
+        cov = np.fromiter((m.coverage for m in matches), np.float64, len(rows))
+        score = np.fromiter((m.score for m in matches), np.float64, len(rows))
+        return rows, evaluate(w, self.store.take(rows), cov, score, today, self.params), matches
+
+    def rank_for_worker(
+        self,
+        worker: WorkerProfile,
+        household: HouseholdProfile | None,
+        today: date,
+        limit: int = 20,
+        *,
+        exclude: Iterable[uuid.UUID] = (),
+        kinds: Iterable[str] | None = None,
+    ) -> list[Ranked]:
+        """The best eligible jobs for a worker, best first; ties broken by job id."""
+        with self.lock:
+            if self.store.n == 0:
+                return []
+            rows, ev, matches = self._evaluate(worker, household, today)
+            skip = set(exclude)
+            wanted = set(kinds) if kinds is not None else None
+            idx = [
+                int(i)
+                for i in np.nonzero(ev.eligible)[0]
+                if self.ids[rows[i]] not in skip
+                and (wanted is None or self.profiles[rows[i]].employer_kind in wanted)
+            ]
+            idx.sort(key=lambda i: (-float(ev.score[i]), self.ids[rows[i]].int))
+            out = []
+            for i in idx[:limit]:
+                job = self.profiles[rows[i]]
+                comps = breakdown(ev, i)
+                dist = float(ev.distance[i])
+                why = reasons(worker, household, job, comps, dist, matches[i], self.taxonomy, today)
+                out.append(
+                    Ranked(
+                        worker_id=worker.worker_id,
+                        job_id=job.job_id,
+                        household_id=worker.household_id,
+                        site_id=worker.site_id,
+                        score=float(ev.score[i]),
+                        breakdown=comps,
+                        distance_km=None if math.isnan(dist) else round(dist, 2),
+                        reasons=tuple(why),
+                    )
+                )
+            return out
+
+    def blocked_by_skills(
+        self, worker: WorkerProfile, household: HouseholdProfile | None, today: date
+    ) -> list[Blocked]:
+        """Jobs the worker fails only on skills, with the canonical skills that would unlock each."""
+        with self.lock:
+            if self.store.n == 0:
+                return []
+            rows, ev, matches = self._evaluate(worker, household, today)
+            found: list[tuple[JobProfile, frozenset[str]]] = []
+            for i in np.nonzero(ev.failed["skills"])[0]:
+                missing = [m for m in matches[i].missing if not m.entry_level]
+                if any(m.skill_id is None for m in missing):
+                    continue  # free-text skills cannot be looked up in course catalogues
+                ids = frozenset(m.skill_id for m in missing if m.skill_id)
+                if ids:
+                    found.append((self.profiles[rows[i]], ids))
+            if not found:
+                return []
+            extra = frozenset().union(*(ids for _, ids in found))
+            rows2, ev2, _ = self._evaluate(worker, household, today, extra)
+            at = {self.ids[r]: k for k, r in enumerate(rows2)}
+            return [Blocked(job, ids, float(ev2.score[at[job.job_id]])) for job, ids in found]
+
+    def best_training(
+        self,
+        worker: WorkerProfile,
+        household: HouseholdProfile | None,
+        today: date,
+        current_best: float | None,
+    ) -> tuple[TrainingProfile, list[Blocked]] | None:
+        """The open course within reach that unlocks the best blocked jobs, if it beats today's best job."""
+        blocked = self.blocked_by_skills(worker, household, today)
+        if not blocked:
+            return None
+        best: tuple[tuple[float, int, int], TrainingProfile, list[Blocked]] | None = None
+        for t in sorted(self.trainings.values(), key=lambda t: t.training_id.int):
+            if t.status != "open" or t.seats_left <= 0 or (t.starts_on and t.starts_on < today):
+                continue
+            if not _within_reach(worker, t):
+                continue
+            unlocked = [b for b in blocked if b.missing <= (t.skill_ids | worker.skill_ids())]
+            if not unlocked:
+                continue
+            top = max(b.score_if_trained for b in unlocked)
+            if current_best is not None and top <= current_best:
+                continue
+            key = (top, len(unlocked), -(t.starts_on.toordinal() if t.starts_on else 0))
+            if best is None or key > best[0]:
+                unlocked.sort(key=lambda b: (-b.score_if_trained, b.job.job_id.int))
+                best = (key, t, unlocked)
+        return None if best is None else (best[1], best[2])
+
+
+def _within_reach(worker: WorkerProfile, t: TrainingProfile) -> bool:
+    """A course is within reach inside the worker's commute (or in the home county for returnees)."""
+    if (
+        worker.livelihood == LivelihoodType.returnee_agriculture
+        and t.county
+        and t.county == worker.home_county
+    ):
+        return True
+    if None in (worker.lat, worker.lon, t.lat, t.lon):
+        return bool(t.county and t.county in (worker.county, worker.home_county))
+    d = float(haversine_km(worker.lat, worker.lon, t.lat, t.lon))
+    return d <= worker.max_commute_km

@@ -1,0 +1,484 @@
+"""Hard filters, score components and reasons, written once over numpy arrays.
+
+Every function takes a worker side and a job side as dicts of arrays that broadcast: ranking workers for
+a job passes worker arrays of length n and job arrays of length 1, ranking jobs for a worker the other way
+round, explaining one pair passes length 1 on both sides. So both directions apply the very same rules.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+from anju_common.events import EmployerKind, EmploymentStatus, LivelihoodType, Reason, Shift
+from numpy.typing import NDArray
+from rapidfuzz import fuzz
+
+from matching.engine.profiles import (
+    EMPLOYMENT,
+    LIVELIHOOD,
+    MONITORING,
+    SHIFT,
+    HouseholdProfile,
+    JobProfile,
+    RequiredSkill,
+    WorkerProfile,
+    WorkerSkill,
+)
+from matching.engine.taxonomy import Taxonomy
+
+Cols = Mapping[str, NDArray[Any]]
+LEGAL_MIN_AGE = 16
+LEGAL_MAX_AGE = 65
+ENTRY_CREDIT = 0.8
+COMPONENTS = ("skill", "commute", "wage", "schedule", "household")
+FILTERS = (
+    "job_open",
+    "active",
+    "not_employed",
+    "age",
+    "reach",
+    "available",
+    "season",
+    "caregiver_night",
+    "physical",
+    "public_welfare",
+    "skills",
+)
+_MONITORING_BONUS = np.array([0.0, 0.25, 0.2, 0.3])  # none, unstable, marginal, sudden_hardship
+_EARTH_KM = 6371.0088
+
+
+@dataclass(frozen=True)
+class Params:
+    """Tunable parts of the ranking (the service fills them from settings)."""
+
+    weights: Mapping[str, float] = field(
+        default_factory=lambda: {
+            "skill": 40.0,
+            "commute": 15.0,
+            "wage": 15.0,
+            "schedule": 10.0,
+            "household": 20.0,
+        }
+    )
+    min_skill_coverage: float = 0.5
+    fuzzy_cutoff: float = 80.0
+    grid_degrees: float = 0.25
+    max_commute_cap_km: float = 300.0
+
+
+def level_credit(level: int, certified: bool) -> float:
+    """How well a held skill covers a requirement: level 1 = 0.7 .. level 4+ = 1.0; a certificate adds 0.1."""
+    return min(1.0, 0.6 + 0.1 * level + (0.1 if certified else 0.0))
+
+
+# ------------------------------------------------------------------ columns
+class Interner:
+    """Small integer ids for region names (0 = unknown) and bits for physical terms."""
+
+    def __init__(self, physical_ids: list[str] | None = None) -> None:
+        self._ids: dict[str, int] = {}
+        self._bits: dict[str, int] = {}
+        for term in physical_ids or []:
+            self.bit(term)
+
+    def id(self, value: str | None) -> int:
+        """Id of a region name."""
+        if not value:
+            return 0
+        return self._ids.setdefault(value, len(self._ids) + 1)
+
+    def bit(self, term: str) -> int:
+        """Bit of a physical term; past 62 terms they share one bit (may over-block, never under-block)."""
+        if term not in self._bits:
+            self._bits[term] = min(len(self._bits), 62)
+        return self._bits[term]
+
+    def mask(self, terms: frozenset[str]) -> int:
+        """Bit mask of a set of physical terms."""
+        out = 0
+        for term in terms:
+            out |= 1 << self.bit(term)
+        return out
+
+
+WORKER_COLUMNS: dict[str, Any] = {
+    "lat": np.float64,
+    "lon": np.float64,
+    "max_km": np.float64,
+    "birth_year": np.int32,
+    "live": np.int8,
+    "caregiver": np.bool_,
+    "limits": np.int64,
+    "wage": np.float64,
+    "avail": np.int64,
+    "unavail": np.int32,
+    "employ": np.int8,
+    "active": np.bool_,
+    "province": np.int32,
+    "county": np.int32,
+    "home_county": np.int32,
+    "zero": np.bool_,
+    "zero_since": np.int64,
+    "monitoring": np.int8,
+}
+JOB_COLUMNS: dict[str, Any] = {
+    "lat": np.float64,
+    "lon": np.float64,
+    "province": np.int32,
+    "county": np.int32,
+    "cross": np.bool_,
+    "dormitory": np.bool_,
+    "shift": np.int8,
+    "cg_friendly": np.bool_,
+    "min_age": np.int32,
+    "max_age": np.int32,
+    "reqs": np.int64,
+    "wage_min": np.float64,
+    "wage_max": np.float64,
+    "start": np.int64,
+    "start_year": np.int32,
+    "start_month": np.int32,
+    "open": np.bool_,
+    "welfare": np.bool_,
+}
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+def worker_row(w: WorkerProfile, h: HouseholdProfile | None, names: Interner) -> dict[str, Any]:
+    """Column values of one worker."""
+    unavail = 0
+    for month in w.unavailable_months:
+        unavail |= 1 << month
+    return {
+        "lat": _nan(w.lat),
+        "lon": _nan(w.lon),
+        "max_km": max(w.max_commute_km, 0.0),
+        "birth_year": w.birth_year,
+        "live": LIVELIHOOD[w.livelihood],
+        "caregiver": w.caregiver,
+        "limits": names.mask(w.limitations),
+        "wage": _nan(w.expected_wage_min),
+        "avail": w.available_from.toordinal() if w.available_from else -1,
+        "unavail": unavail,
+        "employ": EMPLOYMENT[w.employment_status],
+        "active": w.active,
+        "province": names.id(w.province),
+        "county": names.id(w.county),
+        "home_county": names.id(w.home_county),
+        **household_row(h),
+    }
+
+
+def household_row(h: HouseholdProfile | None) -> dict[str, Any]:
+    """Column values that come from the household."""
+    if h is None:
+        return {"zero": False, "zero_since": -1, "monitoring": 0}
+    since = h.zero_employment_since
+    return {
+        "zero": h.zero_employment,
+        "zero_since": since.toordinal() if since else -1,
+        "monitoring": MONITORING[h.monitoring],
+    }
+
+
+def job_row(j: JobProfile, names: Interner) -> dict[str, Any]:
+    """Column values of one job."""
+    start = j.starts_on
+    return {
+        "lat": _nan(j.lat),
+        "lon": _nan(j.lon),
+        "province": names.id(j.province),
+        "county": names.id(j.county),
+        "cross": j.cross_province,
+        "dormitory": j.dormitory,
+        "shift": SHIFT[j.shift],
+        "cg_friendly": j.caregiver_friendly,
+        "min_age": j.min_age,
+        "max_age": j.max_age,
+        "reqs": names.mask(j.requirements),
+        "wage_min": float(j.wage_min),
+        "wage_max": float(j.wage_max),
+        "start": start.toordinal() if start else -1,
+        "start_year": start.year if start else -1,
+        "start_month": start.month if start else -1,
+        "open": j.status == "open" and j.seats_left > 0,
+        "welfare": j.employer_kind == EmployerKind.public_welfare,
+    }
+
+
+def as_cols(row: dict[str, Any], spec: dict[str, Any]) -> dict[str, NDArray[Any]]:
+    """One row as length-1 arrays."""
+    return {k: np.asarray([row[k]], dtype=dt) for k, dt in spec.items()}
+
+
+# ------------------------------------------------------------------ geometry
+def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> NDArray[np.float64]:
+    """Great-circle distance in km (nan when a coordinate is unknown)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dlmb = np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return np.asarray(2 * _EARTH_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0))), dtype=np.float64)
+
+
+# ------------------------------------------------------------------ skills
+@dataclass(frozen=True, slots=True)
+class SkillMatch:
+    """How a worker's skills cover a job's: coverage of core skills, mean credit, and what is missing."""
+
+    coverage: float
+    score: float
+    matched: tuple[tuple[RequiredSkill, float], ...]
+    missing: tuple[RequiredSkill, ...]
+
+
+def skill_match(
+    held: tuple[WorkerSkill, ...], required: tuple[RequiredSkill, ...], cutoff: float
+) -> SkillMatch:
+    """Per-pair skill coverage: ids compared exactly, free text fuzzily, entry-level skills never block."""
+    if not required:
+        return SkillMatch(1.0, 1.0, (), ())
+    by_id: dict[str, float] = {}
+    for s in held:
+        if s.skill_id:
+            by_id[s.skill_id] = max(by_id.get(s.skill_id, 0.0), level_credit(s.level, s.certified))
+    total = 0.0
+    core = met = 0
+    matched: list[tuple[RequiredSkill, float]] = []
+    missing: list[RequiredSkill] = []
+    for req in required:
+        if req.entry_level:
+            credit = max(ENTRY_CREDIT, by_id.get(req.skill_id or "", 0.0))
+        elif req.skill_id:
+            credit = by_id.get(req.skill_id, 0.0)
+        else:
+            credit = 0.0
+            for s in held:
+                ratio = fuzz.ratio(req.text, s.text, score_cutoff=cutoff)
+                if ratio:
+                    credit = max(credit, level_credit(s.level, s.certified) * ratio / 100.0)
+        if not req.entry_level:
+            core += 1
+            met += credit > 0
+        total += credit
+        (matched.append((req, credit)) if credit > 0 else missing.append(req))
+    coverage = met / core if core else 1.0
+    return SkillMatch(coverage, total / len(required), tuple(matched), tuple(missing))
+
+
+# ------------------------------------------------------------------ filters and components
+@dataclass(frozen=True)
+class Evaluation:
+    """Filters, components and score of some worker-job pairs (arrays broadcast from both sides)."""
+
+    eligible: NDArray[np.bool_]
+    failed: dict[str, NDArray[np.bool_]]
+    components: dict[str, NDArray[np.float64]]
+    score: NDArray[np.float64]
+    distance: NDArray[np.float64]
+
+
+def evaluate(w: Cols, j: Cols, skill_cov: Any, skill_score: Any, today: date, params: Params) -> Evaluation:
+    """Apply every hard filter and compute every component for the broadcast pairs."""
+    t = today.toordinal()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        start = np.where(j["start"] < 0, t, j["start"])
+        year = np.where(j["start_year"] < 0, today.year, j["start_year"])
+        month = np.where(j["start_month"] < 0, today.month, j["start_month"])
+        age = year - w["birth_year"]
+        dist = haversine_km(w["lat"], w["lon"], j["lat"], j["lon"])
+        known = ~np.isnan(dist)
+        migrant = w["live"] == LIVELIHOOD[LivelihoodType.migrant]
+        returnee = w["live"] == LIVELIHOOD[LivelihoodType.returnee_agriculture]
+        peasant = w["live"] == LIVELIHOOD[LivelihoodType.worker_peasant]
+        cross = j["cross"] | ((j["province"] != 0) & (w["province"] != 0) & (j["province"] != w["province"]))
+        home = (j["county"] != 0) & (j["county"] == w["home_county"])
+        same_county = (j["county"] != 0) & (j["county"] == w["county"])
+        local = np.where(known, dist <= w["max_km"], same_county)
+        shift = j["shift"]
+        night = shift == SHIFT[Shift.night]
+        flexible = (shift == SHIFT[Shift.flexible]) | (shift == SHIFT[Shift.part_time])
+        day = shift == SHIFT[Shift.day]
+        zero_days = np.where(w["zero"] & (w["zero_since"] >= 0), t - w["zero_since"], 0)
+        monitored = w["monitoring"] != 0
+        passed = {
+            "job_open": j["open"],
+            "active": w["active"],
+            "not_employed": w["employ"] != EMPLOYMENT[EmploymentStatus.employed],
+            "age": (age >= np.maximum(j["min_age"], LEGAL_MIN_AGE))
+            & (age <= np.minimum(j["max_age"], LEGAL_MAX_AGE)),
+            "reach": np.where(cross, migrant, np.where(returnee, home, local)),
+            "available": w["avail"] <= start,
+            "season": ((w["unavail"] >> month) & 1) == 0,
+            "caregiver_night": ~(w["caregiver"] & night),
+            "physical": (w["limits"] & j["reqs"]) == 0,
+            "public_welfare": ~j["welfare"] | w["zero"] | monitored,
+            "skills": np.asarray(skill_cov) >= params.min_skill_coverage,
+        }
+        e = w["wage"]
+        wage = np.where(
+            np.isnan(e) | (e <= 0),
+            0.7,
+            np.where(
+                j["wage_min"] >= e,
+                1.0,
+                np.where(
+                    j["wage_max"] >= e,
+                    0.6 + 0.4 * (j["wage_max"] - e) / np.maximum(j["wage_max"] - j["wage_min"], 1.0),
+                    np.clip(0.5 - 2.0 * (e - j["wage_max"]) / np.maximum(e, 1.0), 0.0, 0.5),
+                ),
+            ),
+        )
+        commute = np.where(
+            cross,
+            np.where(j["dormitory"], 1.0, 0.5),
+            np.where(
+                returnee,
+                1.0,
+                np.where(known, np.clip(1.0 - 0.8 * dist / np.maximum(w["max_km"], 1e-6), 0.0, 1.0), 0.5),
+            ),
+        )
+        schedule = np.where(
+            w["caregiver"],
+            np.where(j["cg_friendly"], 1.0, np.where(flexible, 0.8, 0.3)),
+            np.where(
+                peasant,
+                np.where(flexible, 1.0, np.where(day, 0.7, 0.4)),
+                np.where(day | (shift == SHIFT[Shift.flexible]), 1.0, np.where(night, 0.6, 0.7)),
+            ),
+        )
+        household = np.clip(
+            np.where(w["zero"], 0.5 + 0.2 * np.clip(zero_days / 30.0, 0.0, 1.0), 0.0)
+            + _MONITORING_BONUS[w["monitoring"]],
+            0.0,
+            1.0,
+        )
+    components = {
+        "skill": np.asarray(skill_score, dtype=np.float64),
+        "commute": np.asarray(commute, dtype=np.float64),
+        "wage": np.asarray(wage, dtype=np.float64),
+        "schedule": np.asarray(schedule, dtype=np.float64),
+        "household": np.asarray(household, dtype=np.float64),
+    }
+    shape = np.broadcast_shapes(*(np.shape(v) for v in (*passed.values(), *components.values())))
+    total_weight = sum(params.weights.get(c, 0.0) for c in COMPONENTS) or 1.0
+    score = np.zeros(shape, dtype=np.float64)
+    for name in COMPONENTS:
+        components[name] = np.broadcast_to(components[name], shape)
+        score = score + params.weights.get(name, 0.0) * components[name]
+    score = np.round(100.0 * score / total_weight, 2)
+    eligible = np.ones(shape, dtype=np.bool_)
+    failed: dict[str, NDArray[np.bool_]] = {}
+    for name in FILTERS:
+        ok = np.broadcast_to(np.asarray(passed[name], dtype=np.bool_), shape)
+        failed[name] = ~ok
+        eligible &= ok
+    return Evaluation(eligible, failed, components, score, np.broadcast_to(dist, shape))
+
+
+def breakdown(ev: Evaluation, i: int) -> dict[str, float]:
+    """Component values of pair i, 0..1 rounded for display."""
+    return {name: round(float(ev.components[name][i]), 4) for name in COMPONENTS}
+
+
+# ------------------------------------------------------------------ reasons
+FILTER_REASONS: dict[str, tuple[str, str]] = {
+    "job_open": ("岗位已关闭或已招满", "The job is closed or has no seats left"),
+    "active": ("劳动力已退出", "The worker is no longer active"),
+    "not_employed": ("已就业", "Already employed"),
+    "age": ("年龄不符合岗位或法定要求", "Age outside the job's or the legal range"),
+    "reach": ("通勤距离或就业地域不符", "Outside commuting range or job region"),
+    "available": ("到岗时间不符", "Not available by the start date"),
+    "season": ("该月份不便外出务工", "Not available in the start month (seasonal work)"),
+    "caregiver_night": ("需照顾家庭，不安排夜班", "Caregivers are never offered night shifts"),
+    "physical": ("身体条件与岗位要求不符", "Physical requirements conflict with limitations"),
+    "public_welfare": ("公益性岗位优先安置困难家庭", "Public-welfare posts go to priority households"),
+    "skills": ("缺少岗位所需技能", "Missing a required skill"),
+}
+
+
+def filter_reasons(failed: list[str]) -> list[Reason]:
+    """Why a pair is not eligible."""
+    return [Reason(code=f"blocked.{n}", zh=FILTER_REASONS[n][0], en=FILTER_REASONS[n][1]) for n in failed]
+
+
+def reasons(
+    worker: WorkerProfile,
+    household: HouseholdProfile | None,
+    job: JobProfile,
+    comps: Mapping[str, float],
+    distance: float,
+    skills: SkillMatch,
+    taxonomy: Taxonomy,
+    today: date,
+) -> list[Reason]:
+    """Short reasons for a ranked pair, in Chinese and English."""
+    out: list[Reason] = []
+    if skills.matched:
+        names = [taxonomy.label(r.skill_id, r.text) for r, _ in skills.matched[:3]]
+        level = max((s.level for s in worker.skills if s.skill_id in job.core_skill_ids()), default=0)
+        lvl_zh = f"（{level}级）" if level > 1 else ""
+        lvl_en = f" (level {level})" if level > 1 else ""
+        out.append(
+            Reason(
+                code="skill.match",
+                zh="技能匹配：" + "、".join(n[0] for n in names) + lvl_zh,
+                en="Skills match: " + ", ".join(n[1] for n in names) + lvl_en,
+            )
+        )
+    elif not job.skills:
+        out.append(Reason(code="skill.none_required", zh="无技能要求", en="No skill required"))
+    cross = job.cross_province or bool(job.province and worker.province and job.province != worker.province)
+    if cross:
+        dorm_zh, dorm_en = ("，提供住宿", " with dormitory") if job.dormitory else ("", "")
+        out.append(
+            Reason(
+                code="commute.cross_province",
+                zh="跨省劳务协作" + dorm_zh,
+                en="Cross-province labour cooperation" + dorm_en,
+            )
+        )
+    elif worker.livelihood == LivelihoodType.returnee_agriculture:
+        out.append(Reason(code="commute.home_county", zh="在户籍所在县", en="In the home county"))
+    elif not math.isnan(distance):
+        km = round(distance, 1)
+        out.append(Reason(code="commute.distance", zh=f"距离约{km}公里", en=f"About {km} km away"))
+    if comps.get("wage", 0) >= 0.999 and worker.expected_wage_min:
+        out.append(Reason(code="wage.meets", zh="工资达到期望", en="Wage meets expectation"))
+    elif comps.get("wage", 1) < 0.5:
+        out.append(Reason(code="wage.below", zh="工资低于期望", en="Wage below expectation"))
+    if worker.caregiver and (job.caregiver_friendly or job.shift in (Shift.flexible, Shift.part_time)):
+        out.append(
+            Reason(
+                code="schedule.caregiver",
+                zh="家门口弹性工作，便于照顾家庭",
+                en="Flexible hours near home for a caregiver",
+            )
+        )
+    if household and household.zero_employment:
+        days = (today - household.zero_employment_since).days if household.zero_employment_since else 0
+        out.append(
+            Reason(
+                code="household.zero_employment",
+                zh=f"零就业家庭优先（{days}天）",
+                en=f"Zero-employment household first ({days} days)",
+            )
+        )
+    if household and household.monitoring != "none":
+        out.append(
+            Reason(
+                code="household.monitored",
+                zh="防返贫监测户优先",
+                en="Household under poverty-return monitoring",
+            )
+        )
+    return out

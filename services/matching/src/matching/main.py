@@ -1,0 +1,58 @@
+"""The matching service's ASGI app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from anju_common.app import Runtime, create_app
+from anju_common.db import session_scope
+from anju_common.logs import get_logger
+from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
+
+from matching.config import get_settings
+from matching.consumers import ZeroEmploymentTicker, build_consumer
+from matching.models import event_tables, metadata
+from matching.routes import router
+from matching.state import MatchingState
+
+log = get_logger(__name__)
+
+
+@dataclass
+class MatchingRuntime(Runtime):
+    """The shared runtime plus this process's in-memory ranking state."""
+
+    matching: MatchingState | None = None
+
+
+def build_runtime() -> MatchingRuntime:
+    """Engine, producer, Redis, relay, the ranking state loaded from the read model, consumer and ticker."""
+    settings = get_settings()
+    runtime = MatchingRuntime.build(settings, metadata, event_tables)
+    assert isinstance(runtime, MatchingRuntime)
+    state = MatchingState(settings.params())
+    try:
+        with session_scope(runtime.engine) as session:
+            state.load(session)
+    except SQLAlchemyError as exc:
+        log.warning("matching.state_not_loaded", error=str(exc)[:300])
+    runtime.matching = state
+    runtime.add_consumer(build_consumer(runtime, state))
+    runtime.workers.append(ZeroEmploymentTicker(runtime, state, settings))
+    return runtime
+
+
+def make_app() -> FastAPI:
+    """Build the app from current settings."""
+    return create_app(
+        settings=get_settings(),
+        title="Anju matching service",
+        description="Ranks workers for jobs with reasons, proposes matches and training offers; "
+        "publishes matching.events.",
+        routers=[router],
+        runtime_factory=build_runtime,
+    )
+
+
+app = make_app()

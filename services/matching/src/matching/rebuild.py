@@ -1,0 +1,201 @@
+"""python -m matching rebuild: replay the topics from the beginning into a fresh read model.
+
+jobs.events and workers.events rebuild the views of jobs, courses, workers and households (no proposals
+are made while replaying); matching.events, this service's own decisions, rebuild the matches, their
+statuses and the training offers. The target is the database in MATCHING_DATABASE_URL (or the default);
+run it with the service stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from anju_common.db import make_engine, session_scope
+from anju_common.events import (
+    Event,
+    MatchProposed,
+    MatchStatus,
+    MatchStatusChanged,
+    TrainingOffered,
+    ZeroEmploymentAlerted,
+    parse_event,
+)
+from anju_common.logs import get_logger
+from anju_common.migrate import upgrade
+from kafka import KafkaConsumer, TopicPartition
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from matching import repository as repo
+from matching.config import MatchingSettings, get_settings
+from matching.consumers import handlers
+from matching.models import MatchTransition, TrainingOffer
+from matching.service import match_row
+from matching.state import MatchingState
+
+log = get_logger(__name__)
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+@dataclass
+class RebuildStats:
+    """How many events were read and applied."""
+
+    read: dict[str, int] = field(default_factory=dict)
+    applied: int = 0
+    skipped: int = 0
+
+
+def read_topic(bootstrap: str, topic: str) -> Iterator[tuple[bytes | None, int]]:
+    """Every record value of a topic from the beginning to its current end, partition by partition."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    try:
+        parts = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        if not tps:
+            return
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        end = consumer.end_offsets(tps)
+        for tp in tps:
+            consumer.assign([tp])
+            consumer.seek_to_beginning(tp)
+            while consumer.position(tp) < end[tp]:
+                for records in consumer.poll(timeout_ms=500, max_records=500).values():
+                    for rec in records:
+                        if rec.offset < end[tp]:
+                            yield rec.value, rec.offset
+    finally:
+        consumer.close()
+
+
+def _events(bootstrap: str, topic: str, stats: RebuildStats) -> Iterator[Event]:
+    n = 0
+    for value, _ in read_topic(bootstrap, topic):
+        n += 1
+        try:
+            yield parse_event(value or b"")
+        except (ValidationError, ValueError):
+            stats.skipped += 1
+    stats.read[topic] = n
+
+
+def apply_own_event(session: Session, ev: Event) -> bool:
+    """Rebuild matches and offers from matching.events; returns whether anything changed."""
+    if isinstance(ev, MatchProposed):
+        d = ev.data
+        if repo.get_match(session, d.match_id) is not None:
+            return False
+        match = match_row(d, ev.id, ev.time)
+        if match.employer_id is None:
+            view = repo.get_job_view(session, d.job_id)
+            match.employer_id = view.employer_id if view else None
+        session.add(match)
+        session.flush()
+        session.add(
+            MatchTransition(
+                match_id=d.match_id,
+                from_status=MatchStatus.proposed,
+                to_status=MatchStatus.proposed,
+                actor="system",
+                at=ev.time,
+            )
+        )
+        return True
+    if isinstance(ev, MatchStatusChanged):
+        d2 = ev.data
+        current = repo.get_match(session, d2.match_id, for_update=True)
+        if current is None or current.status == d2.to_status:
+            return False
+        current.status = d2.to_status
+        current.version += 1
+        current.updated_at = ev.time
+        session.add(current)
+        session.add(
+            MatchTransition(
+                match_id=d2.match_id,
+                from_status=d2.from_status,
+                to_status=d2.to_status,
+                actor=d2.actor,
+                note=d2.note,
+                at=ev.time,
+            )
+        )
+        return True
+    if isinstance(ev, TrainingOffered):
+        d3 = ev.data
+        if repo.get_offer(session, d3.offer_id) is not None:
+            return False
+        session.add(
+            TrainingOffer(
+                id=d3.offer_id,
+                training_id=d3.training_id,
+                worker_id=d3.worker_id,
+                household_id=d3.household_id,
+                site_id=d3.site_id,
+                title=d3.title,
+                missing_skills=list(d3.missing_skills),
+                unlocks_job_ids=[str(j) for j in d3.unlocks_job_ids],
+                created_at=ev.time,
+                updated_at=ev.time,
+            )
+        )
+        return True
+    if isinstance(ev, ZeroEmploymentAlerted):
+        hh = repo.get_household_view(session, ev.data.household_id, for_update=True)
+        if hh is None:
+            return False
+        hh.alerted_since = ev.data.zero_employment_since
+        hh.alerted_at = ev.time
+        session.add(hh)
+        return True
+    return False
+
+
+def rebuild(settings: MatchingSettings, engine: Engine | None = None, batch: int = 500) -> RebuildStats:
+    """Empty the read model and replay jobs, workers and matching events into it."""
+    url = settings.sqlalchemy_url()
+    upgrade(MIGRATIONS, url)
+    engine = engine or make_engine(url)
+    stats = RebuildStats()
+    state = MatchingState(settings.params())
+    table = handlers(state, propose=False)
+    with session_scope(engine) as session:
+        repo.clear_read_model(session)
+    for topic in ("jobs.events", "workers.events"):
+        _apply_all(
+            engine, _events(settings.kafka_bootstrap, settings.topic(topic), stats), stats, batch, table
+        )
+    own = _events(settings.kafka_bootstrap, settings.topic("matching.events"), stats)
+    _apply_all(engine, own, stats, batch, None)
+    log.info("matching.rebuilt", read=stats.read, applied=stats.applied, skipped=stats.skipped)
+    return stats
+
+
+def _apply_all(
+    engine: Engine, events: Iterator[Event], stats: RebuildStats, batch: int, table: dict[str, Any] | None
+) -> None:
+    pending = True
+    while pending:
+        pending = False
+        with session_scope(engine) as session:
+            for i, ev in enumerate(events):
+                if table is None:
+                    stats.applied += apply_own_event(session, ev)
+                elif ev.type in table:
+                    table[ev.type](session, ev)
+                    stats.applied += 1
+                if i + 1 >= batch:
+                    pending = True
+                    break
+
+
+def rebuild_command(_: argparse.Namespace) -> None:
+    """CLI entry of `python -m matching rebuild`."""
+    stats = rebuild(get_settings())
+    print(f"rebuilt: read {stats.read}, applied {stats.applied}, skipped {stats.skipped}")

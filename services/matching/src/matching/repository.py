@@ -1,0 +1,285 @@
+"""All queries of the matching service."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from anju_common.events import MatchStatus
+from anju_common.principal import Principal
+from sqlalchemy import ColumnElement, delete, false, func, true
+from sqlmodel import Session, col, select
+
+from matching.models import (
+    HouseholdView,
+    JobView,
+    Match,
+    MatchTransition,
+    TrainingOffer,
+    TrainingView,
+    WorkerView,
+    event_tables,
+)
+
+OPEN_STATUSES = (MatchStatus.proposed, MatchStatus.notified, MatchStatus.interested)
+LIVE_STATUSES = (*OPEN_STATUSES, MatchStatus.referred)
+EMPLOYER_STATUSES = (MatchStatus.referred, MatchStatus.hired, MatchStatus.rejected, MatchStatus.left)
+
+
+# ------------------------------------------------------------------ read model
+def get_job_view(session: Session, job_id: uuid.UUID, *, for_update: bool = False) -> JobView | None:
+    """The stored version of a job."""
+    stmt = select(JobView).where(col(JobView.job_id) == job_id)
+    return session.exec(stmt.with_for_update() if for_update else stmt).first()
+
+
+def get_worker_view(session: Session, worker_id: uuid.UUID, *, for_update: bool = False) -> WorkerView | None:
+    """The stored version of a worker."""
+    stmt = select(WorkerView).where(col(WorkerView.worker_id) == worker_id)
+    return session.exec(stmt.with_for_update() if for_update else stmt).first()
+
+
+def get_household_view(
+    session: Session, household_id: uuid.UUID, *, for_update: bool = False
+) -> HouseholdView | None:
+    """The stored version of a household."""
+    stmt = select(HouseholdView).where(col(HouseholdView.household_id) == household_id)
+    return session.exec(stmt.with_for_update() if for_update else stmt).first()
+
+
+def get_training_view(
+    session: Session, training_id: uuid.UUID, *, for_update: bool = False
+) -> TrainingView | None:
+    """The stored version of a course."""
+    stmt = select(TrainingView).where(col(TrainingView.training_id) == training_id)
+    return session.exec(stmt.with_for_update() if for_update else stmt).first()
+
+
+def all_jobs(session: Session) -> Sequence[JobView]:
+    """Every job with a payload (for loading the engine)."""
+    return session.exec(select(JobView).where(col(JobView.data).is_not(None))).all()
+
+
+def all_workers(session: Session) -> Sequence[WorkerView]:
+    """Every worker with a payload."""
+    return session.exec(select(WorkerView).where(col(WorkerView.data).is_not(None))).all()
+
+
+def all_households(session: Session) -> Sequence[HouseholdView]:
+    """Every household."""
+    return session.exec(select(HouseholdView)).all()
+
+
+def all_trainings(session: Session) -> Sequence[TrainingView]:
+    """Every course with a payload."""
+    return session.exec(select(TrainingView).where(col(TrainingView.data).is_not(None))).all()
+
+
+def hired_counts(session: Session) -> dict[uuid.UUID, int]:
+    """Hires per job, from this service's own matches."""
+    rows = session.exec(
+        select(Match.job_id, func.count())
+        .where(col(Match.status) == MatchStatus.hired)
+        .group_by(col(Match.job_id))
+    ).all()
+    return {job_id: int(n) for job_id, n in rows}
+
+
+def hired_count(session: Session, job_id: uuid.UUID) -> int:
+    """Hires of one job."""
+    n = session.exec(
+        select(func.count()).where(col(Match.job_id) == job_id, col(Match.status) == MatchStatus.hired)
+    ).one()
+    return int(n)
+
+
+def households_due(session: Session, limit: int = 500) -> Sequence[HouseholdView]:
+    """Zero-employment households not yet alerted for their current spell, locked for this checker."""
+    stmt = (
+        select(HouseholdView)
+        .where(
+            col(HouseholdView.zero_employment).is_(True),
+            col(HouseholdView.zero_employment_since).is_not(None),
+            (col(HouseholdView.alerted_since).is_(None))
+            | (col(HouseholdView.alerted_since) != col(HouseholdView.zero_employment_since)),
+        )
+        .order_by(col(HouseholdView.zero_employment_since))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return session.exec(stmt).all()
+
+
+def clear_read_model(session: Session) -> None:
+    """Empty everything this service derives from events (for a rebuild); the outbox is kept."""
+    for model in (MatchTransition, TrainingOffer, Match, JobView, TrainingView, WorkerView, HouseholdView):
+        session.execute(delete(model))
+    session.execute(delete(event_tables.inbox))
+
+
+# ------------------------------------------------------------------ matches
+def get_match(session: Session, match_id: uuid.UUID, *, for_update: bool = False) -> Match | None:
+    """One match."""
+    stmt = select(Match).where(col(Match.id) == match_id)
+    return session.exec(stmt.with_for_update() if for_update else stmt).first()
+
+
+def match_by_proposed_event(session: Session, event_id: uuid.UUID) -> Match | None:
+    """The match whose match.proposed event has this id."""
+    return session.exec(
+        select(Match).where(col(Match.proposed_event_id) == event_id).with_for_update()
+    ).first()
+
+
+def matched_workers(session: Session, job_id: uuid.UUID) -> set[uuid.UUID]:
+    """Workers already proposed for a job (in any status)."""
+    return set(session.exec(select(Match.worker_id).where(col(Match.job_id) == job_id)).all())
+
+
+def matched_jobs(session: Session, worker_id: uuid.UUID) -> set[uuid.UUID]:
+    """Jobs already proposed to a worker (in any status)."""
+    return set(session.exec(select(Match.job_id).where(col(Match.worker_id) == worker_id)).all())
+
+
+def open_count_for_job(session: Session, job_id: uuid.UUID) -> int:
+    """Open proposals of a job."""
+    n = session.exec(
+        select(func.count()).where(col(Match.job_id) == job_id, col(Match.status).in_(OPEN_STATUSES))
+    ).one()
+    return int(n)
+
+
+def open_counts_for_jobs(session: Session, job_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Open proposals per job."""
+    ids = list(job_ids)
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Match.job_id, func.count())
+        .where(col(Match.job_id).in_(ids), col(Match.status).in_(OPEN_STATUSES))
+        .group_by(col(Match.job_id))
+    ).all()
+    return {j: int(n) for j, n in rows}
+
+
+def weekly_open_counts(
+    session: Session, worker_ids: Iterable[uuid.UUID], since: datetime
+) -> dict[uuid.UUID, int]:
+    """Open proposals made to each worker since a moment (the rolling week)."""
+    ids = list(worker_ids)
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Match.worker_id, func.count())
+        .where(
+            col(Match.worker_id).in_(ids),
+            col(Match.status).in_(OPEN_STATUSES),
+            col(Match.created_at) >= since,
+        )
+        .group_by(col(Match.worker_id))
+    ).all()
+    return {w: int(n) for w, n in rows}
+
+
+def live_matches_of_job(session: Session, job_id: uuid.UUID) -> Sequence[Match]:
+    """Matches of a job that a closing job expires, locked."""
+    return session.exec(
+        select(Match)
+        .where(col(Match.job_id) == job_id, col(Match.status).in_(LIVE_STATUSES))
+        .order_by(col(Match.created_at), col(Match.id))
+        .with_for_update()
+    ).all()
+
+
+def open_matches_of_worker(
+    session: Session, worker_id: uuid.UUID, statuses: Iterable[MatchStatus] = LIVE_STATUSES
+) -> Sequence[Match]:
+    """A worker's matches in the given statuses, locked."""
+    return session.exec(
+        select(Match)
+        .where(col(Match.worker_id) == worker_id, col(Match.status).in_(list(statuses)))
+        .order_by(col(Match.created_at), col(Match.id))
+        .with_for_update()
+    ).all()
+
+
+def match_scope(principal: Principal) -> ColumnElement[bool]:
+    """Which matches a principal may see."""
+    if principal.role == "employer":
+        if principal.employer_id is None:
+            return false()
+        return (col(Match.employer_id) == principal.employer_id) & col(Match.status).in_(EMPLOYER_STATUSES)
+    if principal.role == "office_staff":
+        return col(Match.site_id).in_(principal.site_ids)
+    return true()
+
+
+def matches_of_job(
+    session: Session, job_id: uuid.UUID, principal: Principal, status: MatchStatus | None, limit: int
+) -> Sequence[Match]:
+    """A job's matches in scope, best first."""
+    stmt = select(Match).where(col(Match.job_id) == job_id, match_scope(principal))
+    if status:
+        stmt = stmt.where(col(Match.status) == status)
+    return session.exec(stmt.order_by(col(Match.score).desc(), col(Match.id)).limit(limit)).all()
+
+
+def matches_of_worker(
+    session: Session, worker_id: uuid.UUID, principal: Principal, status: MatchStatus | None, limit: int
+) -> Sequence[Match]:
+    """A worker's matches in scope, newest first."""
+    stmt = select(Match).where(col(Match.worker_id) == worker_id, match_scope(principal))
+    if status:
+        stmt = stmt.where(col(Match.status) == status)
+    return session.exec(stmt.order_by(col(Match.created_at).desc(), col(Match.id)).limit(limit)).all()
+
+
+def transitions(session: Session, match_id: uuid.UUID) -> Sequence[MatchTransition]:
+    """A match's history, oldest first."""
+    return session.exec(
+        select(MatchTransition)
+        .where(col(MatchTransition.match_id) == match_id)
+        .order_by(col(MatchTransition.id))
+    ).all()
+
+
+# ------------------------------------------------------------------ training offers
+def get_offer(session: Session, offer_id: uuid.UUID, *, for_update: bool = False) -> TrainingOffer | None:
+    """One training offer."""
+    stmt = select(TrainingOffer).where(col(TrainingOffer.id) == offer_id)
+    return session.exec(stmt.with_for_update() if for_update else stmt).first()
+
+
+def offer_exists(session: Session, training_id: uuid.UUID, worker_id: uuid.UUID) -> bool:
+    """Whether this course was already offered to this worker."""
+    return (
+        session.exec(
+            select(TrainingOffer.id).where(
+                col(TrainingOffer.training_id) == training_id, col(TrainingOffer.worker_id) == worker_id
+            )
+        ).first()
+        is not None
+    )
+
+
+def offers_of_worker(session: Session, worker_id: uuid.UUID, limit: int = 50) -> Sequence[TrainingOffer]:
+    """A worker's training offers, newest first."""
+    return session.exec(
+        select(TrainingOffer)
+        .where(col(TrainingOffer.worker_id) == worker_id)
+        .order_by(col(TrainingOffer.created_at).desc(), col(TrainingOffer.id))
+        .limit(limit)
+    ).all()
+
+
+def open_offers_of_worker(session: Session, worker_id: uuid.UUID) -> Sequence[TrainingOffer]:
+    """Offers a worker has not finished, locked."""
+    return session.exec(
+        select(TrainingOffer)
+        .where(
+            col(TrainingOffer.worker_id) == worker_id,
+            col(TrainingOffer.status).in_(["offered", "interested"]),
+        )
+        .with_for_update()
+    ).all()

@@ -1,0 +1,98 @@
+"""The in-memory ranking state of a process: indexes loaded from the read model, updated after commits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from anju_common.events import HouseholdData, JobData, MonitoringCategory, TrainingData, WorkerData
+from anju_common.logs import get_logger
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session
+
+from matching import repository as repo
+from matching.engine.index import JobIndex, WorkerIndex
+from matching.engine.normalise import Normaliser
+from matching.engine.profiles import (
+    HouseholdProfile,
+    household_profile,
+    job_profile,
+    training_profile,
+    worker_profile,
+)
+from matching.engine.rules import Params
+from matching.engine.taxonomy import default_taxonomy
+from matching.models import HouseholdView
+
+log = get_logger(__name__)
+_HOOKS = "matching_after_commit"
+
+
+class MatchingState:
+    """Worker and job indexes shared by the consumers and the HTTP handlers of one process."""
+
+    def __init__(self, params: Params) -> None:
+        self.params = params
+        self.norm = Normaliser(default_taxonomy(), params.fuzzy_cutoff)
+        self.workers = WorkerIndex(self.norm, params)
+        self.jobs = JobIndex(self.norm, params, self.workers.names)
+
+    def load(self, session: Session) -> None:
+        """Fill the indexes from the read-model tables."""
+        households = {h.household_id: household_from_view(h) for h in repo.all_households(session)}
+        for hh in households.values():
+            self.workers.set_household(hh)
+        for wv in repo.all_workers(session):
+            data = WorkerData.model_validate(wv.data)
+            hh = households.get(data.household_id) or household_profile(data.household)
+            profile = worker_profile(data, self.norm)
+            self.workers.upsert(profile, hh)
+            if not wv.active:
+                self.workers.remove(profile.worker_id)
+        hired = repo.hired_counts(session)
+        for jv in repo.all_jobs(session):
+            job = JobData.model_validate(jv.data)
+            seats = job.headcount - hired.get(job.job_id, 0)
+            if jv.status != job.status:
+                job = job.model_copy(update={"status": jv.status})
+            self.jobs.upsert(job_profile(job, self.norm, seats))
+        for tv in repo.all_trainings(session):
+            self.jobs.upsert_training(training_profile(TrainingData.model_validate(tv.data), self.norm))
+        log.info("matching.state_loaded", workers=len(self.workers), jobs=len(self.jobs))
+
+    def household(self, data: HouseholdData) -> HouseholdProfile:
+        """A household payload as a profile."""
+        return household_profile(data)
+
+
+def household_from_view(view: HouseholdView) -> HouseholdProfile:
+    """A stored household as a profile."""
+    return HouseholdProfile(
+        household_id=view.household_id,
+        site_id=view.site_id,
+        zero_employment=view.zero_employment,
+        zero_employment_since=view.zero_employment_since,
+        monitoring=MonitoringCategory(view.monitoring_category),
+        version=view.version,
+    )
+
+
+def after_commit(session: Session, fn: Callable[[], None]) -> None:
+    """Run fn once the session's transaction commits (dropped on rollback)."""
+    session.info.setdefault(_HOOKS, []).append(fn)
+
+
+def _run_hooks(session: OrmSession) -> None:
+    for fn in session.info.pop(_HOOKS, []):
+        try:
+            fn()
+        except Exception:
+            log.exception("matching.after_commit_failed")
+
+
+def _drop_hooks(session: OrmSession) -> None:
+    session.info.pop(_HOOKS, None)
+
+
+event.listen(OrmSession, "after_commit", _run_hooks)
+event.listen(OrmSession, "after_rollback", _drop_hooks)
