@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 import uuid
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from anju_common.principal import Principal, sign_principal
 from fastapi.testclient import TestClient
@@ -80,6 +82,8 @@ def worker_payload(household_id: str, **over: Any) -> dict[str, Any]:
         "share_consent": True,
     }
     body.update(over)
+    if body.get("id_number") and "birth_year" not in over:
+        del body["birth_year"]  # derived from the ID number
     return body
 
 
@@ -89,3 +93,8 @@ def make_worker(client: TestClient, household_id: str, **over: Any) -> dict[str,
     assert r.status_code == 201, r.text
     result: dict[str, Any] = r.json()
     return result
+
+
+def office_today() -> str:
+    """Today in the offices' time zone (the service's calendar), ISO."""
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()

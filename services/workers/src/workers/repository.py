@@ -12,7 +12,7 @@ from anju_common.events import EmploymentStatus, Event, LivelihoodType, Monitori
 from anju_common.outbox import utcnow
 from anju_common.pagination import newest_first
 from anju_common.principal import Principal
-from sqlalchemy import ColumnElement, and_, case, false, func, insert, or_, true
+from sqlalchemy import ColumnElement, and_, case, delete, false, func, insert, or_, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -351,6 +351,12 @@ def zero_employment_households(session: Session, site_id: uuid.UUID, limit: int)
 
 
 # ------------------------------------------------------------------ outbox
+def delete_published_events(session: Session, key: str) -> None:
+    """Drop already published outbox rows of one aggregate (their payloads held its profile)."""
+    outbox = event_tables.outbox
+    session.execute(delete(outbox).where(outbox.c.key == key, outbox.c.published_at.is_not(None)))
+
+
 def record_events(session: Session, events: Sequence[Event], topic_prefix: str) -> None:
     """Write many events into the outbox with one multi-row insert (bulk import)."""
     if not events:

@@ -630,10 +630,12 @@ def erase_worker(
     worker.skills = []
     worker.skills_text = ""
     worker.unavailable_months = []
+    worker.caregiver = False
     worker.sms_consent = False
     worker.share_consent = False
     worker.erased_at = _now()
     repo.delete_referrals(session, worker.id)
+    repo.delete_published_events(session, str(worker.id))
     worker.active = False
     worker.deactivated_reason = "erased"
     worker.deactivated_at = worker.deactivated_at or worker.erased_at
