@@ -161,19 +161,17 @@ def gateway_env(infra: Infra, gateway_db: str, upstream: Upstream) -> Iterator[C
     saved = dict(os.environ)
 
     def apply(**extra: str) -> None:
-        os.environ.update(
-            infra.env(
-                GATEWAY_DATABASE_URL=gateway_db,
-                GATEWAY_RATE_LIMIT_PREFIX=f"t{infra.run_id}-gw-{uuid.uuid4().hex[:6]}",
-                GATEWAY_JOBS_URL=upstream.url("jobs"),
-                GATEWAY_WORKERS_URL=upstream.url("workers"),
-                GATEWAY_MATCHING_URL=upstream.url("matching"),
-                GATEWAY_NOTIFICATIONS_URL=upstream.url("notifications"),
-                GATEWAY_VALIDATE_REFERENCES="false",
-                GATEWAY_OPENAPI_CACHE_SECONDS="0",
-                **extra,
-            )
-        )
+        settings = {
+            "GATEWAY_DATABASE_URL": gateway_db,
+            "GATEWAY_RATE_LIMIT_PREFIX": f"t{infra.run_id}-gw-{uuid.uuid4().hex[:6]}",
+            "GATEWAY_JOBS_URL": upstream.url("jobs"),
+            "GATEWAY_WORKERS_URL": upstream.url("workers"),
+            "GATEWAY_MATCHING_URL": upstream.url("matching"),
+            "GATEWAY_NOTIFICATIONS_URL": upstream.url("notifications"),
+            "GATEWAY_VALIDATE_REFERENCES": "false",
+            "GATEWAY_OPENAPI_CACHE_SECONDS": "0",
+        }
+        os.environ.update(infra.env(**{**settings, **extra}))
         get_settings.cache_clear()
 
     apply()

@@ -27,6 +27,8 @@ ROUTES: list[tuple[re.Pattern[str], str]] = [
 ]
 # Provider callbacks: no staff or employer credential; the notifications service checks the provider's.
 PUBLIC = re.compile(r"^/api/v1/sms/(inbound|reports)(/.*)?$")
+# The provider's own credential on those callbacks, checked by the notifications service.
+CALLBACK_TOKEN_HEADER = "x-anju-callback-token"  # noqa: S105 (a header name)
 IMPORT = re.compile(r"^/api/v1/workers/import/?$")
 STREAM = re.compile(r"/stream/?$")
 
@@ -79,8 +81,12 @@ def body_limit(settings_max: int, import_max: int, path: str) -> int:
 
 def _forward_headers(request: Request, principal: Principal | None, rt: GatewayRuntime) -> dict[str, str]:
     headers: dict[str, str] = {}
+    public = bool(PUBLIC.match(request.url.path))
     for name, value in request.headers.items():
         lname = name.lower()
+        if public and lname == CALLBACK_TOKEN_HEADER:
+            headers[name] = value
+            continue
         if lname in _STRIP_REQUEST or lname.startswith("x-anju-") or lname.startswith("x-forwarded-"):
             continue
         headers[name] = value
