@@ -199,8 +199,10 @@ class WorkerBase(Strict):
 
     @field_validator("birth_year")
     @classmethod
-    def _birth_year(cls, value: int | None, info: ValidationInfo) -> int:
-        id_number = info.data.get("id_number")
+    def _birth_year(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if "id_number" not in info.data:
+            return value  # the ID number itself is invalid; that error is enough
+        id_number = info.data["id_number"]
         if value is None:
             if id_number:
                 return id_birth_year(id_number)
