@@ -96,7 +96,7 @@ def test_bad_tokens_are_rejected(gw: TestClient) -> None:
         "forged": jwt.encode(
             {**base, "iat": now, "exp": now + 600}, "another-secret-of-32-bytes-at-least!", algorithm="HS256"
         ),
-        "none-alg": jwt.encode({**base, "iat": now, "exp": now + 600}, None, algorithm="none"),
+        "none-alg": jwt.encode({**base, "iat": now, "exp": now + 600}, None, algorithm="none"),  # type: ignore[arg-type]
         "wrong-audience": jwt.encode(
             {**base, "aud": "anju-internal", "iat": now, "exp": now + 600}, secret, algorithm="HS256"
         ),

@@ -174,7 +174,7 @@ def test_body_size_limits(gw: TestClient, admin_headers: dict[str, str]) -> None
 
     chunked = gw.post(
         "/api/v1/jobs", content=chunks(), headers={**admin_headers, "Content-Type": "application/json"}
-    )  # type: ignore[arg-type]
+    )
     assert chunked.status_code == 413
 
 

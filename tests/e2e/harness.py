@@ -1,0 +1,264 @@
+"""Every Anju service as a real process on free ports, against the real Kafka, PostgreSQL and Redis.
+
+Each service is migrated with `python -m <svc> migrate`, started with `python -m <svc>`, and waited for on
+/readyz. Logs go to one file per service (kept for the PII scan); on failure their tails are printed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from anju_common.testing import Infra
+
+from tests.notifications.peers import SmppPeer, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("jobs", "workers", "matching", "notifications")
+CALLBACK_TOKEN = "e2e-callback-" + secrets.token_hex(8)
+
+
+def service_exists(name: str) -> bool:
+    """Whether a service's package has an app yet."""
+    base = ROOT / ("gateway" if name == "gateway" else f"services/{name}") / "src" / name
+    return (base / "main.py").exists() and (base / "__main__.py").exists()
+
+
+@dataclass
+class Proc:
+    """One running service."""
+
+    name: str
+    port: int
+    log: Path
+    popen: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        """Base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def tail(self, lines: int = 60) -> str:
+        """The end of the service's log."""
+        text = self.log.read_text(encoding="utf-8", errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+    def stop(self) -> None:
+        """SIGTERM the process group, then SIGKILL what is left."""
+        if self.popen.poll() is None:
+            try:
+                os.killpg(self.popen.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                return
+            try:
+                self.popen.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+                self.popen.wait(5)
+
+
+@dataclass
+class Stack:
+    """The running services, the SMPP peer and the admin credentials the harness created."""
+
+    infra: Infra
+    workdir: Path
+    env: dict[str, str]
+    procs: dict[str, Proc] = field(default_factory=dict)
+    smsc: SmppPeer | None = None
+    dbs: dict[str, str] = field(default_factory=dict)
+    admin_username: str = ""
+    admin_password: str = ""
+
+    @property
+    def gateway(self) -> str:
+        """The gateway's base URL: the only one tests talk to."""
+        return self.procs["gateway"].url
+
+    def client(self, **headers: str) -> httpx.Client:
+        """An HTTP client for the gateway."""
+        return httpx.Client(base_url=self.gateway, headers=headers, timeout=30)
+
+    def has(self, *names: str) -> bool:
+        """Whether these services run."""
+        return all(n in self.procs for n in names)
+
+    def require(self, *names: str) -> None:
+        """Skip the calling test when a service has not been built yet."""
+        missing = [n for n in names if n not in self.procs]
+        if missing:
+            pytest.skip(f"service not built yet: {', '.join(missing)}")
+
+    def tails(self) -> str:
+        """Every service's log tail, for failure reports."""
+        return "\n\n".join(f"===== {p.name} ({p.log}) =====\n{p.tail()}" for p in self.procs.values())
+
+    def logs(self) -> dict[str, str]:
+        """The whole log of every service."""
+        return {p.name: p.log.read_text(encoding="utf-8", errors="replace") for p in self.procs.values()}
+
+    def check_alive(self) -> None:
+        """Fail with the logs when a service died."""
+        dead = [p.name for p in self.procs.values() if p.popen.poll() is not None]
+        if dead:
+            pytest.fail(f"service(s) died: {dead}\n{self.tails()}")
+
+    def stop(self) -> None:
+        """Stop the services (gateway first) and the SMPP peer."""
+        for name in ["gateway", *reversed(SERVICES)]:
+            if name in self.procs:
+                self.procs[name].stop()
+        if self.smsc is not None:
+            self.smsc.stop()
+
+
+def _run(cmd: list[str], env: dict[str, str], log: Path, timeout: float) -> None:
+    with log.open("ab") as out:
+        done = subprocess.run(cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}):\n{log.read_text()[-4000:]}")
+
+
+def _wait_ready(proc: Proc, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        if proc.popen.poll() is not None:
+            raise RuntimeError(f"{proc.name} exited with {proc.popen.returncode}:\n{proc.tail(80)}")
+        try:
+            response = httpx.get(f"{proc.url}/readyz", timeout=2)
+            if response.status_code == 200:
+                return
+            last = response.text
+        except httpx.HTTPError as exc:
+            last = type(exc).__name__
+        time.sleep(0.3)
+    raise RuntimeError(f"{proc.name} not ready after {timeout} s ({last}):\n{proc.tail(80)}")
+
+
+def start_stack(infra: Infra, workdir: Path, **extra_env: str) -> Stack:
+    """Migrate and start every built service and the gateway; the caller must call stop()."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    ports = {name: free_port() for name in (*SERVICES, "gateway")}
+    common = infra.env(
+        ANJU_HOST="127.0.0.1",
+        ANJU_REQUIRE_PRINCIPAL="true",
+        ANJU_INTERNAL_TOKEN_SECRET=secrets.token_urlsafe(32),
+        ANJU_SERVICE_TOKEN=secrets.token_urlsafe(24),
+        ANJU_OUTBOX_POLL_SECONDS="0.05",
+        ANJU_LOG_LEVEL="INFO",
+        ANJU_LOG_JSON="true",
+        ANJU_VAR_DIR=str(workdir / "var"),
+        PYTHONUNBUFFERED="1",
+        GATEWAY_RATE_LIMIT_PREFIX=f"t{infra.run_id}-e2e-{uuid.uuid4().hex[:6]}",
+        GATEWAY_JWT_SECRET=secrets.token_urlsafe(32),
+        GATEWAY_API_KEY_PEPPER=secrets.token_urlsafe(16),
+        NOTIFICATIONS_PROVIDER="smpp",
+        NOTIFICATIONS_QUIET_START="00:00",
+        NOTIFICATIONS_QUIET_END="00:00",
+        NOTIFICATIONS_LIMIT_PER_MINUTE="100",
+        NOTIFICATIONS_LIMIT_PER_HOUR="100",
+        NOTIFICATIONS_LIMIT_PER_DAY="100",
+        NOTIFICATIONS_CALLBACK_TOKEN=CALLBACK_TOKEN,
+        NOTIFICATIONS_DISPATCH_POLL_SECONDS="0.1",
+        NOTIFICATIONS_FEED_POLL_SECONDS="0.2",
+        MATCHING_ZERO_CHECK_SECONDS="3600",
+        JOBS_EXPIRY_CHECK_SECONDS="3600",
+    )
+    for name in SERVICES:
+        common[f"{name.upper()}_PORT"] = str(ports[name])
+        common[f"GATEWAY_{name.upper()}_URL"] = f"http://127.0.0.1:{ports[name]}"
+    common["GATEWAY_PORT"] = str(ports["gateway"])
+    common["NOTIFICATIONS_WORKERS_URL"] = f"http://127.0.0.1:{ports['workers']}"
+    common.update(extra_env)
+    stack = Stack(infra=infra, workdir=workdir, env=common)
+    try:
+        if service_exists("notifications"):
+            stack.smsc = SmppPeer(workdir)
+            common["NOTIFICATIONS_SMPP_HOST"] = "127.0.0.1"
+            common["NOTIFICATIONS_SMPP_PORT"] = str(stack.smsc.port)
+        for name in (*SERVICES, "gateway"):
+            if not service_exists(name):
+                continue
+            env = dict(common)
+            stack.dbs[name] = infra.create_database(name)
+            env[f"{name.upper()}_DATABASE_URL"] = stack.dbs[name]
+            log = workdir / f"{name}.log"
+            _run([sys.executable, "-m", name, "migrate"], env, log, timeout=180)
+            popen = subprocess.Popen(
+                [sys.executable, "-m", name],
+                env=env,
+                cwd=ROOT,
+                stdout=log.open("ab"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            stack.procs[name] = Proc(name, ports[name], log, popen)
+        for proc in stack.procs.values():
+            _wait_ready(proc)
+        stack.admin_username = f"e2e-admin-{uuid.uuid4().hex[:6]}"
+        stack.admin_password = secrets.token_urlsafe(16)
+        gw_env = {
+            **common,
+            "GATEWAY_DATABASE_URL": stack.dbs["gateway"],
+            "GATEWAY_NEW_USER_PASSWORD": stack.admin_password,
+        }
+        _run(
+            [
+                sys.executable,
+                "-m",
+                "gateway",
+                "create-user",
+                "--username",
+                stack.admin_username,
+                "--role",
+                "admin",
+            ],
+            gw_env,
+            workdir / "create-user.log",
+            timeout=120,
+        )
+    except BaseException:
+        tails = stack.tails()
+        stack.stop()
+        print(tails, file=sys.stderr)
+        raise
+    return stack
+
+
+def login(stack: Stack, username: str, password: str) -> dict[str, str]:
+    """Bearer headers for a staff user, through the gateway."""
+    response = httpx.post(
+        f"{stack.gateway}/api/v1/auth/token", data={"username": username, "password": password}, timeout=30
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def admin_headers(stack: Stack) -> dict[str, str]:
+    """Bearer headers of the harness's administrator."""
+    return login(stack, stack.admin_username, stack.admin_password)
+
+
+def expect(response: httpx.Response, status: int, stack: Stack | None = None) -> Any:
+    """Assert a status; on mismatch show the body (and the services' log tails)."""
+    if response.status_code != status:
+        detail = (
+            f"{response.request.method} {response.request.url} -> {response.status_code}: {response.text}"
+        )
+        if stack is not None:
+            detail += "\n" + stack.tails()
+        raise AssertionError(detail)
+    return (
+        response.json() if response.content and "json" in response.headers.get("content-type", "") else None
+    )
