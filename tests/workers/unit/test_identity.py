@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from anju_common.pii import mask_id_number, mask_phone
+from stdnum.cn import ric
 from workers.identity import (
     check_birth_year,
     id_birth_year,
@@ -50,6 +51,8 @@ def test_id_number_checksum_birth_date_and_format() -> None:
         "11010519491331002X": "birth date",
         f"110105{date.today().year + 1}0101001X": "future",
     }
+    unknown_region = "99010519491231002"
+    cases[unknown_region + ric.calc_check_digit(unknown_region + "0")] = "region"
     for raw, reason in cases.items():
         with pytest.raises(ValueError, match=reason):
             normalize_id_number(raw)

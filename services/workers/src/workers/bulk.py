@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import IO
+from datetime import datetime
+from typing import IO, Any
 
 from anju_common.errors import ConflictError, InvalidFieldError
-from anju_common.events import WorkerRegistered
+from anju_common.events import Event, HouseholdData, Location, WorkerRegistered
+from anju_common.outbox import utcnow
 from anju_common.principal import Principal
 from anju_common.problems import Problem
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +18,7 @@ from sqlmodel import Session
 from workers import repository as repo
 from workers import service
 from workers.config import get_settings
-from workers.models import Household, Site, Worker
+from workers.models import Site
 from workers.schemas import ImportReport, RowError
 from workers.spreadsheet import HeaderMap, ImportRow, is_blank, map_headers, read_table, validate_row
 
@@ -41,6 +43,7 @@ class _Run:
     header: HeaderMap
     report: ImportReport
     sites: dict[uuid.UUID, Site | None] = field(default_factory=dict)
+    locations: dict[uuid.UUID, Location] = field(default_factory=dict)
     seen: dict[str, int] = field(default_factory=dict)
     planned_households: set[tuple[uuid.UUID, str]] = field(default_factory=set)
     touched: set[uuid.UUID] = field(default_factory=set)
@@ -48,6 +51,11 @@ class _Run:
     def reject(self, rownum: int, fld: str, reason: str) -> None:
         self.report.rejected += 1
         self.report.errors.append(RowError(row=rownum, column=self.header.label(fld), reason=reason))
+
+    def location(self, site: Site) -> Location:
+        if site.id not in self.locations:
+            self.locations[site.id] = service.site_location(site)
+        return self.locations[site.id]
 
     def site(self, site_id: uuid.UUID) -> Site | None:
         if site_id not in self.sites:
@@ -160,42 +168,67 @@ def _store(run: _Run, chunk: list[_Prepared]) -> None:
     )
     fresh = [p for p in chunk if not (p.id_hash in id_hashes or p.phone_name_hash in pn_hashes)]
     run.report.existing += len(chunk) - len(fresh)
+    run.report.created += len(fresh)
     keys = {(p.site_id, p.row.household_ref) for p in fresh}
-    households = repo.households_by_refs(run.session, keys)
-    missing = [p for p in fresh if (p.site_id, p.row.household_ref) not in households]
-    new_households: list[Household] = []
-    for p in missing:
+    households = {k: service.household_data(h) for k, h in repo.households_by_refs(run.session, keys).items()}
+    now = utcnow()
+    new_households: list[dict[str, Any]] = []
+    for p in fresh:
         key = (p.site_id, p.row.household_ref)
         if key in households or key in run.planned_households:
             continue
         run.planned_households.add(key)
-        household = Household(
+        row = _household_row(p, now)
+        new_households.append(row)
+        households[key] = HouseholdData(
+            household_id=row["id"],
             site_id=p.site_id,
-            household_ref=p.row.household_ref,
             registered_poor=p.row.registered_poor,
             monitoring_category=p.row.monitoring_category,
-            labour_capable_declared=p.row.labour_capable_count,
         )
-        households[key] = household
-        new_households.append(household)
     run.report.households_created += len(new_households)
-    run.report.created += len(fresh)
     if run.dry_run:
         return
-    repo.insert_households(run.session, [h.model_dump() for h in new_households])
-    workers: list[Worker] = []
-    events: list[WorkerRegistered] = []
+    repo.insert_households(run.session, new_households)
+    workers: list[dict[str, Any]] = []
+    events: list[Event] = []
     for p in fresh:
         household = households[(p.site_id, p.row.household_ref)]
-        worker = Worker(**service.new_worker_fields(p.row, household))
         site = run.site(p.site_id)
         assert site is not None
-        workers.append(worker)
-        events.append(
-            WorkerRegistered.build(
-                service.worker_data(worker, household, site), subject=worker.id, request_id=run.request_id
-            )
-        )
-        run.touched.add(household.id)
-    repo.insert_workers(run.session, [w.model_dump() for w in workers])
+        row = {**_WORKER_DEFAULTS, "id": uuid.uuid4(), "created_at": now, "updated_at": now}
+        row.update(service.new_worker_fields(p.row, household.household_id, p.site_id))
+        workers.append(row)
+        data = service.profile_data(row, household, run.location(site))
+        events.append(WorkerRegistered.build(data, subject=row["id"], request_id=run.request_id))
+        run.touched.add(household.household_id)
+    repo.insert_workers(run.session, workers)
     repo.record_events(run.session, events, get_settings().topic_prefix)
+
+
+_WORKER_DEFAULTS: dict[str, Any] = {
+    "current_job_id": None,
+    "active": True,
+    "deactivated_reason": None,
+    "deactivated_at": None,
+    "erased_at": None,
+    "version": 1,
+}
+
+
+def _household_row(p: _Prepared, now: datetime) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "site_id": p.site_id,
+        "household_ref": p.row.household_ref,
+        "registered_poor": p.row.registered_poor,
+        "monitoring_category": p.row.monitoring_category,
+        "labour_capable_declared": p.row.labour_capable_count,
+        "labour_capable_count": 0,
+        "employed_count": 0,
+        "zero_employment": False,
+        "zero_employment_since": None,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, case, delete, false, func, insert, o
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from workers.models import Household, Site, Worker, WorkerReferral, event_tables
+from workers.models import Household, Site, Worker, WorkerReferral, event_tables, metadata
 
 EMPLOYED_STATUSES = (EmploymentStatus.employed, EmploymentStatus.seasonal)
 _IN_CHUNK = 5_000
@@ -258,13 +258,13 @@ def existing_keys(
 def insert_workers(session: Session, rows: list[dict[str, Any]]) -> None:
     """Bulk insert of prepared worker rows."""
     if rows:
-        session.execute(insert(Worker), rows)
+        session.execute(insert(metadata.tables["worker"]), rows)
 
 
 def insert_households(session: Session, rows: list[dict[str, Any]]) -> None:
     """Bulk insert of prepared household rows."""
     if rows:
-        session.execute(insert(Household), rows)
+        session.execute(insert(metadata.tables["household"]), rows)
 
 
 def active_workers_of_site(session: Session, site_id: uuid.UUID) -> list[Worker]:

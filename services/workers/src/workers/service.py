@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
@@ -222,29 +222,34 @@ def site_location(site: Site) -> Location:
 
 def worker_data(w: Worker, household: Household, site: Site) -> WorkerData:
     """Event payload of a worker's matching profile: no name, phone, ID number or gender."""
+    return profile_data(w.model_dump(), household_data(household), site_location(site))
+
+
+def profile_data(row: Mapping[str, Any], household: HouseholdData, location: Location) -> WorkerData:
+    """WorkerData from a worker's column values (an ORM row or a bulk-insert dict)."""
     return WorkerData(
-        worker_id=w.id,
-        household_id=w.household_id,
-        site_id=w.site_id,
-        location=site_location(site),
-        home_county=w.home_county,
-        home_province=w.home_province,
-        birth_year=w.birth_year or 0,
-        education=w.education,
-        skills=[SkillData.model_validate(s) for s in w.skills],
-        livelihood_type=w.livelihood_type,
-        max_commute_km=w.max_commute_km,
-        caregiver=w.caregiver,
-        physical_limitations=list(w.physical_limitations),
-        expected_wage_min=w.expected_wage_min,
-        available_from=w.available_from,
-        unavailable_months=list(w.unavailable_months),
-        employment_status=w.employment_status,
-        sms_consent=w.sms_consent,
-        share_consent=w.share_consent,
-        active=w.active,
-        household=household_data(household),
-        version=w.version,
+        worker_id=row["id"],
+        household_id=row["household_id"],
+        site_id=row["site_id"],
+        location=location,
+        home_county=row["home_county"],
+        home_province=row["home_province"],
+        birth_year=row["birth_year"] or 0,
+        education=row["education"],
+        skills=[SkillData.model_validate(s) for s in row["skills"]],
+        livelihood_type=row["livelihood_type"],
+        max_commute_km=row["max_commute_km"],
+        caregiver=row["caregiver"],
+        physical_limitations=list(row["physical_limitations"]),
+        expected_wage_min=row["expected_wage_min"],
+        available_from=row["available_from"],
+        unavailable_months=list(row["unavailable_months"]),
+        employment_status=row["employment_status"],
+        sms_consent=row["sms_consent"],
+        share_consent=row["share_consent"],
+        active=row["active"],
+        household=household,
+        version=row["version"],
     )
 
 
@@ -336,8 +341,8 @@ def refresh_households(
             changed.append(h)
     if changed:
         session.flush()
-    for h in changed:
-        _emit(session, HouseholdUpdated.build(household_data(h), subject=h.id, request_id=request_id))
+    events = [HouseholdUpdated.build(household_data(h), subject=h.id, request_id=request_id) for h in changed]
+    repo.record_events(session, events, get_settings().topic_prefix)
     return changed
 
 
@@ -434,12 +439,12 @@ def _check_unique(session: Session, worker: Worker) -> None:
             raise ConflictError(f"a worker with {what} is already registered")
 
 
-def new_worker_fields(data: Any, household: Household) -> dict[str, Any]:
+def new_worker_fields(data: Any, household_id: uuid.UUID, site_id: uuid.UUID) -> dict[str, Any]:
     """Column values of a new worker from a validated create or import row."""
     skills = [s.model_dump() for s in data.skills]
     return {
-        "household_id": household.id,
-        "site_id": household.site_id,
+        "household_id": household_id,
+        "site_id": site_id,
         "name": data.name,
         "gender": data.gender,
         "birth_year": data.birth_year,
@@ -471,7 +476,7 @@ def create_worker(
     """Register a worker; emits worker.registered (and household.updated when its signals change)."""
     _staff_only(principal)
     household = _visible_household(session, data.household_id, principal)
-    worker = Worker(**new_worker_fields(data, household))
+    worker = Worker(**new_worker_fields(data, household.id, household.site_id))
     _check_unique(session, worker)
     session.add(worker)
     session.flush()

@@ -1,0 +1,1 @@
+"""Import benchmark of the workers service."""
