@@ -22,6 +22,9 @@ class NotificationSentData(Contract):
     provider_message_id: str | None = None
     segments: int = 1
     source_event_id: uuid.UUID | None = None
+    match_id: uuid.UUID | None = None
+    offer_id: uuid.UUID | None = None
+    site_id: uuid.UUID | None = None
 
 
 class NotificationDeliveredData(Contract):

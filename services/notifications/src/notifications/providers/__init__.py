@@ -1,0 +1,21 @@
+"""SMS providers behind one interface: SMPP 3.4, Aliyun SMS, and a file outbox for local runs."""
+
+from __future__ import annotations
+
+from notifications.config import NotificationsSettings
+from notifications.providers.base import ProviderListener, SmsProvider
+
+
+def build_provider(settings: NotificationsSettings, listener: ProviderListener) -> SmsProvider:
+    """The provider the settings name."""
+    if settings.provider == "smpp":
+        from notifications.providers.smpp import SmppProvider
+
+        return SmppProvider(settings, listener)
+    if settings.provider == "aliyun":
+        from notifications.providers.aliyun import AliyunProvider
+
+        return AliyunProvider(settings)
+    from notifications.providers.file import FileProvider
+
+    return FileProvider(settings)

@@ -1,0 +1,303 @@
+"""All queries of the notifications service."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from anju_common.principal import Principal
+from sqlalchemy import ColumnElement, func, or_, true, update
+from sqlmodel import Session, col, select
+
+from notifications.models import (
+    DeliveryStatus,
+    FeedItem,
+    InboundMessage,
+    Notification,
+    NotificationStatus,
+    OptOut,
+    SmsPart,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+
+OFFER_TEMPLATES = ("job_offer", "training_offer")
+CANCELLABLE = (NotificationStatus.pending, NotificationStatus.in_doubt)
+
+
+@dataclass(frozen=True)
+class NotificationFilter:
+    """Filters of GET /notifications."""
+
+    worker_id: uuid.UUID | None = None
+    site_id: uuid.UUID | None = None
+    status: NotificationStatus | None = None
+    in_doubt: bool | None = None
+
+
+def site_scope(principal: Principal) -> ColumnElement[bool]:
+    """Which notifications a principal may see: office staff only their sites'."""
+    if principal.role in ("admin", "service"):
+        return true()
+    return col(Notification.site_id).in_(principal.site_ids)
+
+
+# ------------------------------------------------------------------ notifications
+def find_notification(
+    session: Session, source_event_id: uuid.UUID, worker_id: uuid.UUID
+) -> Notification | None:
+    """The notification of one (event, worker), if any."""
+    stmt = select(Notification).where(
+        col(Notification.source_event_id) == source_event_id, col(Notification.worker_id) == worker_id
+    )
+    return session.exec(stmt).first()
+
+
+def get_notification(
+    session: Session,
+    notification_id: uuid.UUID,
+    principal: Principal | None = None,
+    *,
+    for_update: bool = False,
+) -> Notification | None:
+    """One notification, within the principal's scope when one is given."""
+    stmt = select(Notification).where(col(Notification.id) == notification_id)
+    if principal is not None:
+        stmt = stmt.where(site_scope(principal))
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.exec(stmt).first()
+
+
+def claim_due(session: Session, now: datetime, limit: int) -> list[Notification]:
+    """Pending notifications that are due, locked so no other dispatcher takes them."""
+    stmt = (
+        select(Notification)
+        .where(col(Notification.status) == NotificationStatus.pending, col(Notification.due_at) <= now)
+        .order_by(col(Notification.due_at), col(Notification.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.exec(stmt))
+
+
+def expired_submits(session: Session, now: datetime, limit: int = 500) -> list[Notification]:
+    """Submits whose lease ran out: their process died between 'submitting' and the provider's answer."""
+    stmt = (
+        select(Notification)
+        .where(
+            col(Notification.status) == NotificationStatus.submitting,
+            col(Notification.lease_until) < now,
+        )
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.exec(stmt))
+
+
+def list_notifications(
+    session: Session,
+    principal: Principal,
+    flt: NotificationFilter,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Notification]:
+    """Notifications in scope, newest first, keyset-paginated."""
+    stmt = select(Notification).where(site_scope(principal))
+    if flt.worker_id:
+        stmt = stmt.where(col(Notification.worker_id) == flt.worker_id)
+    if flt.site_id:
+        stmt = stmt.where(col(Notification.site_id) == flt.site_id)
+    if flt.status:
+        stmt = stmt.where(col(Notification.status) == flt.status)
+    if flt.in_doubt is not None:
+        stmt = stmt.where(col(Notification.in_doubt) == flt.in_doubt)
+    if after:
+        created, ident = after
+        stmt = stmt.where(
+            or_(
+                col(Notification.created_at) < created,
+                (col(Notification.created_at) == created) & (col(Notification.id) < ident),
+            )
+        )
+    stmt = stmt.order_by(col(Notification.created_at).desc(), col(Notification.id).desc()).limit(limit)
+    return list(session.exec(stmt))
+
+
+def count_by_status(session: Session, principal: Principal, site_id: uuid.UUID | None) -> dict[str, int]:
+    """How many notifications per status (and how many were in doubt), in scope."""
+    stmt: Any = select(col(Notification.status), func.count()).where(site_scope(principal))
+    if site_id:
+        stmt = stmt.where(col(Notification.site_id) == site_id)
+    counts = {
+        str(getattr(s, "value", s)): int(n) for s, n in session.exec(stmt.group_by(col(Notification.status)))
+    }
+    doubt: Any = (
+        select(func.count())
+        .select_from(Notification)
+        .where(site_scope(principal), col(Notification.in_doubt))
+    )
+    if site_id:
+        doubt = doubt.where(col(Notification.site_id) == site_id)
+    counts["in_doubt_recorded"] = int(session.exec(doubt).one())
+    return counts
+
+
+def latest_offer_for_phone(session: Session, phone_hash: str) -> Notification | None:
+    """The offer a reply from this number answers: the latest unanswered one, else the latest."""
+    base = select(Notification).where(
+        col(Notification.phone_hash) == phone_hash,
+        col(Notification.template).in_(OFFER_TEMPLATES),
+        col(Notification.status).in_(
+            (NotificationStatus.sent, NotificationStatus.delivered, NotificationStatus.submitting)
+        ),
+    )
+    order = (col(Notification.sent_at).desc().nulls_last(), col(Notification.created_at).desc())
+    found = session.exec(base.where(col(Notification.reply).is_(None)).order_by(*order).limit(1)).first()
+    return found or session.exec(base.order_by(*order).limit(1)).first()
+
+
+def latest_for_phone(session: Session, phone_hash: str) -> Notification | None:
+    """Any notification sent to this number, latest first (to know whose number it is)."""
+    stmt = (
+        select(Notification)
+        .where(col(Notification.phone_hash) == phone_hash)
+        .order_by(col(Notification.created_at).desc())
+        .limit(1)
+    )
+    return session.exec(stmt).first()
+
+
+def cancel_pending(
+    session: Session, worker_id: uuid.UUID | None, phone_hash: str | None, reason: str, now: datetime
+) -> int:
+    """Skip every not-yet-submitted notification of a worker or number."""
+    conditions = []
+    if worker_id is not None:
+        conditions.append(col(Notification.worker_id) == worker_id)
+    if phone_hash is not None:
+        conditions.append(col(Notification.phone_hash) == phone_hash)
+    if not conditions:
+        return 0
+    result: Any = session.execute(
+        update(Notification)
+        .where(col(Notification.status).in_(CANCELLABLE), or_(*conditions))
+        .values(status=NotificationStatus.skipped, status_reason=reason, updated_at=now)
+    )
+    return int(result.rowcount or 0)
+
+
+def add_parts(session: Session, notification_id: uuid.UUID, message_ids: Sequence[str]) -> None:
+    """Remember the provider's ids of each segment."""
+    for message_id in dict.fromkeys(m for m in message_ids if m):
+        if session.get(SmsPart, message_id) is None:
+            session.add(SmsPart(provider_message_id=message_id, notification_id=notification_id))
+
+
+def notification_for_message(session: Session, message_id: str) -> Notification | None:
+    """The notification a provider message id belongs to, locked for the update."""
+    part = session.get(SmsPart, message_id)
+    if part is None:
+        return None
+    return get_notification(session, part.notification_id, for_update=True)
+
+
+# ------------------------------------------------------------------ opt-outs
+def is_opted_out(session: Session, worker_id: uuid.UUID | None, phone_hash: str | None) -> bool:
+    """Whether the worker or the number opted out."""
+    conditions = []
+    if worker_id is not None:
+        conditions.append(col(OptOut.worker_id) == worker_id)
+    if phone_hash is not None:
+        conditions.append(col(OptOut.phone_hash) == phone_hash)
+    if not conditions:
+        return False
+    return session.exec(select(OptOut.id).where(or_(*conditions)).limit(1)).first() is not None
+
+
+def opted_out_workers(session: Session, worker_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these workers opted out."""
+    if not worker_ids:
+        return set()
+    rows = session.exec(select(OptOut.worker_id).where(col(OptOut.worker_id).in_(list(worker_ids))))
+    return {r for r in rows if r is not None}
+
+
+def opted_out_phones(session: Session, phone_hashes: Sequence[str]) -> set[str]:
+    """Which of these numbers opted out."""
+    if not phone_hashes:
+        return set()
+    rows = session.exec(select(OptOut.phone_hash).where(col(OptOut.phone_hash).in_(list(phone_hashes))))
+    return {r for r in rows if r is not None}
+
+
+# ------------------------------------------------------------------ inbound
+def inbound_seen(session: Session, provider: str, provider_message_id: str | None) -> bool:
+    """Whether this provider message was already handled (callbacks can repeat)."""
+    if not provider_message_id:
+        return False
+    stmt = select(InboundMessage.id).where(
+        col(InboundMessage.provider) == provider,
+        col(InboundMessage.provider_message_id) == provider_message_id,
+    )
+    return session.exec(stmt).first() is not None
+
+
+# ------------------------------------------------------------------ feed and webhooks
+def feed_page(session: Session, site_id: uuid.UUID, after_id: int | None, limit: int) -> list[FeedItem]:
+    """A site's feed items in order, after a cursor."""
+    stmt = select(FeedItem).where(col(FeedItem.site_id) == site_id)
+    if after_id is not None:
+        stmt = stmt.where(col(FeedItem.id) > after_id)
+    return list(session.exec(stmt.order_by(col(FeedItem.id)).limit(limit)))
+
+
+def active_subscriptions(session: Session, site_id: uuid.UUID) -> list[WebhookSubscription]:
+    """A site's enabled webhooks."""
+    stmt = select(WebhookSubscription).where(
+        col(WebhookSubscription.site_id) == site_id, col(WebhookSubscription.active)
+    )
+    return list(session.exec(stmt))
+
+
+def list_subscriptions(session: Session, site_id: uuid.UUID) -> list[WebhookSubscription]:
+    """All of a site's webhooks."""
+    stmt = (
+        select(WebhookSubscription)
+        .where(col(WebhookSubscription.site_id) == site_id)
+        .order_by(col(WebhookSubscription.created_at))
+    )
+    return list(session.exec(stmt))
+
+
+def get_subscription(
+    session: Session, site_id: uuid.UUID, subscription_id: uuid.UUID
+) -> WebhookSubscription | None:
+    """One webhook of a site."""
+    stmt = select(WebhookSubscription).where(
+        col(WebhookSubscription.id) == subscription_id, col(WebhookSubscription.site_id) == site_id
+    )
+    return session.exec(stmt.with_for_update()).first()
+
+
+def claim_deliveries(
+    session: Session, now: datetime, limit: int
+) -> list[tuple[WebhookDelivery, WebhookSubscription, FeedItem]]:
+    """Due webhook deliveries of enabled subscriptions, locked."""
+    stmt: Any = (
+        select(WebhookDelivery, WebhookSubscription, FeedItem)
+        .join(WebhookSubscription, col(WebhookSubscription.id) == col(WebhookDelivery.subscription_id))
+        .join(FeedItem, col(FeedItem.id) == col(WebhookDelivery.feed_item_id))
+        .where(
+            col(WebhookDelivery.status) == DeliveryStatus.pending,
+            col(WebhookDelivery.next_attempt_at) <= now,
+            col(WebhookSubscription.active),
+        )
+        .order_by(col(WebhookDelivery.id))
+        .limit(limit)
+        .with_for_update(of=WebhookDelivery, skip_locked=True)
+    )
+    return [(d, s, f) for d, s, f in session.exec(stmt)]
