@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import time
@@ -27,16 +28,20 @@ def main(path: Path) -> None:
             },
         ).json()["id"]
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        cpu_before = time.process_time()
         started = time.perf_counter()
         with path.open("rb") as fh:
             r = client.post("/api/v1/workers/import", files={"file": (path.name, fh)}, data={"site_id": site})
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu_before
         report = r.json()
     print(
         json.dumps(
             {
                 "status": r.status_code,
                 "seconds": round(seconds, 2),
+                "cpu_seconds": round(cpu, 2),
+                "load_average_1m": round(os.getloadavg()[0], 2),
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                 "rss_before_mb": round(rss_before / 1024, 1),
                 "rows": report.get("rows"),

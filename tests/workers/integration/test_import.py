@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import pytest
-from anju_common.testing import Infra
+from anju_common.testing import Infra, wait_for
 from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 
@@ -118,8 +118,12 @@ def test_five_bad_rows_out_of_a_thousand_and_a_second_upload_adds_nothing(
     listed = workers_client.get("/api/v1/workers", params={"site_id": site, "skill": "缝纫"}).json()["items"]
     assert listed and listed[0]["skills"][0] == {"name": "缝纫工", "level": 3, "certified": True}
     assert all("****" in w["phone_masked"] for w in listed)
-    events = infra.read_topic("workers.events", min_count=995, timeout=30)
-    registered = [r for r in events if b"worker.registered" in r.value and site.encode() in r.value]
+
+    def registered_here() -> list[Any]:
+        records = infra.read_topic("workers.events", min_count=995, timeout=10)
+        return [r for r in records if b"worker.registered" in r.value and site.encode() in r.value]
+
+    registered = wait_for(lambda: len(got := registered_here()) >= 995 and got, timeout=60) or []
     assert len(registered) == 995
     sample = json.loads(registered[0].value)["data"]
     assert sample["location"]["site_id"] == site and "phone" not in sample and "name" not in sample

@@ -45,7 +45,7 @@ class _Run:
     sites: dict[uuid.UUID, Site | None] = field(default_factory=dict)
     locations: dict[uuid.UUID, Location] = field(default_factory=dict)
     seen: dict[str, int] = field(default_factory=dict)
-    planned_households: set[tuple[uuid.UUID, str]] = field(default_factory=set)
+    households: dict[uuid.UUID, dict[str, HouseholdData]] = field(default_factory=dict)
     touched: set[uuid.UUID] = field(default_factory=set)
 
     def reject(self, rownum: int, fld: str, reason: str) -> None:
@@ -56,6 +56,13 @@ class _Run:
         if site.id not in self.locations:
             self.locations[site.id] = service.site_location(site)
         return self.locations[site.id]
+
+    def households_at(self, site_id: uuid.UUID) -> dict[str, HouseholdData]:
+        """The site's households by reference, loaded once (one query instead of one per chunk)."""
+        if site_id not in self.households:
+            found = repo.households_of_site(self.session, site_id)
+            self.households[site_id] = {h.household_ref or "": service.household_data(h) for h in found}
+        return self.households[site_id]
 
     def site(self, site_id: uuid.UUID) -> Site | None:
         if site_id not in self.sites:
@@ -169,18 +176,15 @@ def _store(run: _Run, chunk: list[_Prepared]) -> None:
     fresh = [p for p in chunk if not (p.id_hash in id_hashes or p.phone_name_hash in pn_hashes)]
     run.report.existing += len(chunk) - len(fresh)
     run.report.created += len(fresh)
-    keys = {(p.site_id, p.row.household_ref) for p in fresh}
-    households = {k: service.household_data(h) for k, h in repo.households_by_refs(run.session, keys).items()}
     now = utcnow()
     new_households: list[dict[str, Any]] = []
     for p in fresh:
-        key = (p.site_id, p.row.household_ref)
-        if key in households or key in run.planned_households:
+        known = run.households_at(p.site_id)
+        if p.row.household_ref in known:
             continue
-        run.planned_households.add(key)
         row = _household_row(p, now)
         new_households.append(row)
-        households[key] = HouseholdData(
+        known[p.row.household_ref] = HouseholdData(
             household_id=row["id"],
             site_id=p.site_id,
             registered_poor=p.row.registered_poor,
@@ -193,7 +197,7 @@ def _store(run: _Run, chunk: list[_Prepared]) -> None:
     workers: list[dict[str, Any]] = []
     events: list[Event] = []
     for p in fresh:
-        household = households[(p.site_id, p.row.household_ref)]
+        household = run.households_at(p.site_id)[p.row.household_ref]
         site = run.site(p.site_id)
         assert site is not None
         row = {**_WORKER_DEFAULTS, "id": uuid.uuid4(), "created_at": now, "updated_at": now}

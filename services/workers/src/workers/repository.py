@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from anju_common.events import EmploymentStatus, Event, LivelihoodType, MonitoringCategory
 from anju_common.outbox import utcnow
 from anju_common.pagination import newest_first
 from anju_common.principal import Principal
-from sqlalchemy import ColumnElement, and_, case, delete, false, func, insert, or_, true
+from sqlalchemy import JSON, ColumnElement, Table, and_, case, delete, false, func, insert, or_, true
+from sqlalchemy import Enum as SAEnum
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -87,23 +90,12 @@ def household_by_ref(session: Session, site_id: uuid.UUID, ref: str) -> Househol
     return session.exec(stmt).first()
 
 
-def households_by_refs(
-    session: Session, keys: set[tuple[uuid.UUID, str]]
-) -> dict[tuple[uuid.UUID, str], Household]:
-    """Households keyed by (site_id, household_ref)."""
-    found: dict[tuple[uuid.UUID, str], Household] = {}
-    by_site: dict[uuid.UUID, list[str]] = {}
-    for site_id, ref in keys:
-        by_site.setdefault(site_id, []).append(ref)
-    for site_id, refs in by_site.items():
-        for part in _chunks(refs):
-            stmt = select(Household).where(
-                col(Household.site_id) == site_id, col(Household.household_ref).in_(part)
-            )
-            for h in session.exec(stmt):
-                assert h.household_ref is not None
-                found[(h.site_id, h.household_ref)] = h
-    return found
+def households_of_site(session: Session, site_id: uuid.UUID) -> list[Household]:
+    """Every household of a site that has an office reference (an import matches rows against them)."""
+    stmt = select(Household).where(
+        col(Household.site_id) == site_id, col(Household.household_ref).is_not(None)
+    )
+    return list(session.exec(stmt))
 
 
 def households_by_ids(
@@ -257,14 +249,45 @@ def existing_keys(
 
 def insert_workers(session: Session, rows: list[dict[str, Any]]) -> None:
     """Bulk insert of prepared worker rows."""
-    if rows:
-        session.execute(insert(metadata.tables["worker"]), rows)
+    bulk_insert(session, metadata.tables["worker"], rows)
 
 
 def insert_households(session: Session, rows: list[dict[str, Any]]) -> None:
     """Bulk insert of prepared household rows."""
-    if rows:
-        session.execute(insert(metadata.tables["household"]), rows)
+    bulk_insert(session, metadata.tables["household"], rows)
+
+
+def _json(value: Any) -> Any:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _enum(value: Any) -> Any:
+    return value.value if isinstance(value, StrEnum) else value
+
+
+def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows in the session's transaction: COPY on PostgreSQL (an order of magnitude faster
+    than executemany for an import), a multi-row insert elsewhere."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    convert = [
+        (i, _json if isinstance(table.c[c].type, JSON) else _enum)
+        for i, c in enumerate(columns)
+        if isinstance(table.c[c].type, JSON | SAEnum)
+    ]
+    driver: Any = connection.connection.driver_connection
+    sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    with driver.cursor() as cur, cur.copy(sql) as copy:
+        for row in rows:
+            values = [row[c] for c in columns]
+            for i, fn in convert:
+                values[i] = fn(values[i])
+            copy.write_row(values)
 
 
 def active_workers_of_site(session: Session, site_id: uuid.UUID) -> list[Worker]:
@@ -374,5 +397,5 @@ def record_events(session: Session, events: Sequence[Event], topic_prefix: str) 
         }
         for ev in events
     ]
-    session.execute(insert(event_tables.outbox), rows)
+    bulk_insert(session, event_tables.outbox, rows)
     session.info["anju_outbox_dirty"] = True
