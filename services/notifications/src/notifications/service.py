@@ -165,7 +165,8 @@ def mark_submitting(ctx: Context, note: Notification, phone: str, now: datetime)
     note.phone_enc = ctx.cipher.encrypt(phone, context=PHONE_CONTEXT)
     note.phone_hash = ctx.phone_hash(phone)
     note.phone_masked = mask_phone(phone)
-    note.status_reason = None
+    if not note.in_doubt:  # keep the in-doubt record on the resend
+        note.status_reason = None
 
 
 def record_outcome(
