@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from anju_common.errors import ConflictError, InvalidFieldError
-from anju_common.events import Event, HouseholdData, Location, WorkerRegistered
+from anju_common.events import Event, HouseholdData, HouseholdUpdated, Location, WorkerRegistered
 from anju_common.outbox import utcnow
 from anju_common.principal import Principal
 from anju_common.problems import Problem
@@ -33,6 +33,16 @@ class _Prepared:
 
 
 @dataclass
+class _NewHousehold:
+    """A household this import creates: its counts are known without asking the database."""
+
+    data: HouseholdData
+    declared: int | None
+    active: int = 0
+    employed: int = 0
+
+
+@dataclass
 class _Run:
     """State of one import across chunks."""
 
@@ -47,6 +57,7 @@ class _Run:
     seen: dict[str, int] = field(default_factory=dict)
     households: dict[uuid.UUID, dict[str, HouseholdData]] = field(default_factory=dict)
     touched: set[uuid.UUID] = field(default_factory=set)
+    created: dict[uuid.UUID, _NewHousehold] = field(default_factory=dict)
 
     def reject(self, rownum: int, fld: str, reason: str) -> None:
         self.report.rejected += 1
@@ -128,8 +139,8 @@ def import_workers(
                 _store(run, chunk)
                 chunk = []
         _store(run, chunk)
-        if not dry_run and run.touched:
-            service.refresh_households(session, run.touched, request_id)
+        if not dry_run:
+            _finish_households(run)
     except IntegrityError as exc:
         raise ConflictError(
             "some of these workers were registered at the same time by another request; retry"
@@ -184,12 +195,13 @@ def _store(run: _Run, chunk: list[_Prepared]) -> None:
             continue
         row = _household_row(p, now)
         new_households.append(row)
-        known[p.row.household_ref] = HouseholdData(
+        known[p.row.household_ref] = snapshot = HouseholdData(
             household_id=row["id"],
             site_id=p.site_id,
             registered_poor=p.row.registered_poor,
             monitoring_category=p.row.monitoring_category,
         )
+        run.created[snapshot.household_id] = _NewHousehold(snapshot, p.row.labour_capable_count)
     run.report.households_created += len(new_households)
     if run.dry_run:
         return
@@ -205,8 +217,49 @@ def _store(run: _Run, chunk: list[_Prepared]) -> None:
         workers.append(row)
         data = service.profile_data(row, household, run.location(site))
         events.append(WorkerRegistered.build(data, subject=row["id"], request_id=run.request_id))
-        run.touched.add(household.household_id)
+        new = run.created.get(household.household_id)
+        if new is None:
+            run.touched.add(household.household_id)
+        else:
+            new.active += 1
+            new.employed += row["employment_status"] in repo.EMPLOYED_STATUSES
     repo.insert_workers(run.session, workers)
+    repo.record_events(run.session, events, get_settings().topic_prefix)
+
+
+def _finish_households(run: _Run) -> None:
+    """Derive the signals of households this import created (one bulk update) and recount the others."""
+    if run.touched:
+        service.refresh_households(run.session, run.touched, run.request_id)
+    on, now = service.today(), utcnow()
+    updates: list[dict[str, Any]] = []
+    events: list[Event] = []
+    for hid, new in run.created.items():
+        labour, employed, zero, since = service.derive_signals(
+            new.declared, new.active, new.employed, None, on
+        )
+        updates.append(
+            {
+                "id": hid,
+                "labour_capable_count": labour,
+                "employed_count": employed,
+                "zero_employment": zero,
+                "zero_employment_since": since,
+                "version": 2,
+                "updated_at": now,
+            }
+        )
+        data = new.data.model_copy(
+            update={
+                "labour_capable_count": labour,
+                "employed_count": employed,
+                "zero_employment": zero,
+                "zero_employment_since": since,
+                "version": 2,
+            }
+        )
+        events.append(HouseholdUpdated.build(data, subject=hid, request_id=run.request_id))
+    repo.update_households(run.session, updates)
     repo.record_events(run.session, events, get_settings().topic_prefix)
 
 

@@ -14,7 +14,27 @@ from anju_common.events import EmploymentStatus, Event, LivelihoodType, Monitori
 from anju_common.outbox import utcnow
 from anju_common.pagination import newest_first
 from anju_common.principal import Principal
-from sqlalchemy import JSON, ColumnElement, Table, and_, case, delete, false, func, insert, or_, true
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ColumnElement,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    Uuid,
+    and_,
+    case,
+    delete,
+    false,
+    func,
+    insert,
+    or_,
+    true,
+    update,
+)
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -255,6 +275,46 @@ def insert_workers(session: Session, rows: list[dict[str, Any]]) -> None:
 def insert_households(session: Session, rows: list[dict[str, Any]]) -> None:
     """Bulk insert of prepared household rows."""
     bulk_insert(session, metadata.tables["household"], rows)
+
+
+_RECOUNT = Table(
+    "household_recount",
+    MetaData(),
+    Column("id", Uuid, primary_key=True),
+    Column("labour_capable_count", Integer),
+    Column("employed_count", Integer),
+    Column("zero_employment", Boolean),
+    Column("zero_employment_since", Date),
+    Column("version", Integer),
+    Column("updated_at", DateTime(timezone=True)),
+)
+
+
+def update_households(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Write the derived signals of many households (keys as _RECOUNT's columns): on PostgreSQL COPY into a
+    temporary table and one UPDATE ... FROM, instead of one UPDATE per household."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        table = metadata.tables["household"]
+        for row in rows:
+            values = {k: v for k, v in row.items() if k != "id"}
+            session.execute(update(table).where(table.c.id == row["id"]).values(**values))
+        return
+    connection.exec_driver_sql(
+        "CREATE TEMP TABLE IF NOT EXISTS household_recount (id uuid PRIMARY KEY, labour_capable_count int,"
+        " employed_count int, zero_employment bool, zero_employment_since date, version int,"
+        " updated_at timestamptz) ON COMMIT DELETE ROWS"
+    )
+    connection.exec_driver_sql("DELETE FROM household_recount")
+    bulk_insert(session, _RECOUNT, rows)
+    connection.exec_driver_sql(
+        "UPDATE household h SET labour_capable_count = r.labour_capable_count,"
+        " employed_count = r.employed_count, zero_employment = r.zero_employment,"
+        " zero_employment_since = r.zero_employment_since, version = r.version, updated_at = r.updated_at"
+        " FROM household_recount r WHERE h.id = r.id"
+    )
 
 
 def _json(value: Any) -> Any:

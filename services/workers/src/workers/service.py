@@ -305,22 +305,30 @@ def update_site(
 
 
 # ------------------------------------------------------------------ households
+def derive_signals(
+    declared: int | None, active: int, employed: int, since: date | None, on: date
+) -> tuple[int, int, bool, date | None]:
+    """(labour_capable_count, employed_count, zero_employment, zero_employment_since) of a household."""
+    labour = max(declared or 0, active)
+    zero = labour > 0 and employed == 0
+    return labour, employed, zero, (since or on) if zero else None
+
+
 def recount(household: Household, active: int, employed: int, on: date) -> bool:
     """Derive labour force, employed count and the zero-employment flag; True when a signal changed."""
-    labour = max(household.labour_capable_declared or 0, active)
-    zero = labour > 0 and employed == 0
-    since = (household.zero_employment_since or on) if zero else None
     before = (
         household.labour_capable_count,
         household.employed_count,
         household.zero_employment,
         household.zero_employment_since,
     )
-    after = (labour, employed, zero, since)
+    after = derive_signals(
+        household.labour_capable_declared, active, employed, household.zero_employment_since, on
+    )
     if before == after:
         return False
-    household.labour_capable_count, household.employed_count = labour, employed
-    household.zero_employment, household.zero_employment_since = zero, since
+    household.labour_capable_count, household.employed_count = after[0], after[1]
+    household.zero_employment, household.zero_employment_since = after[2], after[3]
     return True
 
 
