@@ -99,6 +99,12 @@ def notifications_of(engine: Engine, worker_id: str | uuid.UUID) -> list[Any]:
         return list(session.exec(stmt.order_by(col(Notification.created_at))))
 
 
+def first_of(engine: Engine, worker_id: str | uuid.UUID) -> Any:
+    """A worker's first notification, or None while there is none."""
+    rows = notifications_of(engine, worker_id)
+    return rows[0] if rows else None
+
+
 def callback_headers() -> dict[str, str]:
     """Headers a provider callback carries."""
     return {"X-Anju-Callback-Token": CALLBACK_TOKEN}

@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from tests.notifications.peers import WorkerDirectory, free_port
 
 StageFactory = Callable[..., Stage]
 AppRunner = Callable[[Stage], TestClient]
-SECRET = "dev-internal-secret-change-me-please-32b"  # noqa: S105 (the development default)
+SECRET = "dev-internal-secret-change-me-please-32b"
 
 
 class OfficeEndpoint:
@@ -44,7 +45,9 @@ class OfficeEndpoint:
             return Response(status_code=500 if self.fail else 204)
 
         self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
         threading.Thread(target=self.server.run, daemon=True).start()
         wait_for(lambda: self.server.started)
 
@@ -67,7 +70,9 @@ def _staff(*sites: uuid.UUID) -> dict[str, str]:
     return {"X-Anju-Principal": token}
 
 
-def test_alerts_reach_the_feed_pages_and_the_event_stream(stage_factory: StageFactory, run_app: AppRunner) -> None:
+def test_alerts_reach_the_feed_pages_and_the_event_stream(
+    stage_factory: StageFactory, run_app: AppRunner
+) -> None:
     stage = stage_factory()
     client = run_app(stage)
     site = uuid.uuid4()
@@ -101,7 +106,9 @@ def test_alerts_reach_the_feed_pages_and_the_event_stream(stage_factory: StageFa
     with client.stream(
         "GET", f"{url}/stream", params={"max_events": 1}, headers={"Last-Event-ID": str(first_id)}
     ) as r:
-        resumed = [json.loads(line[5:]) for line in "".join(r.iter_text()).splitlines() if line.startswith("data:")]
+        resumed = [
+            json.loads(line[5:]) for line in "".join(r.iter_text()).splitlines() if line.startswith("data:")
+        ]
     assert [e["id"] for e in resumed] == [page1["items"][1]["id"]]
 
     # Office staff see only their own sites: another site is a 404.
@@ -113,7 +120,9 @@ def test_alerts_reach_the_feed_pages_and_the_event_stream(stage_factory: StageFa
 def test_webhooks_are_signed_retried_disabled_after_failures_and_re_enabled(
     stage_factory: StageFactory, run_app: AppRunner, office: OfficeEndpoint
 ) -> None:
-    stage = stage_factory(NOTIFICATIONS_WEBHOOK_RETRY_BASE_SECONDS="0.2", NOTIFICATIONS_WEBHOOK_MAX_FAILURES="3")
+    stage = stage_factory(
+        NOTIFICATIONS_WEBHOOK_RETRY_BASE_SECONDS="0.2", NOTIFICATIONS_WEBHOOK_MAX_FAILURES="3"
+    )
     client = run_app(stage)
     site = uuid.uuid4()
     created = client.post(f"/api/v1/offices/{site}/webhooks", json={"url": office.url, "description": "站长"})
@@ -124,7 +133,9 @@ def test_webhooks_are_signed_retried_disabled_after_failures_and_re_enabled(
     assert "secret" not in str(client.get(f"/api/v1/offices/{site}/webhooks").json()[0].get("secret") or "")
     assert client.post(f"/api/v1/offices/{site}/webhooks", json={"url": "not a url"}).status_code == 422
     assert (
-        client.post(f"/api/v1/offices/{site}/webhooks", json={"url": office.url}, headers=_staff(uuid.uuid4())).status_code
+        client.post(
+            f"/api/v1/offices/{site}/webhooks", json={"url": office.url}, headers=_staff(uuid.uuid4())
+        ).status_code
         == 404
     )
 
@@ -155,7 +166,11 @@ def test_webhooks_are_signed_retried_disabled_after_failures_and_re_enabled(
     # Re-enabled by the API: the waiting delivery goes out.
     office.fail = False
     enabled = client.post(f"/api/v1/offices/{site}/webhooks/{hook['id']}/enable")
-    assert enabled.status_code == 200 and enabled.json()["active"] and enabled.json()["consecutive_failures"] == 0
+    assert (
+        enabled.status_code == 200
+        and enabled.json()["active"]
+        and enabled.json()["consecutive_failures"] == 0
+    )
     assert wait_for(lambda: len(office.calls) == 4, timeout=20)
     assert json.loads(office.calls[-1]["body"])["payload"]["working_days"] == 20
     assert client.post(f"/api/v1/offices/{site}/webhooks/{uuid.uuid4()}/enable").status_code == 404
@@ -196,12 +211,17 @@ def test_notifications_list_filters_counts_resend_and_scoping(
     b_note = notifications_of(engine, b["worker_id"])[0]
     assert client.get(f"/api/v1/notifications/{b_note.id}", headers=staff).status_code == 404
     assert client.post(f"/api/v1/notifications/{b_note.id}/resend", headers=staff).status_code == 404
-    assert client.get("/api/v1/notifications/counts", params={"site_id": str(site_b)}, headers=staff).status_code == 404
+    assert (
+        client.get("/api/v1/notifications/counts", params={"site_id": str(site_b)}, headers=staff).status_code
+        == 404
+    )
 
     # Resend: a new notification with the same content, sent once more.
     r = client.post(f"/api/v1/notifications/{b_note.id}/resend")
     assert r.status_code == 202 and r.json()["resend_of"] == str(b_note.id)
-    assert wait_for(lambda: len([n for n in notifications_of(engine, b["worker_id"]) if n.status == "sent"]) == 2)
+    assert wait_for(
+        lambda: len([n for n in notifications_of(engine, b["worker_id"]) if n.status == "sent"]) == 2
+    )
     assert client.post(f"/api/v1/notifications/{uuid.uuid4()}/resend").status_code == 404
-    lines = (stage.env["NOTIFICATIONS_OUTBOX_FILE"] and open(stage.env["NOTIFICATIONS_OUTBOX_FILE"], encoding="utf-8").read())
+    lines = Path(stage.env["NOTIFICATIONS_OUTBOX_FILE"]).read_text(encoding="utf-8")
     assert b["phone"] not in lines and "王家社区扶贫车间招缝纫工" in lines

@@ -18,7 +18,13 @@ from fastapi.testclient import TestClient
 from notifications.models import NotificationStatus
 
 from tests.notifications.conftest import Stage, engine_of
-from tests.notifications.helpers import match_proposed, notifications_of, status_changed, training_offered
+from tests.notifications.helpers import (
+    first_of,
+    match_proposed,
+    notifications_of,
+    status_changed,
+    training_offered,
+)
 from tests.notifications.peers import SmppPeer, WorkerDirectory
 
 StageFactory = Callable[..., Stage]
@@ -170,7 +176,9 @@ def test_temporary_errors_are_retried_with_backoff_and_permanent_ones_recorded_w
     throttled = [e for e in smsc.entries("throttled") if e["dest"] == busy["phone"].lstrip("+")]
     assert len(throttled) == 2 and throttled[1]["at"] - throttled[0]["at"] >= 150  # backoff between tries
 
-    assert wait_for(lambda: notifications_of(engine, bad["worker_id"])[0].status == NotificationStatus.failed)
+    assert wait_for(
+        lambda: getattr(first_of(engine, bad["worker_id"]), "status", None) == NotificationStatus.failed
+    )
     note = notifications_of(engine, bad["worker_id"])[0]
     assert note.error_code == "smpp:0x0000000B" and note.attempts == 1
     failed = [e for e in stage.events(min_count=2) if isinstance(e, NotificationFailed)]

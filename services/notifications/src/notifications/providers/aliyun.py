@@ -17,13 +17,16 @@ from notifications.templates import segment_count
 
 log = get_logger(__name__)
 
-# Aliyun codes worth retrying: flow control and their own transient faults; the rest are about the message.
+# Aliyun codes worth retrying: flow control, their transient faults, and credential problems (an operator
+# fixes those; the message itself is fine). The rest are about the message and are permanent.
 _TEMPORARY_PREFIXES = (
     "isp.",
     "Throttling",
     "isv.BUSINESS_LIMIT_CONTROL",
     "ServiceUnavailable",
     "InternalError",
+    "SignatureDoesNotMatch",
+    "InvalidAccessKeyId",
 )
 
 
