@@ -15,6 +15,7 @@ from anju_common.events import (
     HouseholdData,
     JobClosed,
     JobClosedData,
+    JobData,
     JobPosted,
     Location,
     MatchProposed,
@@ -25,6 +26,7 @@ from anju_common.events import (
     SkillData,
     TrainingOffered,
     TrainingPublished,
+    WorkerData,
     WorkerRegistered,
     WorkerReplied,
     WorkerRepliedData,
@@ -103,6 +105,20 @@ def wait_status(client: TestClient, match_id: str, status: str) -> dict[str, Any
     return body
 
 
+def propose(
+    client: TestClient, minfra: Infra, producer: Producer, n_workers: int = 1
+) -> tuple[list[WorkerData], JobData, list[Any]]:
+    """Workers registered at a fresh place, then a one-seat job next to them; waits for its proposals."""
+    home, work = spot()
+    ws = [worker(location=home) for _ in range(n_workers)]
+    j = job(headcount=1, location=work)
+    publish(producer, minfra, *(WorkerRegistered.build(w, subject=w.worker_id) for w in ws))
+    for w in ws:
+        wait_worker(client, w.worker_id)
+    publish(producer, minfra, JobPosted.build(j, subject=j.job_id))
+    return ws, j, wait_events(minfra, MatchProposed, n_workers, job_id=j.job_id)
+
+
 def test_job_posted_in_match_proposed_out(
     matching_app: TestClient, minfra: Infra, producer: Producer
 ) -> None:
@@ -167,13 +183,8 @@ def test_replaying_the_same_events_twice_proposes_nothing_new(
 def test_status_api_transitions_emit_events_and_illegal_ones_get_409(
     matching_app: TestClient, minfra: Infra, producer: Producer
 ) -> None:
-    home, work = spot()
-    w = worker(location=home)
-    j = job(headcount=1, location=work)
-    publish(producer, minfra, WorkerRegistered.build(w, subject=w.worker_id))
-    wait_worker(matching_app, w.worker_id)
-    publish(producer, minfra, JobPosted.build(j, subject=j.job_id))
-    match_id = str(wait_events(minfra, MatchProposed, 1, job_id=j.job_id)[0].data.match_id)
+    _, j, proposed = propose(matching_app, minfra, producer)
+    match_id = str(proposed[0].data.match_id)
     url = f"/api/v1/matches/{match_id}/status"
 
     bad = matching_app.post(url, json={"status": "hired"})
@@ -211,13 +222,8 @@ def test_status_api_transitions_emit_events_and_illegal_ones_get_409(
 def test_scoping_office_staff_and_employers(
     matching_app: TestClient, minfra: Infra, producer: Producer
 ) -> None:
-    home, work = spot()
-    w = worker(location=home)
-    j = job(headcount=1, location=work)
-    publish(producer, minfra, WorkerRegistered.build(w, subject=w.worker_id))
-    wait_worker(matching_app, w.worker_id)
-    publish(producer, minfra, JobPosted.build(j, subject=j.job_id))
-    match_id = wait_events(minfra, MatchProposed, 1, job_id=j.job_id)[0].data.match_id
+    (w,), j, proposed = propose(matching_app, minfra, producer)
+    match_id = proposed[0].data.match_id
     own = headers("office_staff", site_ids=[SITE])
     other = headers("office_staff", site_ids=[OTHER_SITE])
     assert matching_app.get(f"/api/v1/matches/{match_id}", headers=own).status_code == 200
@@ -237,14 +243,8 @@ def test_scoping_office_staff_and_employers(
 def test_notification_sent_and_worker_replies_move_the_match(
     matching_app: TestClient, minfra: Infra, producer: Producer
 ) -> None:
-    home, work = spot()
-    yes, no = worker(location=home), worker(location=home)
-    j = job(headcount=1, location=work)
-    publish(producer, minfra, *(WorkerRegistered.build(w, subject=w.worker_id) for w in (yes, no)))
-    wait_worker(matching_app, yes.worker_id)
-    wait_worker(matching_app, no.worker_id)
-    publish(producer, minfra, JobPosted.build(j, subject=j.job_id))
-    props = {e.data.worker_id: e for e in wait_events(minfra, MatchProposed, 2, job_id=j.job_id)}
+    (yes, no), _, proposed = propose(matching_app, minfra, producer, 2)
+    props = {e.data.worker_id: e for e in proposed}
     for w in (yes, no):
         ev = props[w.worker_id]
         sent = NotificationSentData(
@@ -267,13 +267,8 @@ def test_notification_sent_and_worker_replies_move_the_match(
 def test_job_closed_expires_open_proposals(
     matching_app: TestClient, minfra: Infra, producer: Producer
 ) -> None:
-    home, work = spot()
-    w = worker(location=home)
-    j = job(headcount=1, location=work)
-    publish(producer, minfra, WorkerRegistered.build(w, subject=w.worker_id))
-    wait_worker(matching_app, w.worker_id)
-    publish(producer, minfra, JobPosted.build(j, subject=j.job_id))
-    match_id = wait_events(minfra, MatchProposed, 1, job_id=j.job_id)[0].data.match_id
+    _, j, proposed = propose(matching_app, minfra, producer)
+    match_id = proposed[0].data.match_id
     closed = JobClosedData(job_id=j.job_id, employer_id=j.employer_id, reason="filled", version=2)
     publish(producer, minfra, JobClosed.build(closed, subject=j.job_id))
     wait_status(matching_app, str(match_id), "expired")

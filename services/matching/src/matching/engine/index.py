@@ -27,6 +27,7 @@ from matching.engine.rules import (
     SkillMatch,
     as_cols,
     breakdown,
+    breakdowns,
     evaluate,
     haversine_km,
     household_row,
@@ -152,7 +153,7 @@ class WorkerIndex:
         self.skills = _Postings()
         self.texts = _Postings()
         self.grid = _RowSets()
-        self.groups = _RowSets()  # ("migrant",), ("home", county id), ("county", county id)
+        self.groups = _RowSets()  # ("migrant", province id), ("home", county id), ("county", county id)
         self.max_km = 0.0
         self.lock = threading.RLock()
         self._tie_array: IntArray | None = None
@@ -173,7 +174,7 @@ class WorkerIndex:
             self.texts.remove(s.text, row)
         if p.lat is not None and p.lon is not None:
             self.grid.remove(self._cell(p.lat, p.lon), row)
-        self.groups.remove(("migrant",), row)
+        self.groups.remove(("migrant", self.names.id(p.province)), row)
         self.groups.remove(("home", self.names.id(p.home_county)), row)
         self.groups.remove(("county", self.names.id(p.county)), row)
 
@@ -191,7 +192,7 @@ class WorkerIndex:
         else:
             self.groups.add(("county", self.names.id(p.county)), row)
         if p.livelihood == LivelihoodType.migrant:
-            self.groups.add(("migrant",), row)
+            self.groups.add(("migrant", self.names.id(p.province)), row)
         if p.livelihood == LivelihoodType.returnee_agriculture:
             self.groups.add(("home", self.names.id(p.home_county)), row)
         self.max_km = max(self.max_km, min(p.max_commute_km, self.params.max_commute_cap_km))
@@ -261,10 +262,12 @@ class WorkerIndex:
     def candidates(self, job: JobProfile) -> IntArray:
         """Rows that could pass the reach and skill filters (a superset; the rules decide)."""
         parts: list[IntArray] = []
-        cross_known = job.cross_province
-        if cross_known or job.province:
-            parts.append(self.groups.array(("migrant",)))
-        if not cross_known:
+        province = self.names.id(job.province)
+        for key in self.groups.sets:
+            # Migrants may take cross-province jobs: all of them for a flagged job, else those from elsewhere.
+            if key[0] == "migrant" and (job.cross_province or (province and key[1] and key[1] != province)):
+                parts.append(self.groups.array(key))
+        if not job.cross_province:
             if job.lat is not None and job.lon is not None and self.max_km > 0:
                 r = self.max_km
                 dlat = r / 111.0
@@ -281,15 +284,17 @@ class WorkerIndex:
                 parts.append(self.groups.array(("county", county)))
         if not parts:
             return np.zeros(0, dtype=np.int64)
-        rows = np.unique(np.concatenate(parts))
+        mask = np.zeros(self.store.n, dtype=np.bool_)
+        for part in parts:
+            mask[part] = True
         core = [s for s in job.skills if not s.entry_level]
         if core and self.params.min_skill_coverage > 0:
             has_any = np.zeros(self.store.n, dtype=np.bool_)
             for req in core:
                 for hit_rows, _ in self._requirement_postings(req.skill_id, req.text):
                     has_any[hit_rows] = True
-            rows = rows[has_any[rows]]
-        return rows
+            mask &= has_any
+        return np.flatnonzero(mask).astype(np.int64)
 
     def _text_vocabulary(self) -> list[str]:
         if self._text_keys is None:
@@ -371,8 +376,12 @@ class WorkerIndex:
             idx = np.nonzero(keep)[0]
             if len(idx) == 0:
                 return []
-            order = self._top(ev.score[idx], rows[idx], limit)
-            return [self._ranked(job, int(rows[idx[i]]), ev, int(idx[i]), today, with_reasons) for i in order]
+            picked = idx[self._top(ev.score[idx], rows[idx], limit)]
+            comps = breakdowns(ev, picked)
+            return [
+                self._ranked(job, int(rows[i]), ev, int(i), comps[k], today, with_reasons)
+                for k, i in enumerate(picked)
+            ]
 
     def _ties(self) -> IntArray:
         if self._tie_array is None or len(self._tie_array) != len(self.tie):
@@ -389,12 +398,18 @@ class WorkerIndex:
         return order[:limit]
 
     def _ranked(
-        self, job: JobProfile, row: int, ev: Evaluation, i: int, today: date, with_reasons: bool
+        self,
+        job: JobProfile,
+        row: int,
+        ev: Evaluation,
+        i: int,
+        comps: dict[str, float],
+        today: date,
+        with_reasons: bool,
     ) -> Ranked:
         p = self.profiles[row]
         h = self.households.get(p.household_id)
         dist = float(ev.distance[i])
-        comps = breakdown(ev, i)
         why: tuple[Reason, ...] = ()
         if with_reasons:
             sm = skill_match(p.skills, job.skills, self.params.fuzzy_cutoff)

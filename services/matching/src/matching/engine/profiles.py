@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from anju_common.events import (
     EmployerKind,
@@ -144,11 +146,19 @@ class TrainingProfile:
     taught_texts: tuple[str, ...] = field(default=())
 
 
+EMPTY: frozenset[str] = frozenset()
+
+
+def _set(values: frozenset[Any]) -> frozenset[Any]:
+    """The shared empty set when empty (most workers have no limitations), to keep 100,000 profiles small."""
+    return values or EMPTY
+
+
 def region(value: str | None) -> str | None:
-    """Comparable spelling of a province or county name."""
+    """Comparable spelling of a province or county name (interned: a few names repeat across many rows)."""
     if not value:
         return None
-    return clean(value) or None
+    return sys.intern(clean(value)) or None
 
 
 def worker_profile(data: WorkerData, norm: Normaliser) -> WorkerProfile:
@@ -156,7 +166,7 @@ def worker_profile(data: WorkerData, norm: Normaliser) -> WorkerProfile:
     skills = []
     for s in data.skills:
         hit = norm.skill(s.name)
-        skills.append(WorkerSkill(hit.id, hit.text, s.level, s.certified))
+        skills.append(WorkerSkill(hit.id, sys.intern(hit.text), s.level, s.certified))
     return WorkerProfile(
         worker_id=data.worker_id,
         household_id=data.household_id,
@@ -172,10 +182,10 @@ def worker_profile(data: WorkerData, norm: Normaliser) -> WorkerProfile:
         livelihood=data.livelihood_type,
         max_commute_km=data.max_commute_km,
         caregiver=data.caregiver,
-        limitations=frozenset(norm.physical(x) for x in data.physical_limitations),
+        limitations=_set(frozenset(norm.physical(x) for x in data.physical_limitations)),
         expected_wage_min=data.expected_wage_min,
         available_from=data.available_from,
-        unavailable_months=frozenset(m for m in data.unavailable_months if 1 <= m <= 12),
+        unavailable_months=_set(frozenset(m for m in data.unavailable_months if 1 <= m <= 12)),
         employment_status=data.employment_status,
         active=data.active,
         sms_consent=data.sms_consent,

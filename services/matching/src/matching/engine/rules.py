@@ -390,6 +390,12 @@ def breakdown(ev: Evaluation, i: int) -> dict[str, float]:
     return {name: round(float(ev.components[name][i]), 4) for name in COMPONENTS}
 
 
+def breakdowns(ev: Evaluation, idx: NDArray[np.int64]) -> list[dict[str, float]]:
+    """Component values of several pairs at once."""
+    cols = {name: np.round(ev.components[name][idx], 4).tolist() for name in COMPONENTS}
+    return [{name: cols[name][k] for name in COMPONENTS} for k in range(len(idx))]
+
+
 # ------------------------------------------------------------------ reasons
 FILTER_REASONS: dict[str, tuple[str, str]] = {
     "job_open": ("岗位已关闭或已招满", "The job is closed or has no seats left"),
@@ -408,7 +414,10 @@ FILTER_REASONS: dict[str, tuple[str, str]] = {
 
 def filter_reasons(failed: list[str]) -> list[Reason]:
     """Why a pair is not eligible."""
-    return [Reason(code=f"blocked.{n}", zh=FILTER_REASONS[n][0], en=FILTER_REASONS[n][1]) for n in failed]
+    return [
+        Reason.model_construct(code=f"blocked.{n}", zh=FILTER_REASONS[n][0], en=FILTER_REASONS[n][1])
+        for n in failed
+    ]
 
 
 def reasons(
@@ -429,36 +438,42 @@ def reasons(
         lvl_zh = f"（{level}级）" if level > 1 else ""
         lvl_en = f" (level {level})" if level > 1 else ""
         out.append(
-            Reason(
+            Reason.model_construct(
                 code="skill.match",
                 zh="技能匹配：" + "、".join(n[0] for n in names) + lvl_zh,
                 en="Skills match: " + ", ".join(n[1] for n in names) + lvl_en,
             )
         )
     elif not job.skills:
-        out.append(Reason(code="skill.none_required", zh="无技能要求", en="No skill required"))
+        out.append(
+            Reason.model_construct(code="skill.none_required", zh="无技能要求", en="No skill required")
+        )
     cross = job.cross_province or bool(job.province and worker.province and job.province != worker.province)
     if cross:
         dorm_zh, dorm_en = ("，提供住宿", " with dormitory") if job.dormitory else ("", "")
         out.append(
-            Reason(
+            Reason.model_construct(
                 code="commute.cross_province",
                 zh="跨省劳务协作" + dorm_zh,
                 en="Cross-province labour cooperation" + dorm_en,
             )
         )
     elif worker.livelihood == LivelihoodType.returnee_agriculture:
-        out.append(Reason(code="commute.home_county", zh="在户籍所在县", en="In the home county"))
+        out.append(
+            Reason.model_construct(code="commute.home_county", zh="在户籍所在县", en="In the home county")
+        )
     elif not math.isnan(distance):
         km = round(distance, 1)
-        out.append(Reason(code="commute.distance", zh=f"距离约{km}公里", en=f"About {km} km away"))
+        out.append(
+            Reason.model_construct(code="commute.distance", zh=f"距离约{km}公里", en=f"About {km} km away")
+        )
     if comps.get("wage", 0) >= 0.999 and worker.expected_wage_min:
-        out.append(Reason(code="wage.meets", zh="工资达到期望", en="Wage meets expectation"))
+        out.append(Reason.model_construct(code="wage.meets", zh="工资达到期望", en="Wage meets expectation"))
     elif comps.get("wage", 1) < 0.5:
-        out.append(Reason(code="wage.below", zh="工资低于期望", en="Wage below expectation"))
+        out.append(Reason.model_construct(code="wage.below", zh="工资低于期望", en="Wage below expectation"))
     if worker.caregiver and (job.caregiver_friendly or job.shift in (Shift.flexible, Shift.part_time)):
         out.append(
-            Reason(
+            Reason.model_construct(
                 code="schedule.caregiver",
                 zh="家门口弹性工作，便于照顾家庭",
                 en="Flexible hours near home for a caregiver",
@@ -467,7 +482,7 @@ def reasons(
     if household and household.zero_employment:
         days = (today - household.zero_employment_since).days if household.zero_employment_since else 0
         out.append(
-            Reason(
+            Reason.model_construct(
                 code="household.zero_employment",
                 zh=f"零就业家庭优先（{days}天）",
                 en=f"Zero-employment household first ({days} days)",
@@ -475,7 +490,7 @@ def reasons(
         )
     if household and household.monitoring != "none":
         out.append(
-            Reason(
+            Reason.model_construct(
                 code="household.monitored",
                 zh="防返贫监测户优先",
                 en="Household under poverty-return monitoring",

@@ -1,0 +1,1 @@
+"""Matching benchmark and offline evaluation."""
