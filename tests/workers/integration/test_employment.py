@@ -62,7 +62,8 @@ def test_hire_ends_zero_employment_and_leaving_restores_it(workers_client: TestC
         producer.publish(hired, infra.topic_prefix)
         producer.publish(hired, infra.topic_prefix)  # a redelivery counts once
         h = wait_for(
-            lambda: (x := workers_client.get(f"/api/v1/households/{hid}").json())["employed_count"] == 1 and x
+            lambda: (x := workers_client.get(f"/api/v1/households/{hid}").json())["employed_count"] == 1 and x,
+            timeout=30,
         )
         assert h and h["zero_employment"] is False and h["zero_employment_since"] is None
         assert workers_client.get(f"/api/v1/workers/{w['id']}").json()["employment_status"] == "employed"
@@ -83,7 +84,8 @@ def test_hire_ends_zero_employment_and_leaving_restores_it(workers_client: TestC
         # ... leaving the held job makes the household zero-employment again: a poverty-return signal.
         producer.publish(_status(w, MatchStatus.left, job, employer), infra.topic_prefix)
         h = wait_for(
-            lambda: (x := workers_client.get(f"/api/v1/households/{hid}").json())["zero_employment"] and x
+            lambda: (x := workers_client.get(f"/api/v1/households/{hid}").json())["zero_employment"] and x,
+            timeout=30,
         )
         assert h and h["employed_count"] == 0 and h["zero_employment_since"] == office_today()
         changed = _events(infra, w["id"], "employment.changed", 2)

@@ -79,7 +79,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('household', schema=None) as batch_op:
         batch_op.create_index('ix_household_list', ['created_at', 'id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_household_site_id'), ['site_id'], unique=False)
         batch_op.create_index('ix_household_site_zero', ['site_id', 'zero_employment'], unique=False)
 
     op.create_table('worker',
@@ -128,7 +127,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_worker_household_id'), ['household_id'], unique=False)
         batch_op.create_index('ix_worker_list', ['created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_worker_phone_hash'), ['phone_hash'], unique=False)
-        batch_op.create_index(batch_op.f('ix_worker_site_id'), ['site_id'], unique=False)
         batch_op.create_index('ix_worker_site_status', ['site_id', 'active', 'employment_status'], unique=False)
 
     op.create_table('worker_referral',
@@ -154,7 +152,6 @@ def downgrade() -> None:
     op.drop_table('worker_referral')
     with op.batch_alter_table('worker', schema=None) as batch_op:
         batch_op.drop_index('ix_worker_site_status')
-        batch_op.drop_index(batch_op.f('ix_worker_site_id'))
         batch_op.drop_index(batch_op.f('ix_worker_phone_hash'))
         batch_op.drop_index('ix_worker_list')
         batch_op.drop_index(batch_op.f('ix_worker_household_id'))
@@ -162,7 +159,6 @@ def downgrade() -> None:
     op.drop_table('worker')
     with op.batch_alter_table('household', schema=None) as batch_op:
         batch_op.drop_index('ix_household_site_zero')
-        batch_op.drop_index(batch_op.f('ix_household_site_id'))
         batch_op.drop_index('ix_household_list')
 
     op.drop_table('household')

@@ -56,7 +56,7 @@ class Household(WorkersTable, table=True):
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    site_id: uuid.UUID = Field(foreign_key="site.id", index=True)
+    site_id: uuid.UUID = Field(foreign_key="site.id")
     household_ref: str | None = Field(default=None, max_length=64)
     registered_poor: bool = False
     monitoring_category: MonitoringCategory = Field(
@@ -82,7 +82,7 @@ class Worker(WorkersTable, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     household_id: uuid.UUID = Field(foreign_key="household.id", index=True)
-    site_id: uuid.UUID = Field(foreign_key="site.id", index=True)
+    site_id: uuid.UUID = Field(foreign_key="site.id")
     # Personal fields: nulled on erasure.
     name: str | None = Field(default=None, max_length=100)
     gender: str | None = Field(default=None, max_length=10)
