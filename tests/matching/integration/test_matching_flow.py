@@ -180,6 +180,27 @@ def test_replaying_the_same_events_twice_proposes_nothing_new(
     assert len(own_events(minfra, MatchProposed, worker_id=w.worker_id)) == 1
 
 
+def test_out_of_order_worker_events_keep_the_newest_version(
+    matching_app: TestClient, minfra: Infra, producer: Producer
+) -> None:
+    home, work = spot()
+    v1 = worker(location=home)
+    v2 = v1.model_copy(update={"skills": [SkillData(name="电焊", level=3)], "version": 2})
+    publish(producer, minfra, WorkerUpdated.build(v2, subject=v1.worker_id))
+    wait_worker(matching_app, v1.worker_id)
+    publish(producer, minfra, WorkerRegistered.build(v1, subject=v1.worker_id))  # older, arrives late
+    time.sleep(1.5)
+    state = matching_app.app.state.runtime.matching  # type: ignore[attr-defined]
+    profile = state.workers.get(v1.worker_id)
+    assert profile is not None and profile.skill_ids() == {"welding"}
+    j = job(headcount=1, location=work)  # a sewing job: the v1 profile would match, v2 does not
+    publish(producer, minfra, JobPosted.build(j, subject=j.job_id))
+    welding = job(headcount=1, location=work, skills=["焊工"])
+    publish(producer, minfra, JobPosted.build(welding, subject=welding.job_id))
+    assert wait_events(minfra, MatchProposed, 1, job_id=welding.job_id)[0].data.worker_id == v1.worker_id
+    assert own_events(minfra, MatchProposed, job_id=j.job_id) == []
+
+
 def test_status_api_transitions_emit_events_and_illegal_ones_get_409(
     matching_app: TestClient, minfra: Infra, producer: Producer
 ) -> None:

@@ -84,6 +84,7 @@ def test_rebuild_from_topics_gives_the_same_read_model_and_identical_rankings(
     stats = rebuild(settings)
     assert stats.applied > 0 and stats.read[f"{minfra.topic_prefix}matching.events"] > 0
     rebuilt_engine = make_engine(url)
+    assert pending_count(rebuilt_engine, event_tables) == 0, "replaying proposes nothing and emits nothing"
     live_rows, rebuilt_rows = _rows(live_engine), _rows(rebuilt_engine)
     assert live_rows["matches"], "the flow tests should have left matches behind"
     for key in live_rows:
