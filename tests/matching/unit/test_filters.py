@@ -26,6 +26,8 @@ def test_closed_job_or_no_seats_ranks_nobody() -> None:
     assert not _ranks(worker(), job(status="closed"))
     assert not _ranks(worker(), job(status="filled"))
     assert not _ranks(worker(), job(), seats_left=0)
+    assert not _ranks(worker(), job(headcount=2, hired_count=2))  # the jobs service counted the hires
+    assert _ranks(worker(), job(headcount=2, hired_count=1))
 
 
 @pytest.mark.parametrize(

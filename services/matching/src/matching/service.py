@@ -371,7 +371,7 @@ def _refresh_seats(session: Session, state: MatchingState, job_id: uuid.UUID) ->
     job = state.jobs.get(job_id)
     if job is None:
         return
-    seats = job.headcount - repo.hired_count(session, job_id)
+    seats = job.headcount - max(job.hired_count, repo.hired_count(session, job_id))
     updated = _replace(job, seats_left=seats)
     after_commit(session, lambda: state.jobs.upsert(updated))
 
@@ -406,7 +406,8 @@ def apply_job(session: Session, state: MatchingState, data: JobData, *, propose:
     view.updated_at = _now()
     session.add(view)
     session.flush()
-    seats = data.headcount - repo.hired_count(session, data.job_id)
+    # The jobs service counts hires too (hired_count); trust whichever has seen more of them.
+    seats = data.headcount - max(data.hired_count, repo.hired_count(session, data.job_id))
     job = job_profile(data, state.norm, seats)
     after_commit(session, lambda: state.jobs.upsert(job))
     if not propose:

@@ -52,7 +52,7 @@ class MatchingState:
         hired = repo.hired_counts(session)
         for jv in repo.all_jobs(session):
             job = JobData.model_validate(jv.data)
-            seats = job.headcount - hired.get(job.job_id, 0)
+            seats = job.headcount - max(job.hired_count, hired.get(job.job_id, 0))
             if jv.status != job.status:
                 job = job.model_copy(update={"status": jv.status})
             self.jobs.upsert(job_profile(job, self.norm, seats))

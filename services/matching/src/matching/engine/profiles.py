@@ -122,6 +122,7 @@ class JobProfile:
     requirements: frozenset[str] = frozenset()
     starts_on: date | None = None
     status: JobStatus = JobStatus.open
+    hired_count: int = 0
 
     def core_skill_ids(self) -> set[str]:
         """Canonical skills that are not entry level (the ones that can block a worker)."""
@@ -232,7 +233,7 @@ def job_profile(data: JobData, norm: Normaliser, seats_left: int | None = None) 
         title=data.title,
         skills=required_skills(data.skills, norm),
         headcount=data.headcount,
-        seats_left=data.headcount if seats_left is None else seats_left,
+        seats_left=data.headcount - data.hired_count if seats_left is None else seats_left,
         wage_min=data.wage_min,
         wage_max=data.wage_max,
         lat=loc.lat,
@@ -250,6 +251,7 @@ def job_profile(data: JobData, norm: Normaliser, seats_left: int | None = None) 
         requirements=frozenset(norm.physical(x) for x in data.physical_requirements),
         starts_on=data.starts_on,
         status=data.status,
+        hired_count=data.hired_count,
     )
 
 
