@@ -62,7 +62,9 @@ def test_hire_ends_zero_employment_and_leaving_restores_it(workers_client: TestC
         producer.publish(hired, infra.topic_prefix)
         producer.publish(hired, infra.topic_prefix)  # a redelivery counts once
         h = wait_for(
-            lambda: (x := workers_client.get(f"/api/v1/households/{hid}").json())["employed_count"] == 1 and x,
+            lambda: (
+                (x := workers_client.get(f"/api/v1/households/{hid}").json())["employed_count"] == 1 and x
+            ),
             timeout=30,
         )
         assert h and h["zero_employment"] is False and h["zero_employment_since"] is None

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import threading
 import uuid
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
@@ -124,21 +129,10 @@ def import_workers(
     )
     if site_id is not None and run.site(site_id) is None:
         raise InvalidFieldError("site_id", f"no site {site_id} in your scope")
-    chunk: list[_Prepared] = []
     try:
-        for rownum, values in enumerate(rows, start=2):
-            if is_blank(values):
-                continue
-            run.report.rows += 1
-            if run.report.rows > settings.import_max_rows:
-                raise Problem(413, f"at most {settings.import_max_rows} rows per file", code="too-many-rows")
-            prepared = _prepare(run, rownum, values, site_id)
-            if prepared is not None:
-                chunk.append(prepared)
-            if len(chunk) >= settings.import_chunk_rows:
-                _store(run, chunk)
-                chunk = []
-        _store(run, chunk)
+        batches = _batches(run, rows, settings.import_max_rows, settings.import_chunk_rows)
+        for checked in _checked(header, batches, settings.import_processes):
+            _store(run, [p for c in checked if (p := _accept(run, c, site_id)) is not None])
         if not dry_run:
             _finish_households(run)
     except IntegrityError as exc:
@@ -148,11 +142,93 @@ def import_workers(
     return run.report
 
 
-def _prepare(run: _Run, rownum: int, values: list[object], form_site: uuid.UUID | None) -> _Prepared | None:
-    row, errors = validate_row(rownum, list(values), run.header)
+@dataclass(frozen=True)
+class Checked:
+    """A row after validation: the model and its natural-key hashes, or why it is rejected."""
+
+    rownum: int
+    row: ImportRow | None
+    errors: list[RowError]
+    id_hash: str | None = None
+    phone_name_hash: str | None = None
+
+
+def check_rows(header: HeaderMap, rows: list[tuple[int, list[Any]]]) -> list[Checked]:
+    """Validate rows and hash their natural keys (no database: big files run it in a helper process)."""
+    out: list[Checked] = []
+    for rownum, values in rows:
+        row, errors = validate_row(rownum, values, header)
+        if row is None:
+            out.append(Checked(rownum, None, errors))
+        elif row.id_number:
+            out.append(Checked(rownum, row, [], id_hash=service.id_number_hash(row.id_number)))
+        else:
+            out.append(Checked(rownum, row, [], phone_name_hash=service.phone_name_hash(row.phone, row.name)))
+    return out
+
+
+def _batches(
+    run: _Run, rows: Iterator[list[Any]], max_rows: int, size: int
+) -> Iterator[list[tuple[int, list[Any]]]]:
+    batch: list[tuple[int, list[Any]]] = []
+    for rownum, values in enumerate(rows, start=2):
+        if is_blank(values):
+            continue
+        run.report.rows += 1
+        if run.report.rows > max_rows:
+            raise Problem(413, f"at most {max_rows} rows per file", code="too-many-rows")
+        batch.append((rownum, list(values)))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+_POOL: ProcessPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool(processes: int) -> ProcessPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            # spawn, not fork: the service process runs Kafka and relay threads that must not be cloned.
+            _POOL = ProcessPoolExecutor(
+                max_workers=processes, mp_context=multiprocessing.get_context("spawn")
+            )
+        return _POOL
+
+
+def _checked(
+    header: HeaderMap, batches: Iterator[list[tuple[int, list[Any]]]], processes: int
+) -> Iterator[list[Checked]]:
+    """Checked batches in file order; once a file proves big (a full first batch), the next batches are
+    validated in helper processes while this one writes the previous ones."""
+    first = next(batches, None)
+    if first is None:
+        return
+    yield check_rows(header, first)
+    if processes < 1:
+        for batch in batches:
+            yield check_rows(header, batch)
+        return
+    pending: deque[Future[list[Checked]]] = deque()
+    pool = _pool(processes)
+    for batch in batches:
+        pending.append(pool.submit(check_rows, header, batch))
+        if len(pending) > processes + 1:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _accept(run: _Run, checked: Checked, form_site: uuid.UUID | None) -> _Prepared | None:
+    """Site and in-file duplicate checks of a validated row (they need this import's state)."""
+    row, rownum = checked.row, checked.rownum
     if row is None:
         run.report.rejected += 1
-        run.report.errors.extend(errors)
+        run.report.errors.extend(checked.errors)
         return None
     site_id = row.site_id or form_site
     if site_id is None:
@@ -161,18 +237,15 @@ def _prepare(run: _Run, rownum: int, values: list[object], form_site: uuid.UUID 
     if run.site(site_id) is None:
         run.reject(rownum, "site_id", f"no site {site_id} in your scope")
         return None
-    if row.id_number:
-        id_hash, pn_hash, key_field = service.id_number_hash(row.id_number), None, "id_number"
-    else:
-        id_hash, pn_hash, key_field = None, service.phone_name_hash(row.phone, row.name), "phone"
-    key = id_hash or pn_hash
+    key = checked.id_hash or checked.phone_name_hash
     assert key is not None
     if key in run.seen:
-        run.reject(rownum, key_field, f"the same worker as row {run.seen[key]}")
+        column = "id_number" if checked.id_hash else "phone"
+        run.reject(rownum, column, f"the same worker as row {run.seen[key]}")
         return None
     run.seen[key] = rownum
     run.report.valid += 1
-    return _Prepared(rownum, row, site_id, id_hash, pn_hash)
+    return _Prepared(rownum, row, site_id, checked.id_hash, checked.phone_name_hash)
 
 
 def _store(run: _Run, chunk: list[_Prepared]) -> None:

@@ -20,6 +20,8 @@ class WorkersSettings(ServiceSettings):
     import_max_rows: int = 50_000
     import_max_bytes: int = 50 * 1024 * 1024
     import_chunk_rows: int = 2_000
+    # Helper processes that validate rows of big imports (0: validate in the request's process).
+    import_processes: int = 1
 
 
 @lru_cache
