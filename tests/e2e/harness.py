@@ -163,6 +163,10 @@ def start_stack(infra: Infra, workdir: Path, **extra_env: str) -> Stack:
         GATEWAY_RATE_LIMIT_PREFIX=f"t{infra.run_id}-e2e-{uuid.uuid4().hex[:6]}",
         GATEWAY_JWT_SECRET=secrets.token_urlsafe(32),
         GATEWAY_API_KEY_PEPPER=secrets.token_urlsafe(16),
+        # Tests and fuzzing all come from 127.0.0.1; the limits themselves are tested in tests/gateway.
+        GATEWAY_RATE_LIMIT_IP="100000/minute",
+        GATEWAY_RATE_LIMIT_PRINCIPAL="100000/minute",
+        GATEWAY_RATE_LIMIT_LOGIN="1000/minute",
         NOTIFICATIONS_PROVIDER="smpp",
         NOTIFICATIONS_QUIET_START="00:00",
         NOTIFICATIONS_QUIET_END="00:00",

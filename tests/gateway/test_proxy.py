@@ -230,3 +230,12 @@ def test_a_hanging_service_times_out_instead_of_hanging(make_client: Callable[..
     slow = gw.get("/api/v1/jobs/1/slow", headers=headers)
     assert slow.status_code == 503 and time.monotonic() - started < 3
     assert "in time" in slow.json()["detail"]
+
+
+def test_odd_characters_in_paths_are_forwarded_encoded_not_500(
+    gw: TestClient, admin_headers: dict[str, str]
+) -> None:
+    for path in ("/api/v1/jobs/%07%2BK%24g%F0%AA%AE%B5", "/api/v1/jobs/a%20b", "/api/v1/jobs/%C3%B7%0D%0A"):
+        response = gw.get(path, headers=admin_headers)
+        assert response.status_code == 200, (path, response.text)
+        assert echo(response)["service"] == "jobs"

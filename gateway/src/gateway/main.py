@@ -158,7 +158,7 @@ def make_app() -> FastAPI:
     async def proxy(request: Request) -> Response:
         runtime: GatewayRuntime = request.app.state.runtime
         path = request.url.path
-        if not is_safe_path(path):
+        if not is_safe_path(path, request.scope.get("raw_path")):
             raise Problem(404, f"no route for {path}", code="no-route")
         service = resolve(path)
         if service is None:

@@ -55,10 +55,12 @@ _STRIP_REQUEST = _HOP_BY_HOP | {
 _STRIP_RESPONSE = _HOP_BY_HOP | {"x-request-id", "server", "date", "set-cookie"}
 
 
-def is_safe_path(path: str) -> bool:
+def is_safe_path(path: str, raw_path: bytes | None = None) -> bool:
     """Reject dot segments, backslashes and encoded separators that could escape /api/v1."""
-    lowered = path.lower()
-    if "\\" in path or "%2f" in lowered or "%5c" in lowered or "%2e" in lowered or "//" in path:
+    raw = (raw_path or b"").decode("latin-1").lower()
+    if any(bad in raw for bad in ("%2f", "%5c", "%2e")):
+        return False
+    if "\\" in path or "//" in path or "%2f" in path.lower() or "%2e" in path.lower():
         return False
     return all(seg not in (".", "..") for seg in path.split("/"))
 
@@ -101,6 +103,19 @@ def _forward_headers(request: Request, principal: Principal | None, rt: GatewayR
     return headers
 
 
+def upstream_url(base: str, request: Request) -> httpx.URL:
+    """The service URL for a request, keeping the path exactly as the client encoded it."""
+    raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
+    query = request.scope.get("query_string") or b""
+    target = httpx.URL(base.rstrip("/"))
+    try:
+        return target.copy_with(
+            raw_path=target.raw_path.rstrip(b"/") + raw_path + (b"?" + query if query else b"")
+        )
+    except httpx.InvalidURL as exc:
+        raise Problem(400, "the request URL is not valid", code="bad-url") from exc
+
+
 def unavailable(service: str, retry_after: int, detail: str) -> Problem:
     """503 problem for an upstream that cannot serve now."""
     return Problem(
@@ -121,8 +136,7 @@ async def forward(
         raise unavailable(
             service, breaker.retry_after(), f"the {service} service is unavailable; retry shortly"
         )
-    base = rt.settings.service_urls()[service].rstrip("/")
-    url = httpx.URL(base + request.url.path, query=request.url.query.encode())
+    url = upstream_url(rt.settings.service_urls()[service], request)
     timeout = None
     if STREAM.search(request.url.path):
         timeout = httpx.Timeout(rt.settings.connect_timeout_seconds, read=None)

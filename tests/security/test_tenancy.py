@@ -1,0 +1,299 @@
+"""Every role against every route family with another tenant's ids: every cross-tenant read or write is
+denied, with the same 404 an id that does not exist gets (so guessing ids reveals nothing)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.harness import Stack, expect
+from tests.security.conftest import Tenant
+
+pytestmark = pytest.mark.e2e
+
+# Reads of objects that belong to a site. Trainings are a public catalogue and are left out on purpose.
+READS = [
+    "/api/v1/sites/{site_id}",
+    "/api/v1/sites/{site_id}/stats",
+    "/api/v1/sites/{site_id}/stats.xlsx",
+    "/api/v1/households/{household_id}",
+    "/api/v1/workers/{worker_id}",
+    "/api/v1/workers/{worker_id}/matches",
+    "/api/v1/employers/{employer_id}",
+    "/api/v1/jobs/{job_id}",
+    "/api/v1/jobs/{job_id}/matches",
+    "/api/v1/matches/{match_id}",
+    "/api/v1/notifications/{notification_id}",
+    "/api/v1/offices/{site_id}/feed",
+    "/api/v1/offices/{site_id}/webhooks",
+    "/api/v1/api-keys/{key_id}",
+]
+# Writes, each with a body that would be valid for the caller's own object.
+WRITES: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("PATCH", "/api/v1/sites/{site_id}", {"name": "改名", "version": 1}),
+    ("PATCH", "/api/v1/households/{household_id}", {"registered_poor": True, "version": 1}),
+    ("PATCH", "/api/v1/workers/{worker_id}", {"language_notes": "x", "version": 1}),
+    ("POST", "/api/v1/workers/{worker_id}/employment", {"status": "employed"}),
+    ("POST", "/api/v1/workers/{worker_id}/deactivate", {"reason": "moved_away"}),
+    ("PATCH", "/api/v1/employers/{employer_id}", {"contact_name": "x", "version": 1}),
+    ("PATCH", "/api/v1/jobs/{job_id}", {"title": "改名", "version": 1}),
+    ("PATCH", "/api/v1/trainings/{training_id}", {"title": "改名", "version": 1}),
+    ("POST", "/api/v1/trainings/{training_id}/close", None),
+    ("POST", "/api/v1/matches/{match_id}/status", {"status": "referred"}),
+    ("POST", "/api/v1/notifications/{notification_id}/resend", None),
+    ("POST", "/api/v1/offices/{site_id}/webhooks", {"url": "http://127.0.0.1:9/evil"}),
+    ("POST", "/api/v1/offices/{site_id}/webhooks/{webhook_id}/disable", None),
+    ("DELETE", "/api/v1/api-keys/{key_id}", None),
+    ("POST", "/api/v1/jobs/{job_id}/close", {"reason": "filled"}),
+    ("POST", "/api/v1/workers/{worker_id}/erase", None),
+]
+# Creating things inside the other tenant's site.
+CREATES: list[tuple[str, dict[str, Any]]] = [
+    ("/api/v1/households", {"site_id": "{site_id}", "labour_capable_count": 1}),
+    (
+        "/api/v1/workers",
+        {
+            "household_id": "{household_id}",
+            "name": "冒名",
+            "birth_year": 1990,
+            "phone": "+8613900000000",
+            "livelihood_type": "local",
+        },
+    ),
+]
+
+
+# Gaps found by this matrix that the owning service has still to close (owner in the note). A test whose
+# only failures are these is reported as xfail with the list; any other failure fails it; once a gap is
+# closed the test simply passes.
+KNOWN_GAPS = {
+    "GET /api/v1/jobs/{job_id}/matches": "matching: office staff of another site get 200 with empty matches",
+    "PATCH /api/v1/trainings/{training_id}": "jobs: office staff may change another site's course",
+    "POST /api/v1/trainings/{training_id}/close": "jobs: office staff may close another site's course",
+}
+
+
+def _finish(failures: list[str], ids: dict[str, str]) -> None:
+    """Fail on unknown failures; xfail when only known gaps remain."""
+    known = []
+    for gap in KNOWN_GAPS:
+        method, template = gap.split(" ", 1)
+        concrete = f"{method} {_fill(template, ids)}"
+        known += [f for f in failures if concrete in f]
+    unknown = [f for f in failures if f not in known]
+    assert not unknown, "\n".join(unknown)
+    if known:
+        pytest.xfail("known gaps remain:\n" + "\n".join(known))
+
+
+def _fill(template: str, ids: dict[str, str]) -> str:
+    return template.format(**ids)
+
+
+def _fill_body(body: Any, ids: dict[str, str]) -> Any:
+    if isinstance(body, dict):
+        return {k: _fill_body(v, ids) for k, v in body.items()}
+    if isinstance(body, str) and body.startswith("{"):
+        return body.format(**ids)
+    return body
+
+
+def _callers(stack: Stack, tenants: dict[str, Tenant]) -> dict[str, httpx.Client]:
+    a = tenants["A"].world
+    assert a.staff is not None and a.employer_client is not None
+    return {"office_staff_A": a.staff, "employer_A": a.employer_client}
+
+
+# Site name and place are directory data employers need to post jobs at a site; everything else is scoped.
+EMPLOYER_MAY_READ = {"/api/v1/sites/{site_id}"}
+
+
+def _assert_denied_like_missing(
+    client: httpx.Client, method: str, path: str, body: Any, guess_path: str
+) -> None:
+    response = client.request(method, path, json=body) if body is not None else client.request(method, path)
+    guess = (
+        client.request(method, guess_path, json=body)
+        if body is not None
+        else client.request(method, guess_path)
+    )
+    assert response.status_code in (403, 404), (
+        f"{method} {path}: {response.status_code} {response.text[:300]}"
+    )
+    assert response.headers["content-type"].startswith("application/problem+json")
+    if response.status_code == 404:
+        # Same answer as for an id that does not exist: existence does not leak.
+        assert guess.status_code == 404, f"{method} {guess_path}: {guess.status_code}"
+        assert response.json()["type"] == guess.json()["type"]
+
+
+def _guess_ids(ids: dict[str, str]) -> dict[str, str]:
+    return {k: str(uuid.uuid4()) for k in ids}
+
+
+def test_reads_of_another_sites_objects_are_404_for_every_role(
+    stack: Stack, tenants: dict[str, Tenant]
+) -> None:
+    b_ids = tenants["B"].ids
+    guess = _guess_ids(b_ids)
+    failures = []
+    for role, client in _callers(stack, tenants).items():
+        for template in READS:
+            if role.startswith("employer") and template in EMPLOYER_MAY_READ:
+                continue
+            try:
+                _assert_denied_like_missing(
+                    client, "GET", _fill(template, b_ids), None, _fill(template, guess)
+                )
+            except AssertionError as exc:
+                failures.append(f"{role}: {exc}")
+    _finish(failures, b_ids)
+
+
+def test_office_staff_get_exactly_404_not_403_or_empty_data(stack: Stack, tenants: dict[str, Tenant]) -> None:
+    staff = tenants["A"].world.staff
+    assert staff is not None
+    b_ids = tenants["B"].ids
+    failures = [
+        f"GET {_fill(t, b_ids)} -> {r.status_code}"
+        for t in READS
+        if (r := staff.get(_fill(t, b_ids))).status_code != 404
+    ]
+    _finish(failures, b_ids)
+
+
+def test_writes_to_another_sites_objects_are_denied_and_change_nothing(
+    stack: Stack, tenants: dict[str, Tenant]
+) -> None:
+    b = tenants["B"]
+    b_staff = b.world.staff
+    assert b_staff is not None
+    before = {
+        t: b_staff.get(_fill(t, b.ids)).text
+        for t in (
+            "/api/v1/sites/{site_id}",
+            "/api/v1/workers/{worker_id}",
+            "/api/v1/jobs/{job_id}",
+            "/api/v1/matches/{match_id}",
+            "/api/v1/households/{household_id}",
+        )
+    }
+    guess = _guess_ids(b.ids)
+    failures = []
+    for role, client in _callers(stack, tenants).items():
+        for method, template, body in WRITES:
+            try:
+                _assert_denied_like_missing(
+                    client, method, _fill(template, b.ids), body, _fill(template, guess)
+                )
+            except AssertionError as exc:
+                failures.append(f"{role}: {exc}")
+        for path, body in CREATES:
+            r = client.post(path, json=_fill_body(body, b.ids))
+            if r.status_code not in (403, 404, 422):
+                failures.append(f"{role}: POST {path} into site B -> {r.status_code} {r.text[:200]}")
+    after = {t: b_staff.get(_fill(t, b.ids)).text for t in before}
+    assert before == after, "a denied write changed tenant B's data"
+    assert b.world.employer_client is not None
+    expect(b.world.employer_client.get(f"/api/v1/jobs/{b.ids['job_id']}"), 200)  # B's key still works
+    _finish(failures, b.ids)
+
+
+def test_lists_never_show_another_sites_rows(stack: Stack, tenants: dict[str, Tenant]) -> None:
+    b_ids = tenants["B"].ids
+    b_values = {
+        b_ids[k] for k in ("site_id", "household_id", "worker_id", "other_worker_id", "job_id", "match_id")
+    }
+    failures = []
+    for role, client in _callers(stack, tenants).items():
+        for path, params in [
+            ("/api/v1/sites", {}),
+            ("/api/v1/households", {}),
+            ("/api/v1/households", {"site_id": b_ids["site_id"]}),
+            ("/api/v1/workers", {}),
+            ("/api/v1/workers", {"site_id": b_ids["site_id"]}),
+            ("/api/v1/jobs", {}),
+            ("/api/v1/jobs", {"site_id": b_ids["site_id"]}),
+            ("/api/v1/employers", {}),
+            ("/api/v1/notifications", {}),
+            ("/api/v1/notifications", {"site_id": b_ids["site_id"]}),
+            ("/api/v1/api-keys", {}),
+        ]:
+            r = client.get(path, params=params)
+            if r.status_code >= 500:
+                failures.append(f"{role}: GET {path} {params} -> {r.status_code}")
+            visible = (
+                b_values - {b_ids["site_id"]}
+                if role.startswith("employer") and path == "/api/v1/sites"
+                else b_values
+            )
+            leaked = [v for v in visible if v in r.text]
+            if r.status_code == 200 and leaked:
+                failures.append(f"{role}: GET {path} {params} shows tenant B ids {leaked}")
+    assert not failures, "\n".join(failures)
+
+
+def test_employers_see_only_their_own_jobs_and_no_unreferred_workers(
+    stack: Stack, tenants: dict[str, Tenant]
+) -> None:
+    a = tenants["A"]
+    employer = a.world.employer_client
+    assert employer is not None
+    expect(employer.get(f"/api/v1/jobs/{a.ids['job_id']}"), 200)
+    for path in (
+        f"/api/v1/workers/{a.ids['worker_id']}",
+        f"/api/v1/workers/{a.ids['other_worker_id']}",
+        f"/api/v1/households/{a.ids['household_id']}",
+        f"/api/v1/sites/{a.ids['site_id']}/stats",
+        f"/api/v1/offices/{a.ids['site_id']}/feed",
+    ):
+        assert employer.get(path).status_code in (403, 404), path
+    for row in expect(employer.get("/api/v1/jobs"), 200)["items"]:
+        assert row["employer_id"] == a.ids["employer_id"]
+    r = employer.get("/api/v1/workers")
+    assert r.status_code in (200, 403, 404)
+    if r.status_code == 200:
+        assert a.ids["worker_id"] not in r.text and a.ids["other_worker_id"] not in r.text
+    # Employers create no users and no keys.
+    assert (
+        employer.post(
+            "/api/v1/users", json={"username": "x-y-z", "password": "p" * 12, "role": "admin"}
+        ).status_code
+        == 403
+    )
+    assert employer.post("/api/v1/api-keys", json={"employer_id": a.ids["employer_id"]}).status_code == 403
+
+
+def test_admin_sees_both_sites_but_guessed_ids_are_404(
+    stack: Stack, tenants: dict[str, Tenant], admin: dict[str, str]
+) -> None:
+    with stack.client(**admin) as client:
+        for tenant in tenants.values():
+            expect(client.get(f"/api/v1/workers/{tenant.ids['worker_id']}"), 200)
+            expect(client.get(f"/api/v1/sites/{tenant.ids['site_id']}/stats"), 200)
+        guess = _guess_ids(tenants["A"].ids)
+        for template in READS:
+            if template.startswith("/api/v1/offices/"):
+                continue  # notifications keeps no site registry: an admin reads an empty feed of any id
+            r = client.get(_fill(template, guess))
+            assert r.status_code == 404, f"{template}: {r.status_code}"
+        assert client.get("/api/v1/workers/not-a-uuid").status_code in (404, 422)
+
+
+def test_staff_of_site_a_cannot_create_users_or_keys_for_site_b(
+    stack: Stack, tenants: dict[str, Tenant]
+) -> None:
+    staff = tenants["A"].world.staff
+    assert staff is not None
+    body = {
+        "username": "sneaky-b",
+        "password": "p" * 12,
+        "role": "office_staff",
+        "site_ids": [tenants["B"].ids["site_id"]],
+    }
+    assert staff.post("/api/v1/users", json=body).status_code == 403
+    r = staff.post("/api/v1/api-keys", json={"employer_id": tenants["B"].ids["employer_id"]})
+    assert r.status_code == 422 and "employer_id" in r.text
