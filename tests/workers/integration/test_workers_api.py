@@ -244,6 +244,8 @@ def test_deactivation_removes_the_worker_from_the_household_and_publishes(
     assert h["labour_capable_count"] == 1 and h["zero_employment"] is True
     r = workers_client.post(f"/api/v1/workers/{w['id']}/deactivate", json={"reason": "moved_away"})
     assert r.status_code == 200 and r.json()["active"] is False
+    contact = workers_client.get(f"/internal/v1/workers/{w['id']}/contact", headers=SERVICE).json()
+    assert contact["active"] is False and contact["sms_consent"] is False
     assert workers_client.post(f"/api/v1/workers/{w['id']}/deactivate").status_code == 409
     h = workers_client.get(f"/api/v1/households/{household['id']}").json()
     assert h["labour_capable_count"] == 0 and h["zero_employment"] is False

@@ -30,6 +30,8 @@ from workers.spreadsheet import HeaderMap, ImportRow, is_blank, map_headers, rea
 
 @dataclass
 class _Prepared:
+    """A valid, new-to-this-file row with its site and natural-key hashes."""
+
     rownum: int
     row: ImportRow
     site_id: uuid.UUID
@@ -65,10 +67,12 @@ class _Run:
     created: dict[uuid.UUID, _NewHousehold] = field(default_factory=dict)
 
     def reject(self, rownum: int, fld: str, reason: str) -> None:
+        """Report a row as rejected because of one column."""
         self.report.rejected += 1
         self.report.errors.append(RowError(row=rownum, column=self.header.label(fld), reason=reason))
 
     def location(self, site: Site) -> Location:
+        """The site as an event location, built once."""
         if site.id not in self.locations:
             self.locations[site.id] = service.site_location(site)
         return self.locations[site.id]
@@ -81,6 +85,7 @@ class _Run:
         return self.households[site_id]
 
     def site(self, site_id: uuid.UUID) -> Site | None:
+        """The site when it exists and is in the caller's scope, looked up once."""
         if site_id not in self.sites:
             found = repo.get_site(self.session, site_id)
             self.sites[site_id] = found if found and self.principal.can_see_site(site_id) else None

@@ -359,7 +359,7 @@ class ContactPublic(BaseModel):
     site_id: uuid.UUID
     household_id: uuid.UUID
     phone: str | None = Field(description="E.164; null after erasure")
-    sms_consent: bool
+    sms_consent: bool = Field(description="false when the worker opted out, was deactivated or erased")
     name: str | None
     active: bool
 

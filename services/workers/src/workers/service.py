@@ -775,7 +775,7 @@ def contact(session: Session, worker_id: uuid.UUID) -> ContactPublic:
         site_id=worker.site_id,
         household_id=worker.household_id,
         phone=decrypt_phone(worker),
-        sms_consent=worker.sms_consent,
+        sms_consent=worker.sms_consent and worker.active,  # no SMS to someone who left the programme
         name=worker.name,
         active=worker.active,
     )
