@@ -155,6 +155,15 @@ def test_staff_record_employment_and_site_stats_follow(workers_client: TestClien
         f"/api/v1/workers/{a['id']}/employment", json={"status": "employed", "cause": "manual"}
     )
     assert r.status_code == 200 and r.json()["household"]["zero_employment"] is False
+    arrears = workers_client.post(
+        f"/api/v1/workers/{a['id']}/employment", json={"status": "employed", "cause": "wage_arrears"}
+    )
+    assert (
+        arrears.status_code == 200
+        and arrears.json()["worker"]["version"] == r.json()["worker"]["version"] + 1
+    )
+    same = workers_client.post(f"/api/v1/workers/{a['id']}/employment", json={"status": "employed"})
+    assert same.json()["worker"]["version"] == arrears.json()["worker"]["version"]  # nothing changed
     bad = workers_client.post(f"/api/v1/workers/{a['id']}/employment", json={"status": "retired"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.status"
     stats = workers_client.get(f"/api/v1/sites/{site}/stats").json()

@@ -667,8 +667,12 @@ def change_employment(
     match_id: uuid.UUID | None = None,
     request_id: str | None = None,
 ) -> bool:
-    """Set a worker's employment status, recount the household and emit employment.changed."""
-    if status == worker.employment_status and job_id == worker.current_job_id:
+    """Set a worker's employment status, recount the household and emit employment.changed.
+
+    Wage arrears are a risk signal even when the status stays the same, so they are always published.
+    """
+    unchanged = status == worker.employment_status and job_id == worker.current_job_id
+    if unchanged and cause != "wage_arrears":
         return False
     previous = worker.employment_status
     worker.employment_status = status
