@@ -362,6 +362,28 @@ def test_training_offered_then_rematch_after_the_course(
     assert done
 
 
+def test_a_new_course_is_offered_to_workers_it_unlocks_jobs_for(
+    matching_app: TestClient, minfra: Infra, producer: Producer
+) -> None:
+    home, work = spot()
+    j = job(headcount=2, location=work, skills=["电焊"])
+    packer = worker(location=home, skills=[SkillData(name="包装工")])
+    welder = worker(location=home, skills=[SkillData(name="焊工", level=2)])
+    publish(producer, minfra, JobPosted.build(j, subject=j.job_id))
+    publish(producer, minfra, *(WorkerRegistered.build(w, subject=w.worker_id) for w in (packer, welder)))
+    wait_events(minfra, MatchProposed, 1, job_id=j.job_id)
+    wait_worker(matching_app, packer.worker_id)
+    assert own_events(minfra, TrainingOffered, worker_id=packer.worker_id) == []
+    course = training(title="电焊工培训", skills_taught=["电焊"], location=work)
+    publish(producer, minfra, TrainingPublished.build(course, subject=course.training_id))
+    offer = wait_events(minfra, TrainingOffered, 1, worker_id=packer.worker_id)[0]
+    assert offer.data.training_id == course.training_id
+    assert offer.data.unlocks_job_ids == [j.job_id]
+    assert offer.data.missing_skills == ["焊工"]
+    time.sleep(1.0)
+    assert own_events(minfra, TrainingOffered, worker_id=welder.worker_id) == [], "the welder needs no course"
+
+
 def test_zero_employment_deadline_alerts_and_proposes_public_welfare_posts(
     matching_app: TestClient, minfra: Infra, producer: Producer
 ) -> None:

@@ -182,6 +182,19 @@ def weekly_open_counts(
     return {w: int(n) for w, n in rows}
 
 
+def best_live_scores(session: Session, worker_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, float]:
+    """Each worker's best score among live proposals."""
+    ids = list(worker_ids)
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Match.worker_id, func.max(Match.score))
+        .where(col(Match.worker_id).in_(ids), col(Match.status).in_(LIVE_STATUSES))
+        .group_by(col(Match.worker_id))
+    ).all()
+    return {w: float(s) for w, s in rows}
+
+
 def live_matches_of_job(session: Session, job_id: uuid.UUID) -> Sequence[Match]:
     """Matches of a job that a closing job expires, locked."""
     return session.exec(

@@ -42,10 +42,11 @@ from sqlmodel import Session
 
 from matching import repository as repo
 from matching.config import MatchingSettings, get_settings
-from matching.engine.index import Ranked
+from matching.engine.index import Ranked, within_reach
 from matching.engine.profiles import (
     HouseholdProfile,
     JobProfile,
+    TrainingProfile,
     WorkerProfile,
     household_profile,
     job_profile,
@@ -241,10 +242,22 @@ def offer_training(
     if found is None:
         return None
     course, unlocked = found
+    missing = frozenset().union(*(b.missing for b in unlocked)) - worker.skill_ids()
+    return _record_offer(session, state, worker, course, missing, [b.job.job_id for b in unlocked])
+
+
+def _record_offer(
+    session: Session,
+    state: MatchingState,
+    worker: WorkerProfile,
+    course: TrainingProfile,
+    missing_ids: Iterable[str],
+    job_ids: list[uuid.UUID],
+) -> TrainingOffer | None:
     if repo.offer_exists(session, course.training_id, worker.worker_id):
         return None
-    missing = sorted(frozenset().union(*(b.missing for b in unlocked)) - worker.skill_ids())
-    job_ids = [b.job.job_id for b in unlocked[:5]]
+    missing = sorted(missing_ids)
+    job_ids = job_ids[:5]
     offer = TrainingOffer(
         training_id=course.training_id,
         worker_id=worker.worker_id,
@@ -271,6 +284,42 @@ def offer_training(
     )
     _emit(session, TrainingOffered.build(data, subject=offer.id))
     return offer
+
+
+def offer_new_course(
+    session: Session, state: MatchingState, course: TrainingProfile, day: date, per_job: int = 200
+) -> list[TrainingOffer]:
+    """A course was published: offer it to workers it would unlock open jobs for (blocked only by its skills),
+    when those jobs beat the best score of their live proposals."""
+    if course.status != "open" or course.seats_left <= 0 or (course.starts_on and course.starts_on < day):
+        return []
+    unlocks: dict[uuid.UUID, list[tuple[float, JobProfile]]] = {}
+    for job in state.jobs.open_jobs():
+        taught = job.core_skill_ids() & course.skill_ids
+        if not taught:
+            continue
+        # Rank as if the taught skills were not asked for: who would be eligible once trained.
+        relaxed = _replace(job, skills=tuple(s for s in job.skills if s.skill_id not in taught))
+        for r in state.workers.rank(relaxed, day, per_job, with_reasons=False):
+            worker = state.workers.get(r.worker_id)
+            if worker is None or not (taught - worker.skill_ids()) or not within_reach(worker, course):
+                continue
+            unlocks.setdefault(r.worker_id, []).append((r.score, job))
+    offers = []
+    best_now = repo.best_live_scores(session, list(unlocks))
+    for worker_id in sorted(unlocks, key=lambda w: w.int)[: course.seats_left * 3]:
+        jobs = sorted(unlocks[worker_id], key=lambda x: (-x[0], x[1].job_id.int))
+        current = best_now.get(worker_id)
+        worker = state.workers.get(worker_id)
+        if worker is None or (current is not None and jobs[0][0] <= current):
+            continue
+        missing = (
+            frozenset().union(*(j.core_skill_ids() & course.skill_ids for _, j in jobs)) - worker.skill_ids()
+        )
+        offer = _record_offer(session, state, worker, course, missing, [j.job_id for _, j in jobs])
+        if offer is not None:
+            offers.append(offer)
+    return offers
 
 
 # ------------------------------------------------------------------ status changes
@@ -440,11 +489,13 @@ def apply_job_closed(
     return expire_for_job(session, data.job_id, data.reason) if propose else 0
 
 
-def apply_training(session: Session, state: MatchingState, data: TrainingData) -> None:
-    """training.published: store if newer and re-index."""
+def apply_training(
+    session: Session, state: MatchingState, data: TrainingData, *, propose: bool = True
+) -> list[TrainingOffer]:
+    """training.published: store if newer, re-index, offer it to workers it unlocks jobs for."""
     view = repo.get_training_view(session, data.training_id, for_update=True)
     if view is not None and view.version >= data.version:
-        return
+        return []
     if view is None:
         view = TrainingView(training_id=data.training_id, version=data.version)
     view.version = data.version
@@ -453,6 +504,7 @@ def apply_training(session: Session, state: MatchingState, data: TrainingData) -
     session.add(view)
     course = training_profile(data, state.norm)
     after_commit(session, lambda: state.jobs.upsert_training(course))
+    return offer_new_course(session, state, course, today()) if propose else []
 
 
 def apply_household(session: Session, state: MatchingState, data: HouseholdData) -> HouseholdProfile:

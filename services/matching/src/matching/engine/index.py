@@ -467,6 +467,11 @@ class JobIndex:
                 self.store.set(row, values)
                 self.profiles[row] = job
 
+    def open_jobs(self) -> list[JobProfile]:
+        """Jobs open with seats left."""
+        with self.lock:
+            return [j for j in self.profiles if j.status == "open" and j.seats_left > 0]
+
     def get(self, job_id: uuid.UUID) -> JobProfile | None:
         """A job's current profile."""
         row = self.row_of.get(job_id)
@@ -579,7 +584,7 @@ class JobIndex:
         for t in sorted(self.trainings.values(), key=lambda t: t.training_id.int):
             if t.status != "open" or t.seats_left <= 0 or (t.starts_on and t.starts_on < today):
                 continue
-            if not _within_reach(worker, t):
+            if not within_reach(worker, t):
                 continue
             unlocked = [b for b in blocked if b.missing <= (t.skill_ids | worker.skill_ids())]
             if not unlocked:
@@ -594,7 +599,7 @@ class JobIndex:
         return None if best is None else (best[1], best[2])
 
 
-def _within_reach(worker: WorkerProfile, t: TrainingProfile) -> bool:
+def within_reach(worker: WorkerProfile, t: TrainingProfile) -> bool:
     """A course is within reach inside the worker's commute (or in the home county for returnees)."""
     if (
         worker.livelihood == LivelihoodType.returnee_agriculture
