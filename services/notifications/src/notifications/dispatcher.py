@@ -138,11 +138,12 @@ class Dispatcher:
             outcomes = [Rejected(code="provider_error", permanent=False, maybe_sent=True) for _ in outgoing]
         SUBMIT_LATENCY.observe(time.perf_counter() - started)
         done = self.clock.now()
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine) as session, session.no_autoflush, self.ctx.buffered_events(session):
+            rows_by_id = repo.lock_notifications(session, [m.notification_id for m in outgoing])
             for msg, outcome in zip(outgoing, outcomes, strict=True):
                 if isinstance(outcome, Rejected) and not outcome.maybe_sent:
                     self.limiter.release(*slots[msg.notification_id])
-                row = repo.get_notification(session, msg.notification_id, for_update=True)
+                row = rows_by_id.get(msg.notification_id)
                 if row is None:
                     continue
                 service.record_outcome(session, self.ctx, row, outcome, self.provider.name, done)

@@ -23,7 +23,9 @@ def build_runtime() -> Runtime:
     runtime = NotificationsRuntime.build(settings, metadata, event_tables)
     assert isinstance(runtime, NotificationsRuntime)
     ctx = runtime.context()
-    provider = build_provider(settings, ProviderEvents(runtime.engine, ctx))
+    events = ProviderEvents(runtime.engine, ctx)
+    runtime.workers.append(events)
+    provider = build_provider(settings, events)
     contacts = ContactClient(settings.workers_url, settings.service_token, settings.contact_timeout_seconds)
     limiter = RateLimiter(
         runtime.redis,

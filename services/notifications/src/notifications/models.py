@@ -103,11 +103,13 @@ class Notification(NotificationsTable, table=True):
 
 
 class SmsPart(NotificationsTable, table=True):
-    """One provider message id (a segment) of a notification, to match delivery reports."""
+    """One provider message id (a segment) of a notification, to match delivery reports (ids are not
+    trusted to be unique forever: an SMSC may restart its counter, so the latest wins)."""
 
     __tablename__ = "sms_part"
 
-    provider_message_id: str = Field(primary_key=True, max_length=100)
+    id: int | None = Field(default=None, sa_column=_bigint_pk())
+    provider_message_id: str = Field(max_length=100, index=True)
     notification_id: uuid.UUID = Field(foreign_key="notification.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 

@@ -72,6 +72,24 @@ def get_notification(
     return session.exec(stmt).first()
 
 
+def lock_notifications(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Notification]:
+    """Several notifications by id, locked for an update, in one query."""
+    if not ids:
+        return {}
+    stmt = select(Notification).where(col(Notification.id).in_(list(ids))).with_for_update()
+    return {n.id: n for n in session.exec(stmt)}
+
+
+def processed_event_ids(session: Session, inbox: Any, consumer: str, event_ids: Sequence[str]) -> set[str]:
+    """Which of these event ids this consumer has handled already (one query for a batch)."""
+    if not event_ids:
+        return set()
+    stmt: Any = select(inbox.c.event_id).where(
+        inbox.c.consumer == consumer, inbox.c.event_id.in_(list(event_ids))
+    )
+    return {str(r) for r in session.exec(stmt)}
+
+
 def claim_due(session: Session, now: datetime, limit: int) -> list[Notification]:
     """Pending notifications that are due, locked so no other dispatcher takes them."""
     stmt = (
@@ -193,13 +211,18 @@ def cancel_pending(
 def add_parts(session: Session, notification_id: uuid.UUID, message_ids: Sequence[str]) -> None:
     """Remember the provider's ids of each segment."""
     for message_id in dict.fromkeys(m for m in message_ids if m):
-        if session.get(SmsPart, message_id) is None:
-            session.add(SmsPart(provider_message_id=message_id, notification_id=notification_id))
+        session.add(SmsPart(provider_message_id=message_id, notification_id=notification_id))
 
 
 def notification_for_message(session: Session, message_id: str) -> Notification | None:
     """The notification a provider message id belongs to, locked for the update."""
-    part = session.get(SmsPart, message_id)
+    stmt = (
+        select(SmsPart)
+        .where(col(SmsPart.provider_message_id) == message_id)
+        .order_by(col(SmsPart.id).desc())
+        .limit(1)
+    )
+    part = session.exec(stmt).first()
     if part is None:
         return None
     return get_notification(session, part.notification_id, for_update=True)

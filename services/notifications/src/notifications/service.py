@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,6 +36,7 @@ from anju_common.outbox import record_event
 from anju_common.pii import mask_phone, redact_text
 from anju_common.principal import Principal
 from anju_common.problems import Problem
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -54,6 +57,7 @@ from notifications.replies import parse_reply
 
 log = get_logger(__name__)
 PHONE_CONTEXT = "phone"
+_OUTBOX_BUFFER = "notifications_outbox_buffer"
 SECRET_CONTEXT = "webhook-secret"  # noqa: S105 (an encryption context label)
 
 
@@ -66,8 +70,38 @@ class Context:
     redis: redis.Redis[bytes]
 
     def emit(self, session: Session, ev: Event) -> None:
-        """Publish through the outbox, in the caller's transaction."""
-        record_event(session, event_tables, ev, topic_prefix=self.settings.topic_prefix)
+        """Publish through the outbox, in the caller's transaction (batched inside buffered_events)."""
+        buffer = session.info.get(_OUTBOX_BUFFER)
+        if buffer is None:
+            record_event(session, event_tables, ev, topic_prefix=self.settings.topic_prefix)
+        else:
+            buffer.append(ev)
+
+    @contextmanager
+    def buffered_events(self, session: Session) -> Iterator[None]:
+        """Collect the events emitted inside and write them as one multi-row outbox insert at the end."""
+        buffer: list[Event] = []
+        session.info[_OUTBOX_BUFFER] = buffer
+        try:
+            yield
+        finally:
+            session.info.pop(_OUTBOX_BUFFER, None)
+        if buffer:
+            now = datetime.now(UTC)
+            rows = [
+                {
+                    "event_id": str(ev.id),
+                    "topic": f"{self.settings.topic_prefix}{ev.topic()}",
+                    "key": ev.subject,
+                    "event_type": ev.type,
+                    "payload": ev.to_json().decode(),
+                    "created_at": now,
+                    "attempts": 0,
+                }
+                for ev in buffer
+            ]
+            session.execute(insert(event_tables.outbox), rows)
+            session.info["anju_outbox_dirty"] = True  # wakes the relay after commit
 
     def phone_hash(self, phone: str) -> str:
         """Keyed hash of an E.164 number (matches replies without decrypting)."""
@@ -134,8 +168,7 @@ def enqueue(
     if repo.is_opted_out(session, worker_id, None):
         note.status = NotificationStatus.skipped
         note.status_reason = "opted_out"
-    session.add(note)
-    session.flush()
+    session.add(note)  # flushed with the rest of the batch; the unique key still guards (event, worker)
     return note
 
 

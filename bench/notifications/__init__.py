@@ -1,0 +1,1 @@
+"""Notifications benchmark: SMPP submit rate and event-to-submit latency through the whole pipeline."""
