@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 from anju_common.events import (
+    EmploymentChanged,
+    EmploymentChangedData,
+    EmploymentStatus,
     Event,
     HouseholdData,
     JobClosed,
@@ -199,6 +202,29 @@ def test_out_of_order_worker_events_keep_the_newest_version(
     publish(producer, minfra, JobPosted.build(welding, subject=welding.job_id))
     assert wait_events(minfra, MatchProposed, 1, job_id=welding.job_id)[0].data.worker_id == v1.worker_id
     assert own_events(minfra, MatchProposed, job_id=j.job_id) == []
+
+
+def test_wage_arrears_mark_the_worker_as_a_priority(
+    matching_app: TestClient, minfra: Infra, producer: Producer
+) -> None:
+    home, _ = spot()
+    w = worker(location=home)
+    publish(producer, minfra, WorkerRegistered.build(w, subject=w.worker_id))
+    wait_worker(matching_app, w.worker_id)
+    state = matching_app.app.state.runtime.matching  # type: ignore[attr-defined]
+    assert not state.workers.get(w.worker_id).risk
+    change = EmploymentChangedData(
+        worker_id=w.worker_id,
+        household_id=w.household_id,
+        site_id=w.site_id,
+        previous_status=EmploymentStatus.unemployed,
+        employment_status=EmploymentStatus.unemployed,
+        cause="wage_arrears",
+        household=w.household,
+        version=2,
+    )
+    publish(producer, minfra, EmploymentChanged.build(change, subject=w.worker_id))
+    assert wait_for(lambda: state.workers.get(w.worker_id).risk, timeout=20)
 
 
 def test_status_api_transitions_emit_events_and_illegal_ones_get_409(

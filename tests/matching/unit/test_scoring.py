@@ -127,3 +127,18 @@ def test_weights_come_from_settings() -> None:
     best = e2.add_worker(worker(skills=[SkillData(name="缝纫工", level=5)]))
     e2.add_worker(zero)
     assert e2.ranked_ids(job())[0] == best.worker_id
+
+
+def test_job_loss_or_wage_arrears_raise_priority() -> None:
+    from matching.engine.profiles import household_profile, job_profile, worker_profile
+
+    from tests.matching.helpers import NORM, TODAY
+
+    e = Engine()
+    plain, hit = worker(), worker()
+    e.workers.upsert(worker_profile(plain, NORM), household_profile(plain.household))
+    e.workers.upsert(worker_profile(hit, NORM, risk=True), household_profile(hit.household))
+    ranked = e.workers.rank(job_profile(job(), NORM), TODAY)
+    assert [r.worker_id for r in ranked] == [hit.worker_id, plain.worker_id]
+    assert ranked[0].breakdown["household"] > ranked[1].breakdown["household"]
+    assert "household.risk_signal" in {x.code for x in ranked[0].reasons}

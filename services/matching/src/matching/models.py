@@ -71,6 +71,9 @@ class WorkerView(MatchingTable, table=True):
     site_id: uuid.UUID | None = Field(default=None, index=True)
     active: bool = True
     data: dict[str, Any] | None = _json()
+    # Poverty-return risk signal from employment.changed (left_job, wage_arrears); cleared by a hire.
+    risk_cause: str | None = Field(default=None, max_length=20)
+    risk_since: date | None = None
     updated_at: datetime = _ts()
 
 

@@ -544,7 +544,7 @@ def apply_worker(
     view.updated_at = _now()
     session.add(view)
     session.flush()
-    worker = worker_profile(data, state.norm)
+    worker = worker_profile(data, state.norm, risk=view.risk_cause is not None)
 
     def _index() -> None:
         state.workers.upsert(worker, household)
@@ -607,9 +607,15 @@ def apply_employment(
         return
     view.data = {**view.data, "employment_status": data.employment_status.value, "version": data.version}
     view.version = data.version
+    if data.cause in ("left_job", "wage_arrears"):
+        view.risk_cause, view.risk_since = data.cause, today()
+    elif data.employment_status == EmploymentStatus.employed:
+        view.risk_cause, view.risk_since = None, None
     view.updated_at = _now()
     session.add(view)
-    worker = worker_profile(WorkerData.model_validate(view.data), state.norm)
+    worker = worker_profile(
+        WorkerData.model_validate(view.data), state.norm, risk=view.risk_cause is not None
+    )
     after_commit(session, lambda: state.workers.upsert(worker, household))
     if propose and data.employment_status == EmploymentStatus.employed:
         for m in repo.open_matches_of_worker(session, data.worker_id, repo.OPEN_STATUSES):

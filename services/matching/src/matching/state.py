@@ -45,7 +45,7 @@ class MatchingState:
         for wv in repo.all_workers(session):
             data = WorkerData.model_validate(wv.data)
             hh = households.get(data.household_id) or household_profile(data.household)
-            profile = worker_profile(data, self.norm)
+            profile = worker_profile(data, self.norm, risk=wv.risk_cause is not None)
             self.workers.upsert(profile, hh)
             if not wv.active:
                 self.workers.remove(profile.worker_id)

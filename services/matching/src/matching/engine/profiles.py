@@ -87,6 +87,7 @@ class WorkerProfile:
     employment_status: EmploymentStatus = EmploymentStatus.unemployed
     active: bool = True
     sms_consent: bool = False
+    risk: bool = False  # recent job loss or wage arrears (a poverty-return risk signal)
 
     def skill_ids(self) -> set[str]:
         """The canonical skills this worker has."""
@@ -162,7 +163,7 @@ def region(value: str | None) -> str | None:
     return sys.intern(clean(value)) or None
 
 
-def worker_profile(data: WorkerData, norm: Normaliser) -> WorkerProfile:
+def worker_profile(data: WorkerData, norm: Normaliser, *, risk: bool = False) -> WorkerProfile:
     """A worker's profile from a worker.registered/updated payload, skills normalised."""
     skills = []
     for s in data.skills:
@@ -190,6 +191,7 @@ def worker_profile(data: WorkerData, norm: Normaliser) -> WorkerProfile:
         employment_status=data.employment_status,
         active=data.active,
         sms_consent=data.sms_consent,
+        risk=risk,
     )
 
 

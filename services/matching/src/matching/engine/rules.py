@@ -49,6 +49,7 @@ FILTERS = (
     "public_welfare",
     "skills",
 )
+RISK_BONUS = 0.15  # recent job loss or wage arrears
 _MONITORING_BONUS = np.array([0.0, 0.25, 0.2, 0.3])  # none, unstable, marginal, sudden_hardship
 _EARTH_KM = 6371.0088
 
@@ -126,6 +127,7 @@ WORKER_COLUMNS: dict[str, Any] = {
     "zero": np.bool_,
     "zero_since": np.int64,
     "monitoring": np.int8,
+    "risk": np.bool_,
 }
 JOB_COLUMNS: dict[str, Any] = {
     "lat": np.float64,
@@ -174,6 +176,7 @@ def worker_row(w: WorkerProfile, h: HouseholdProfile | None, names: Interner) ->
         "province": names.id(w.province),
         "county": names.id(w.county),
         "home_county": names.id(w.home_county),
+        "risk": w.risk,
         **household_row(h),
     }
 
@@ -358,7 +361,8 @@ def evaluate(w: Cols, j: Cols, skill_cov: Any, skill_score: Any, today: date, pa
         )
         household = np.clip(
             np.where(w["zero"], 0.5 + 0.2 * np.clip(zero_days / 30.0, 0.0, 1.0), 0.0)
-            + _MONITORING_BONUS[w["monitoring"]],
+            + _MONITORING_BONUS[w["monitoring"]]
+            + np.where(w["risk"], RISK_BONUS, 0.0),
             0.0,
             1.0,
         )
@@ -486,6 +490,14 @@ def reasons(
                 code="household.zero_employment",
                 zh=f"零就业家庭优先（{days}天）",
                 en=f"Zero-employment household first ({days} days)",
+            )
+        )
+    if worker.risk:
+        out.append(
+            Reason.model_construct(
+                code="household.risk_signal",
+                zh="近期失业或被欠薪，优先推荐",
+                en="Recent job loss or wage arrears",
             )
         )
     if household and household.monitoring != "none":
