@@ -186,6 +186,38 @@ def test_bad_files_and_missing_columns_are_clear_4xx(workers_client: TestClient)
     assert dup["created"] == 1 and dup["rejected"] == 1 and "row 2" in dup["errors"][0]["reason"]
 
 
+def test_limits_roles_and_dry_run_errors(workers_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workers.config import get_settings
+
+    from tests.workers.helpers import headers
+
+    site = make_site(workers_client)
+    content = _xlsx(ZH, _rows(5, {1: ("手机号", "123")}))
+    employer = headers("employer", employer_id=site)
+    r = workers_client.post(
+        "/api/v1/workers/import",
+        files={"file": ("w.xlsx", content)},
+        data={"site_id": site},
+        headers=employer,
+    )
+    assert r.status_code == 403
+    other_staff = headers("office_staff", site_ids=[make_site(workers_client)])
+    r = workers_client.post(
+        "/api/v1/workers/import",
+        files={"file": ("w.xlsx", content)},
+        data={"site_id": site},
+        headers=other_staff,
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "site_id"
+    dry = _upload(workers_client, "w.xlsx", content, site_id=site, dry_run="true").json()
+    assert (dry["created"], dry["rejected"], dry["errors"][0]["row"]) == (4, 1, 3)
+    assert _count(workers_client, site) == 0
+    monkeypatch.setattr(get_settings(), "import_max_rows", 3)
+    too_many = _upload(workers_client, "w.xlsx", content, site_id=site)
+    assert too_many.status_code == 413 and "at most 3 rows" in too_many.json()["detail"]
+    assert _count(workers_client, site) == 0
+
+
 def test_template_downloads_and_its_headers_import(workers_client: TestClient) -> None:
     r = workers_client.get("/api/v1/workers/import/template")
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")

@@ -30,13 +30,11 @@ from workers.spreadsheet import HeaderMap, ImportRow, is_blank, map_headers, rea
 
 @dataclass
 class _Prepared:
-    """A valid, new-to-this-file row with its site and natural-key hashes."""
+    """A valid row, new to this file, with its site."""
 
-    rownum: int
     row: ImportRow
     site_id: uuid.UUID
-    id_hash: str | None
-    phone_name_hash: str | None
+    checked: Checked
 
 
 @dataclass
@@ -154,21 +152,25 @@ class Checked:
     rownum: int
     row: ImportRow | None
     errors: list[RowError]
-    id_hash: str | None = None
-    phone_name_hash: str | None = None
+    sealed: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def id_hash(self) -> str | None:
+        """Natural key when the row has an ID number."""
+        return self.sealed.get("id_number_hash")
+
+    @property
+    def phone_name_hash(self) -> str | None:
+        """Natural key when it has none."""
+        return self.sealed.get("phone_name_hash")
 
 
 def check_rows(header: HeaderMap, rows: list[tuple[int, list[Any]]]) -> list[Checked]:
-    """Validate rows and hash their natural keys (no database: big files run it in a helper process)."""
+    """Validate rows, encrypt and hash phone and ID (no database: big files run it in a helper process)."""
     out: list[Checked] = []
     for rownum, values in rows:
         row, errors = validate_row(rownum, values, header)
-        if row is None:
-            out.append(Checked(rownum, None, errors))
-        elif row.id_number:
-            out.append(Checked(rownum, row, [], id_hash=service.id_number_hash(row.id_number)))
-        else:
-            out.append(Checked(rownum, row, [], phone_name_hash=service.phone_name_hash(row.phone, row.name)))
+        out.append(Checked(rownum, row, errors, service.sealed_fields(row) if row is not None else {}))
     return out
 
 
@@ -250,7 +252,7 @@ def _accept(run: _Run, checked: Checked, form_site: uuid.UUID | None) -> _Prepar
         return None
     run.seen[key] = rownum
     run.report.valid += 1
-    return _Prepared(rownum, row, site_id, checked.id_hash, checked.phone_name_hash)
+    return _Prepared(row, site_id, checked)
 
 
 def _store(run: _Run, chunk: list[_Prepared]) -> None:
@@ -259,10 +261,12 @@ def _store(run: _Run, chunk: list[_Prepared]) -> None:
         return
     id_hashes, pn_hashes = repo.existing_keys(
         run.session,
-        [p.id_hash for p in chunk if p.id_hash],
-        [p.phone_name_hash for p in chunk if p.phone_name_hash],
+        [h for p in chunk if (h := p.checked.id_hash)],
+        [h for p in chunk if (h := p.checked.phone_name_hash)],
     )
-    fresh = [p for p in chunk if not (p.id_hash in id_hashes or p.phone_name_hash in pn_hashes)]
+    fresh = [
+        p for p in chunk if not (p.checked.id_hash in id_hashes or p.checked.phone_name_hash in pn_hashes)
+    ]
     run.report.existing += len(chunk) - len(fresh)
     run.report.created += len(fresh)
     now = utcnow()
@@ -291,7 +295,7 @@ def _store(run: _Run, chunk: list[_Prepared]) -> None:
         site = run.site(p.site_id)
         assert site is not None
         row = {**_WORKER_DEFAULTS, "id": uuid.uuid4(), "created_at": now, "updated_at": now}
-        row.update(service.new_worker_fields(p.row, household.household_id, p.site_id))
+        row.update(service.new_worker_fields(p.row, household.household_id, p.site_id, p.checked.sealed))
         workers.append(row)
         data = service.profile_data(row, household, run.location(site))
         events.append(WorkerRegistered.build(data, subject=row["id"], request_id=run.request_id))

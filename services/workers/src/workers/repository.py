@@ -55,7 +55,7 @@ class WorkerFilter:
     employment_status: EmploymentStatus | None = None
     livelihood_type: LivelihoodType | None = None
     zero_employment: bool | None = None
-    active: bool | None = True
+    active: bool = True
 
 
 def _site_scope(column: Any, principal: Principal) -> ColumnElement[bool]:
@@ -213,8 +213,7 @@ def list_workers(
         stmt = stmt.where(col(Worker.employment_status) == flt.employment_status)
     if flt.livelihood_type:
         stmt = stmt.where(col(Worker.livelihood_type) == flt.livelihood_type)
-    if flt.active is not None:
-        stmt = stmt.where(col(Worker.active).is_(flt.active))
+    stmt = stmt.where(col(Worker.active).is_(flt.active))
     if flt.skill:
         needle = f"%{flt.skill.lower().replace('%', '').replace('_', '')}%"
         stmt = stmt.where(col(Worker.skills_text).like(needle))

@@ -254,7 +254,9 @@ def list_workers(
     zero_employment: Annotated[
         bool | None, Query(description="only workers of zero-employment households")
     ] = None,
-    active: Annotated[bool | None, Query(description="default: active only; omit-able with null")] = True,
+    active: Annotated[
+        bool, Query(description="true (default): active workers; false: deactivated or erased")
+    ] = True,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[WorkerPublic] | Page[WorkerSharedPublic]:

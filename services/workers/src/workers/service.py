@@ -447,8 +447,19 @@ def _check_unique(session: Session, worker: Worker) -> None:
             raise ConflictError(f"a worker with {what} is already registered")
 
 
-def new_worker_fields(data: Any, household_id: uuid.UUID, site_id: uuid.UUID) -> dict[str, Any]:
-    """Column values of a new worker from a validated create or import row."""
+def sealed_fields(data: Any) -> dict[str, str | None]:
+    """Ciphertexts and keyed hashes of a new worker's phone and ID number (the natural key among them)."""
+    return {
+        **sealed_phone(data.phone),
+        **sealed_id_number(data.id_number),
+        "phone_name_hash": None if data.id_number else phone_name_hash(data.phone, data.name),
+    }
+
+
+def new_worker_fields(
+    data: Any, household_id: uuid.UUID, site_id: uuid.UUID, sealed: dict[str, str | None] | None = None
+) -> dict[str, Any]:
+    """Column values of a new worker from a validated create or import row (sealed: precomputed)."""
     skills = [s.model_dump() for s in data.skills]
     return {
         "household_id": household_id,
@@ -456,9 +467,7 @@ def new_worker_fields(data: Any, household_id: uuid.UUID, site_id: uuid.UUID) ->
         "name": data.name,
         "gender": data.gender,
         "birth_year": data.birth_year,
-        **sealed_phone(data.phone),
-        **sealed_id_number(data.id_number),
-        "phone_name_hash": None if data.id_number else phone_name_hash(data.phone, data.name),
+        **(sealed or sealed_fields(data)),
         "education": data.education,
         "home_county": data.home_county,
         "home_province": data.home_province,
