@@ -44,18 +44,25 @@ MIGRATIONS = ROOT / "services" / "notifications" / "migrations"
 PG = os.environ.get("ANJU_PG_URL", "postgresql+psycopg://anju:anju@127.0.0.1:5432")
 KAFKA = os.environ.get("ANJU_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 REDIS = os.environ.get("ANJU_REDIS_URL", "redis://127.0.0.1:6379/0")
-TOKEN = "bench-service-token"  # noqa: S105
+TOKEN = "bench-service-token"
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
 
 
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 class Bench:
     """One run's private database, topics, SMSC, contact stub and service process."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, replicas: int = 1) -> None:
         self.run = uuid.uuid4().hex[:8]
         self.db = f"anju_bench_{self.run}_notifications"
         with psycopg.connect(f"{PG.replace('+psycopg', '')}/postgres", autocommit=True) as conn:
@@ -68,7 +75,6 @@ class Bench:
         self.directory = WorkerDirectory(token=TOKEN)
         self.directory.start()
         self.producer = Producer(KAFKA, client_id="bench-notifications", linger_ms=5)
-        self.port = free_port()
         env = dict(os.environ)
         env.update(
             ANJU_DB="postgres",
@@ -78,7 +84,6 @@ class Bench:
             ANJU_SERVICE_TOKEN=TOKEN,
             ANJU_LOG_LEVEL="WARNING",
             NOTIFICATIONS_DATABASE_URL=self.db_url,
-            NOTIFICATIONS_PORT=str(self.port),
             NOTIFICATIONS_PROVIDER="smpp",
             NOTIFICATIONS_SMPP_PORT=str(self.smsc.port),
             NOTIFICATIONS_WORKERS_URL=self.directory.url,
@@ -86,21 +91,26 @@ class Bench:
             NOTIFICATIONS_QUIET_END="00:00",
             NOTIFICATIONS_DISPATCH_POLL_SECONDS="0.02",
         )
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "notifications"],
-            cwd=ROOT,
-            env=env,
-            stdout=(workdir / "service.log").open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        time.sleep(2.0)  # let the consumer join its group
+        self.procs: list[subprocess.Popen[bytes]] = []
+        for i in range(replicas):
+            port = free_port()
+            self.procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "notifications"],
+                    cwd=ROOT,
+                    env={**env, "NOTIFICATIONS_PORT": str(port)},
+                    stdout=(workdir / f"service-{i}.log").open("wb"),
+                    stderr=subprocess.STDOUT,
+                )
+            )
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+        time.sleep(2.0 + 3.0 * (replicas - 1))  # let the consumers join and balance the group
 
     def publish(self, count: int, rate: float | None) -> dict[str, float]:
         """Publish count events (at rate per second, or at once); returns phone -> publish time (ms)."""
@@ -134,11 +144,13 @@ class Bench:
 
     def close(self) -> None:
         """Stop everything this run started and drop its database."""
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        for proc in self.procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
         self.smsc.stop()
         self.directory.stop()
         self.producer.close()
@@ -148,18 +160,23 @@ class Bench:
 
 def main() -> None:
     """Run the burst and the paced phase; print and append one JSON line of results."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--burst", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--replicas", type=int, default=1, help="service processes sharing the work")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "data" / "notifications-results.jsonl")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        bench = Bench(Path(tmp))
+        bench = Bench(Path(tmp), args.replicas)
         try:
             result: dict[str, object] = {
                 "date": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": f"{platform.node()} {platform.processor() or platform.machine()} cpus={os.cpu_count()}",
+                "machine": f"{platform.machine()} {_cpu_model()} cpus={os.cpu_count()}",
+                "load_average_1m": round(os.getloadavg()[0], 2),
+                "replicas": args.replicas,
             }
             # Warm-up: connections, JIT-free but caches and the SMPP bind.
             bench.wait_all(bench.publish(50, None), 60)
@@ -174,7 +191,10 @@ def main() -> None:
                 "seconds": round(span, 2),
                 "submits_per_second": round(len(arrivals) / span, 1) if span else None,
             }
-            print(f"burst: {len(arrivals)}/{args.burst} submits in {span:.2f}s = {len(arrivals) / span:.0f}/s", flush=True)
+            print(
+                f"burst: {len(arrivals)}/{args.burst} submits in {span:.2f}s = {len(arrivals) / span:.0f}/s",
+                flush=True,
+            )
 
             count = int(args.rate * args.seconds)
             phones = bench.publish(count, args.rate)
