@@ -42,6 +42,8 @@ def test_household_facts_change_under_version_control_and_publish(
         workers_client.patch(url, json={"registered_poor": True}, headers={"If-Match": 'W/"1"'}).status_code
         == 412
     )
+    null = workers_client.patch(url, json={"monitoring_category": None, "version": 2})
+    assert null.status_code == 422 and null.json()["errors"][0]["field"] == "body.monitoring_category"
     listed = workers_client.get(
         "/api/v1/households", params={"site_id": site, "monitoring_category": "sudden_hardship"}
     )

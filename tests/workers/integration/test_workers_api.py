@@ -113,7 +113,12 @@ def test_update_needs_the_current_version(workers_client: TestClient) -> None:
     assert workers_client.patch(url, json={"caregiver": True, "version": 1}).status_code == 409
     bad = workers_client.patch(url, json={"phone": "123", "version": 2})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.phone"
-    assert workers_client.get(url).json()["version"] == 2
+    for field in ("caregiver", "physical_limitations", "household_id", "phone", "name", "skills"):
+        r = workers_client.patch(url, json={field: None, "version": 2})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == f"body.{field}", field
+    cleared = workers_client.patch(url, json={"education": None, "max_commute_km": None, "version": 2})
+    assert cleared.status_code == 200 and cleared.json()["max_commute_km"] == 30
+    assert workers_client.get(url).json()["version"] == 3
 
 
 def test_defaults_filters_and_cursor_pagination(workers_client: TestClient) -> None:

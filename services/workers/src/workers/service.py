@@ -30,6 +30,7 @@ from anju_common.events import (
 from anju_common.outbox import record_event
 from anju_common.pii import mask_id_number, mask_phone
 from anju_common.principal import Principal
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from workers import repository as repo
@@ -87,6 +88,26 @@ def cipher() -> FieldCipher:
 
 def _emit(session: Session, ev: Event) -> None:
     record_event(session, event_tables, ev, topic_prefix=get_settings().topic_prefix)
+
+
+_WORKER_NULLABLE = {
+    "gender",
+    "id_number",
+    "education",
+    "home_county",
+    "home_province",
+    "max_commute_km",
+    "expected_wage_min",
+    "available_from",
+    "language_notes",
+}
+
+
+def _no_nulls(patch: BaseModel, nullable: set[str]) -> None:
+    """A PATCH may clear only optional facts; null for anything else is a 422 naming the field."""
+    for key in patch.model_fields_set - nullable - {"version"}:
+        if getattr(patch, key) is None:
+            raise InvalidFieldError(f"body.{key}", "cannot be null")
 
 
 def _staff_only(principal: Principal) -> None:
@@ -285,6 +306,7 @@ def update_site(
         raise ForbiddenError("only administrators change sites")
     site = get_site(session, site_id, principal)
     check_version(site.version, if_match, patch.version)
+    _no_nulls(patch, nullable=set())
     changes = patch.model_dump(exclude_unset=True, exclude={"version"})
     moved = any(k in changes and changes[k] != getattr(site, k) for k in ("lat", "lon", "county", "province"))
     for key, value in changes.items():
@@ -407,6 +429,7 @@ def update_household(
     """Change a household's recorded facts and re-derive its signals."""
     household = get_household(session, household_id, principal, for_update=True)
     check_version(household.version, if_match, patch.version)
+    _no_nulls(patch, nullable={"household_ref", "labour_capable_count"})
     changes = patch.model_dump(exclude_unset=True, exclude={"version"})
     ref = changes.get("household_ref")
     if ref and ref != household.household_ref:
@@ -551,9 +574,7 @@ def update_worker(
     if not worker.active:
         raise ConflictError("the worker is deactivated")
     changes = patch.model_dump(exclude_unset=True, exclude={"version", "phone", "id_number", "skills"})
-    for key in ("name", "livelihood_type", "birth_year"):
-        if key in changes and changes[key] is None:
-            raise InvalidFieldError(f"body.{key}", "cannot be null")
+    _no_nulls(patch, nullable=_WORKER_NULLABLE)
     id_number = patch.id_number if "id_number" in patch.model_fields_set else decrypt_id_number(worker)
     birth_year = changes.get("birth_year", worker.birth_year)
     if id_number and birth_year != id_birth_year(id_number):
