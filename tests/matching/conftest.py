@@ -35,10 +35,15 @@ def matching_db(minfra: Infra) -> str:
 
 
 @pytest.fixture(scope="session")
-def matching_env(minfra: Infra, matching_db: str) -> Iterator[None]:
-    """Point the matching settings at this run's database and topics; the zero-employment timer is driven
-    by the tests."""
+def matching_app(minfra: Infra, matching_db: str) -> Iterator[TestClient]:
+    """The matching app with its relay and consumer running against the real services (one per run).
+
+    The environment points at this run's database and topics only while the settings are read: they are
+    cached, so the process keeps them, and the rest of the session (other services' fixtures) never sees
+    this suite's topic prefix. The zero-employment timer is driven by the tests.
+    """
     from matching.config import get_settings
+    from matching.main import make_app
 
     saved = dict(os.environ)
     os.environ.update(
@@ -50,16 +55,15 @@ def matching_env(minfra: Infra, matching_db: str) -> Iterator[None]:
         )
     )
     get_settings.cache_clear()
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
-    get_settings.cache_clear()
-
-
-@pytest.fixture(scope="session")
-def matching_app(matching_env: None) -> Iterator[TestClient]:
-    """The matching app with its relay and consumer running against the real services (one per run)."""
-    from matching.main import make_app
-
-    with TestClient(make_app()) as client:
+    try:
+        get_settings()
+        client = TestClient(make_app())
+        client.__enter__()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    try:
         yield client
+    finally:
+        client.__exit__(None, None, None)
+        get_settings.cache_clear()
