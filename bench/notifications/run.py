@@ -54,6 +54,12 @@ def _cpu_model() -> str:
     return platform.processor()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -181,8 +187,10 @@ def main() -> None:
             # Warm-up: connections, JIT-free but caches and the SMPP bind.
             bench.wait_all(bench.publish(50, None), 60)
 
+            cpu_before = sum(_cpu_seconds(p.pid) for p in bench.procs)
             phones = bench.publish(args.burst, None)
             arrivals = bench.wait_all(phones, 300)
+            cpu_used = sum(_cpu_seconds(p.pid) for p in bench.procs) - cpu_before
             times = sorted(arrivals.values())
             span = (times[-1] - times[0]) / 1000 if len(times) > 1 else float("nan")
             result["burst"] = {
@@ -190,6 +198,8 @@ def main() -> None:
                 "submitted": len(arrivals),
                 "seconds": round(span, 2),
                 "submits_per_second": round(len(arrivals) / span, 1) if span else None,
+                # CPU the service processes spent per SMS: what bounds the rate once they have the cores.
+                "service_cpu_ms_per_sms": round(cpu_used * 1000 / max(1, len(arrivals)), 2),
             }
             print(
                 f"burst: {len(arrivals)}/{args.burst} submits in {span:.2f}s = {len(arrivals) / span:.0f}/s",

@@ -138,6 +138,7 @@ class BatchingRunner(ConsumerRunner):
                 session.no_autoflush,
                 self.ctx.buffered_events(session),
             ):
+                session.info[service.INBOX_CHECKED] = True
                 done = repo.processed_event_ids(
                     session, self.tables.inbox, self.config.name, [str(ev.id) for ev in events]
                 )
@@ -234,9 +235,12 @@ class ProviderEvents:
         if not due:
             return 0
         unmatched: list[tuple[Receipt, int, float]] = []
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine) as session, session.no_autoflush, self.ctx.buffered_events(session):
+            notes = repo.notifications_for_messages(session, [r.message_id for r, _, _ in due])
             for receipt, tries, _ in due:
-                if service.apply_receipt(session, self.ctx, receipt, CLOCK.now()) is not None:
+                note = notes.get(receipt.message_id)
+                if note is not None:
+                    service.apply_receipt(session, self.ctx, receipt, CLOCK.now(), note)
                     continue
                 if tries < self.RETRIES:
                     unmatched.append((receipt, tries + 1, now + self.RETRY_SECONDS))

@@ -214,6 +214,20 @@ def add_parts(session: Session, notification_id: uuid.UUID, message_ids: Sequenc
         session.add(SmsPart(provider_message_id=message_id, notification_id=notification_id))
 
 
+def notifications_for_messages(session: Session, message_ids: Sequence[str]) -> dict[str, Notification]:
+    """Provider message id -> its notification (locked), for a batch of receipts, in two queries."""
+    if not message_ids:
+        return {}
+    parts = session.exec(
+        select(SmsPart)
+        .where(col(SmsPart.provider_message_id).in_(list(message_ids)))
+        .order_by(col(SmsPart.id))
+    )
+    owner = {p.provider_message_id: p.notification_id for p in parts}  # the latest part wins
+    notes = lock_notifications(session, list(set(owner.values())))
+    return {mid: notes[nid] for mid, nid in owner.items() if nid in notes}
+
+
 def notification_for_message(session: Session, message_id: str) -> Notification | None:
     """The notification a provider message id belongs to, locked for the update."""
     stmt = (

@@ -58,6 +58,7 @@ from notifications.replies import parse_reply
 log = get_logger(__name__)
 PHONE_CONTEXT = "phone"
 _OUTBOX_BUFFER = "notifications_outbox_buffer"
+INBOX_CHECKED = "notifications_inbox_checked"
 SECRET_CONTEXT = "webhook-secret"  # noqa: S105 (an encryption context label)
 
 
@@ -149,7 +150,8 @@ def enqueue(
 ) -> Notification | None:
     """Create the one notification of (event, worker); None when it exists already."""
     source_event_id, worker_id = ev.id, ev.data.worker_id
-    if repo.find_notification(session, source_event_id, worker_id) is not None:
+    # A batch that checked the inbox skips this query; the unique key still refuses a second row.
+    if not session.info.get(INBOX_CHECKED) and repo.find_notification(session, source_event_id, worker_id):
         return None
     note = Notification(
         source_event_id=source_event_id,
@@ -165,10 +167,7 @@ def enqueue(
         created_at=now,
         updated_at=now,
     )
-    if repo.is_opted_out(session, worker_id, None):
-        note.status = NotificationStatus.skipped
-        note.status_reason = "opted_out"
-    session.add(note)  # flushed with the rest of the batch; the unique key still guards (event, worker)
+    session.add(note)  # opt-outs are checked by the dispatcher, once per batch
     return note
 
 
@@ -344,9 +343,12 @@ def fail(
 
 
 # ------------------------------------------------------------------ delivery reports
-def apply_receipt(session: Session, ctx: Context, receipt: Receipt, now: datetime) -> Notification | None:
+def apply_receipt(
+    session: Session, ctx: Context, receipt: Receipt, now: datetime, note: Notification | None = None
+) -> Notification | None:
     """A delivery report: delivered or failed; None when the message id is unknown."""
-    note = repo.notification_for_message(session, receipt.message_id)
+    if note is None:
+        note = repo.notification_for_message(session, receipt.message_id)
     if note is None:
         return None
     if note.status in (NotificationStatus.delivered, NotificationStatus.failed):
