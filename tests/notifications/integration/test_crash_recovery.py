@@ -117,4 +117,9 @@ def test_sigkill_mid_batch_then_restart_delivers_every_sms_with_duplicates_only_
     for r in rows:
         if r.in_doubt:
             assert r.in_doubt_at is not None and "in doubt" in (r.status_reason or "")
+    # Logs never carry a raw number, in any of its forms.
+    text = log.read_text(encoding="utf-8", errors="replace")
+    for w in workers:
+        local = w["phone"].removeprefix("+86")
+        assert local not in text and w["phone"] not in text
     print(f"kill after {at_kill} submits; in doubt {len(in_doubt)}; duplicated {len(duplicated)}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import re
 import socket
 import threading
@@ -32,6 +33,8 @@ from notifications.providers.base import (
 from notifications.templates import concat_udh, split_ucs2
 
 log = get_logger(__name__)
+# smpplib dumps every PDU (numbers included) at DEBUG: never let that reach the logs.
+logging.getLogger("smpp").setLevel(logging.INFO)
 
 # Statuses worth retrying: the SMSC is busy or throttling us, not refusing the message itself.
 TEMPORARY_STATUSES = frozenset(
