@@ -230,7 +230,7 @@ class ConsumerRunner:
 
     # -- the loop ------------------------------------------------------------------------------
     def _make_consumer(self) -> KafkaConsumer:
-        return KafkaConsumer(
+        consumer = KafkaConsumer(
             *self.config.topics,
             bootstrap_servers=self.config.bootstrap,
             group_id=self.config.group_id,
@@ -241,7 +241,13 @@ class ConsumerRunner:
             heartbeat_interval_ms=1000,
             max_poll_records=self.config.max_records,
             request_timeout_ms=30000,
+            metadata_max_age_ms=5000,
         )
+        # kafka-python may join the group before it knows a new topic's partitions; the leader then assigns
+        # nothing and this member idles until the next metadata refresh. Asking for them first avoids that.
+        for topic in self.config.topics:
+            consumer.partitions_for_topic(topic)
+        return consumer
 
     def run(self) -> None:
         """Consume until stop() is called; survives broker outages."""

@@ -23,7 +23,6 @@ from anju_common.events import (
 )
 from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
 from anju_common.logs import get_logger
-from kafka import KafkaConsumer
 from sqlmodel import Session
 
 from matching import service
@@ -80,18 +79,6 @@ def handlers(state: MatchingState, *, propose: bool = True) -> dict[str, Handler
     return table
 
 
-class _Runner(ConsumerRunner):
-    """ConsumerRunner that knows its topics' partitions before it joins the group."""
-
-    def _make_consumer(self) -> KafkaConsumer:
-        # kafka-python can join before it has the partition metadata of a new topic; the group leader then
-        # assigns nothing and this member idles until the next metadata refresh. Fetching it first helps.
-        consumer = super()._make_consumer()
-        for topic in self.config.topics:
-            consumer.partitions_for_topic(topic)
-        return consumer
-
-
 def build_consumer(runtime: Runtime, state: MatchingState) -> ConsumerRunner:
     """One consumer of jobs, workers and notifications events, so the in-memory index has one writer."""
     s = runtime.settings
@@ -101,7 +88,7 @@ def build_consumer(runtime: Runtime, state: MatchingState) -> ConsumerRunner:
         topics=[s.topic("jobs.events"), s.topic("workers.events"), s.topic("notifications.events")],
         bootstrap=s.kafka_bootstrap,
     )
-    return _Runner(config, runtime.engine, runtime.tables, handlers(state), runtime.producer)
+    return ConsumerRunner(config, runtime.engine, runtime.tables, handlers(state), runtime.producer)
 
 
 class ZeroEmploymentTicker:

@@ -102,27 +102,6 @@ class BatchingRunner(ConsumerRunner):
         self.ctx = ctx
         self._wake_dispatcher = wake
 
-    def _make_consumer(self) -> KafkaConsumer:
-        # kafka-python may join the group before it has the topic's partition metadata; the leader then
-        # assigns nothing and the member idles. Fetching the partitions first (and a short metadata age)
-        # closes that startup race.
-        consumer = KafkaConsumer(
-            *self.config.topics,
-            bootstrap_servers=self.config.bootstrap,
-            group_id=self.config.group_id,
-            client_id=self.config.name,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            session_timeout_ms=self.config.session_timeout_ms,
-            heartbeat_interval_ms=1000,
-            max_poll_records=self.config.max_records,
-            request_timeout_ms=30000,
-            metadata_max_age_ms=5000,
-        )
-        for topic in self.config.topics:
-            consumer.partitions_for_topic(topic)
-        return consumer
-
     def handle_batch(self, records: list[Any]) -> int:
         """Handle parsed records in one transaction; raises _Fallback if the batch must go one by one."""
         events = []
