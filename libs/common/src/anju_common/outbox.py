@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -87,20 +88,32 @@ def _wake_relay(session: OrmSession) -> None:
 event.listen(OrmSession, "after_commit", _wake_relay)
 
 
+def outbox_rows(events: Sequence[Event], *, topic_prefix: str = "") -> list[dict[str, Any]]:
+    """Outbox rows for events, for callers that insert many at once (e.g. with COPY)."""
+    now = utcnow()
+    return [
+        {
+            "event_id": str(ev.id),
+            "topic": f"{topic_prefix}{ev.topic()}",
+            "key": ev.subject,
+            "event_type": ev.type,
+            "payload": ev.to_json().decode(),
+            "created_at": now,
+            "attempts": 0,
+        }
+        for ev in events
+    ]
+
+
+def mark_outbox_written(session: OrmSession) -> None:
+    """Ask for the relay to be woken when this session commits."""
+    session.info["anju_outbox_dirty"] = True
+
+
 def record_event(session: OrmSession, tables: EventTables, ev: Event, *, topic_prefix: str = "") -> None:
     """Write an event into the outbox inside the caller's transaction."""
-    session.execute(
-        insert(tables.outbox).values(
-            event_id=str(ev.id),
-            topic=f"{topic_prefix}{ev.topic()}",
-            key=ev.subject,
-            event_type=ev.type,
-            payload=ev.to_json().decode(),
-            created_at=utcnow(),
-            attempts=0,
-        )
-    )
-    session.info["anju_outbox_dirty"] = True
+    session.execute(insert(tables.outbox).values(**outbox_rows([ev], topic_prefix=topic_prefix)[0]))
+    mark_outbox_written(session)
 
 
 def already_processed(session: OrmSession, tables: EventTables, consumer: str, event_id: str) -> bool:

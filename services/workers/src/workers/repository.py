@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from anju_common.events import EmploymentStatus, Event, LivelihoodType, MonitoringCategory
-from anju_common.outbox import utcnow
+from anju_common.outbox import mark_outbox_written, outbox_rows
 from anju_common.pagination import newest_first
 from anju_common.principal import Principal
 from sqlalchemy import (
@@ -440,21 +440,7 @@ def delete_published_events(session: Session, key: str) -> None:
 
 
 def record_events(session: Session, events: Sequence[Event], topic_prefix: str) -> None:
-    """Write many events into the outbox with one multi-row insert (bulk import)."""
-    if not events:
-        return
-    now = utcnow()
-    rows = [
-        {
-            "event_id": str(ev.id),
-            "topic": f"{topic_prefix}{ev.topic()}",
-            "key": ev.subject,
-            "event_type": ev.type,
-            "payload": ev.to_json().decode(),
-            "created_at": now,
-            "attempts": 0,
-        }
-        for ev in events
-    ]
-    bulk_insert(session, event_tables.outbox, rows)
-    session.info["anju_outbox_dirty"] = True
+    """Write many events into the outbox with one bulk insert (bulk import)."""
+    if events:
+        bulk_insert(session, event_tables.outbox, outbox_rows(events, topic_prefix=topic_prefix))
+        mark_outbox_written(session)
