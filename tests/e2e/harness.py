@@ -19,7 +19,9 @@ from typing import Any
 
 import httpx
 import pytest
-from anju_common.testing import Infra
+from anju_common.testing import Infra, wait_for
+from kafka import KafkaConsumer
+from kafka.admin import KafkaAdminClient
 
 from tests.notifications.peers import SmppPeer, free_port
 
@@ -42,6 +44,7 @@ class Proc:
     port: int
     log: Path
     popen: subprocess.Popen[bytes]
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -52,6 +55,11 @@ class Proc:
         """The end of the service's log."""
         text = self.log.read_text(encoding="utf-8", errors="replace").splitlines()
         return "\n".join(text[-lines:])
+
+    def restart(self) -> None:
+        """Stop and start again with the same environment (the log continues)."""
+        self.stop()
+        self.popen = _spawn(self.name, self.env, self.log)
 
     def stop(self) -> None:
         """SIGTERM the process group, then SIGKILL what is left."""
@@ -129,6 +137,68 @@ def _run(cmd: list[str], env: dict[str, str], log: Path, timeout: float) -> None
         raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}):\n{log.read_text()[-4000:]}")
 
 
+def _spawn(name: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", name],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _group_settled(admin: KafkaAdminClient, probe: KafkaConsumer, group_id: str) -> bool:
+    """Whether a consumer group is stable with every partition of every subscribed topic assigned."""
+    info = admin.describe_groups([group_id]).get(group_id) or {}
+    members = info.get("members") or []
+    if info.get("group_state") != "Stable" or not members:
+        return False
+    subscribed: set[str] = set()
+    assigned: set[tuple[str, int]] = set()
+    for member in members:
+        subscribed |= set((member.get("member_metadata") or {}).get("topics") or [])
+        for tp in (member.get("member_assignment") or {}).get("assigned_partitions") or []:
+            assigned |= {(tp["topic"], p) for p in tp["partitions"]}
+    wanted: set[tuple[str, int]] = set()
+    for topic in subscribed:
+        parts = wait_for(lambda t=topic: probe.partitions_for_topic(t), timeout=10)  # type: ignore[misc]
+        if not parts:
+            return False  # the probe cannot see the topic yet either: not settled
+        wanted |= {(topic, p) for p in parts}
+    return bool(subscribed) and wanted <= assigned
+
+
+def settle_consumers(stack: Stack, timeout: float = 40) -> None:
+    """Wait until each service's consumer group owns all its partitions; restart a service whose group
+    came up without some (kafka-python can join before it has the topics' metadata and then waits for the
+    next metadata refresh, minutes later, before it consumes them)."""
+    admin = KafkaAdminClient(bootstrap_servers=stack.infra.kafka_bootstrap)
+    probe = KafkaConsumer(bootstrap_servers=stack.infra.kafka_bootstrap)
+    try:
+        for name in SERVICES:
+            if name not in stack.procs:
+                continue
+            group_id = f"{stack.infra.topic_prefix}{name}"
+            for _attempt in range(3):
+                deadline = time.monotonic() + timeout
+                while time.monotonic() < deadline and not _group_settled(admin, probe, group_id):
+                    time.sleep(0.5)
+                if _group_settled(admin, probe, group_id):
+                    break
+                print(
+                    f"harness: {group_id} did not get all its partitions; restarting {name}", file=sys.stderr
+                )
+                stack.procs[name].restart()
+                _wait_ready(stack.procs[name])
+            else:
+                raise RuntimeError(f"{group_id} never got its partitions:\n{stack.procs[name].tail(60)}")
+    finally:
+        probe.close()
+        admin.close()
+
+
 def _wait_ready(proc: Proc, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     last = ""
@@ -199,17 +269,10 @@ def start_stack(infra: Infra, workdir: Path, **extra_env: str) -> Stack:
             env[f"{name.upper()}_DATABASE_URL"] = stack.dbs[name]
             log = workdir / f"{name}.log"
             _run([sys.executable, "-m", name, "migrate"], env, log, timeout=180)
-            popen = subprocess.Popen(
-                [sys.executable, "-m", name],
-                env=env,
-                cwd=ROOT,
-                stdout=log.open("ab"),
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            stack.procs[name] = Proc(name, ports[name], log, popen)
+            stack.procs[name] = Proc(name, ports[name], log, _spawn(name, env, log), env)
         for proc in stack.procs.values():
             _wait_ready(proc)
+        settle_consumers(stack)
         stack.admin_username = f"e2e-admin-{uuid.uuid4().hex[:6]}"
         stack.admin_password = secrets.token_urlsafe(16)
         gw_env = {

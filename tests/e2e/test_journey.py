@@ -24,7 +24,9 @@ def needs(*keys: str) -> None:
 def test_01_admin_creates_a_site_and_its_office_staff(stack: Stack) -> None:
     stack.require("workers")
     world = World(stack, "journey")
-    site = world.create_site()
+    # Every test world sits far (~100 km) from the others and from the demo's site, so local workers of
+    # one world are never candidates for another's jobs.
+    site = world.create_site(lat=27.0, lon=105.5)
     staff = world.create_staff()
     me = expect(staff.get("/api/v1/auth/me"), 200)
     assert me["role"] == "office_staff" and me["site_ids"] == [site["id"]]
@@ -156,7 +158,7 @@ def test_09_a_worker_who_replies_TD_receives_no_further_sms(stack: Stack) -> Non
     stack.require("workers", "jobs", "matching", "notifications")
     needs("world")
     world = World(stack, "optout")
-    world.create_site(lat=26.2, lon=106.7)
+    world.create_site(lat=27.6, lon=104.7)
     world.create_staff()
     household = world.add_household(labour=1)
     quitter = world.add_worker(household, "李梅", ["缝纫工"])

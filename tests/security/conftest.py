@@ -97,8 +97,9 @@ def _await_matches_and_sms(tenant: Tenant) -> None:
 def tenants(stack: Stack) -> dict[str, Tenant]:
     """Tenants A and B, fully set up (matches proposed, SMS recorded)."""
     stack.require("jobs", "workers", "matching", "notifications")
-    a = _tenant(stack, "A", 26.13, 106.66, "52273119860315123")
-    b = _tenant(stack, "B", 26.40, 106.90, "52273119900712456")
+    # Far from each other, the journey's worlds and the demo's site (see tests/e2e/test_journey.py).
+    a = _tenant(stack, "A", 28.2, 103.9, "52273119860315123")
+    b = _tenant(stack, "B", 28.9, 103.1, "52273119900712456")
     for t in (a, b):
         _await_matches_and_sms(t)
     return {"A": a, "B": b}

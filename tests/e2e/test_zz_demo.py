@@ -1,4 +1,6 @@
-"""`make demo` works: scripts/demo.py (scaled down) against the running stack, through the public API only."""
+"""`make demo` works: scripts/demo.py, scaled down, against the running stack through the public API only.
+
+Named to run last in tests/e2e: the demo's migrants may be proposed for jobs anywhere."""
 
 from __future__ import annotations
 
