@@ -98,12 +98,7 @@ def test_06_the_worker_replies_1_and_the_office_feed_shows_the_interest(stack: S
             if "interest" in i["kind"] and wanted & {str(v) for v in i["payload"].values()}
         ]
 
-    try:
-        poll("a feed item about the worker's interest", interest_item, timeout=20)
-    except AssertionError:
-        # Known gap (notifications, issue 5): interested replies do not reach the office feed yet. The rest
-        # of the journey does not depend on it, so it continues; this step reports xfail until it is built.
-        pytest.xfail("the office feed shows no item for the worker's interest yet (notifications)")
+    poll("a feed item about the worker's interest", interest_item, timeout=20)
     STATE["feed"] = True
 
 

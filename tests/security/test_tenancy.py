@@ -66,27 +66,9 @@ CREATES: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-# Gaps found by this matrix that the owning service has still to close (owner in the note). A test whose
-# only failures are these is reported as xfail with the list; any other failure fails it; once a gap is
-# closed the test simply passes.
-KNOWN_GAPS = {
-    "GET /api/v1/jobs/{job_id}/matches": "matching: office staff of another site get 200 with empty matches",
-    "PATCH /api/v1/trainings/{training_id}": "jobs: office staff may change another site's course",
-    "POST /api/v1/trainings/{training_id}/close": "jobs: office staff may close another site's course",
-}
-
-
-def _finish(failures: list[str], ids: dict[str, str]) -> None:
-    """Fail on unknown failures; xfail when only known gaps remain."""
-    known = []
-    for gap in KNOWN_GAPS:
-        method, template = gap.split(" ", 1)
-        concrete = f"{method} {_fill(template, ids)}"
-        known += [f for f in failures if concrete in f]
-    unknown = [f for f in failures if f not in known]
-    assert not unknown, "\n".join(unknown)
-    if known:
-        pytest.xfail("known gaps remain:\n" + "\n".join(known))
+def _finish(failures: list[str]) -> None:
+    """Every cross-tenant attempt must have been denied."""
+    assert not failures, "\n".join(failures)
 
 
 def _fill(template: str, ids: dict[str, str]) -> str:
@@ -150,7 +132,7 @@ def test_reads_of_another_sites_objects_are_404_for_every_role(
                 )
             except AssertionError as exc:
                 failures.append(f"{role}: {exc}")
-    _finish(failures, b_ids)
+    _finish(failures)
 
 
 def test_office_staff_get_exactly_404_not_403_or_empty_data(stack: Stack, tenants: dict[str, Tenant]) -> None:
@@ -162,7 +144,7 @@ def test_office_staff_get_exactly_404_not_403_or_empty_data(stack: Stack, tenant
         for t in READS
         if (r := staff.get(_fill(t, b_ids))).status_code != 404
     ]
-    _finish(failures, b_ids)
+    _finish(failures)
 
 
 def test_writes_to_another_sites_objects_are_denied_and_change_nothing(

@@ -240,3 +240,28 @@ def test_principals_are_scoped(jobs_client: TestClient) -> None:
     assert jobs_client.get(f"/api/v1/jobs/{job['id']}", headers=here).status_code == 200
     forged = {"X-Anju-Principal": sign_principal(Principal(sub="x", role="admin"), "wrong-secret-" * 3)}
     assert jobs_client.get(f"/api/v1/jobs/{job['id']}", headers=forged).status_code == 401
+
+
+def test_office_staff_manage_courses_only_at_their_sites(jobs_client: TestClient) -> None:
+    secret = jobs_client.app.state.runtime.settings.internal_token_secret  # type: ignore[attr-defined]
+    other_site = uuid.uuid4()
+    staff = {
+        "X-Anju-Principal": sign_principal(Principal(sub="s", role="office_staff", site_ids=[SITE]), secret)
+    }
+    body = {
+        "provider": "人社局",
+        "title": "家政培训",
+        "skills_taught": ["家政"],
+        "seats": 10,
+        "location": {"site_id": str(other_site), "province": "贵州省", "lat": 26.1, "lon": 106.6},
+    }
+    assert jobs_client.post("/api/v1/trainings", json=body, headers=staff).status_code == 403
+    course = jobs_client.post("/api/v1/trainings", json=body).json()  # an admin's course at the other site
+    r = jobs_client.patch(
+        f"/api/v1/trainings/{course['id']}", json={"seats": 12, "version": 1}, headers=staff
+    )
+    assert r.status_code == 404
+    assert jobs_client.post(f"/api/v1/trainings/{course['id']}/close", headers=staff).status_code == 404
+    assert jobs_client.get(f"/api/v1/trainings/{course['id']}").json()["seats"] == 10
+    own = {**body, "location": {**body["location"], "site_id": str(SITE)}}
+    assert jobs_client.post("/api/v1/trainings", json=own, headers=staff).status_code == 201

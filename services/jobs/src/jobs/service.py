@@ -283,11 +283,21 @@ def _staff_only(principal: Principal) -> None:
         raise ForbiddenError("training courses are managed by employment offices")
 
 
+def _course_in_scope(course: TrainingCourse, principal: Principal) -> bool:
+    """Office staff change only courses at their own sites (or at none)."""
+    return (
+        principal.role != "office_staff" or course.site_id is None or principal.can_see_site(course.site_id)
+    )
+
+
 def publish_training(
     session: Session, data: TrainingCreate, principal: Principal, request_id: str | None
 ) -> TrainingCourse:
     """Store a course and emit training.published."""
     _staff_only(principal)
+    site_id = data.location.site_id
+    if principal.role == "office_staff" and site_id and not principal.can_see_site(site_id):
+        raise ForbiddenError("office staff publish courses only at their own sites")
     course = TrainingCourse(**data.model_dump(exclude={"location"}), **_location_fields(data.location))
     session.add(course)
     session.flush()
@@ -314,6 +324,8 @@ def update_training(
     """Change a course and emit training.published with the new state."""
     _staff_only(principal)
     course = get_training(session, training_id, for_update=True)
+    if not _course_in_scope(course, principal):
+        raise NotFoundError("training", training_id)
     check_version(course.version, if_match, patch.version)
     if course.status == TrainingStatus.closed:
         raise ConflictError("training is closed")
@@ -342,6 +354,8 @@ def close_training(
     """Close a course to new candidates."""
     _staff_only(principal)
     course = get_training(session, training_id, for_update=True)
+    if not _course_in_scope(course, principal):
+        raise NotFoundError("training", training_id)
     if course.status == TrainingStatus.closed:
         raise ConflictError("training is already closed")
     course.status = TrainingStatus.closed

@@ -94,7 +94,15 @@ def job_matches(
 ) -> JobMatches:
     """Stored proposals of a job, best first; optionally the live ranking with breakdowns and reasons."""
     view = repo.get_job_view(session, job_id)
-    if view is None or (principal.role == "employer" and view.employer_id != principal.employer_id):
+    if (
+        view is None
+        or (principal.role == "employer" and view.employer_id != principal.employer_id)
+        or (
+            principal.role == "office_staff"
+            and view.site_id is not None
+            and not principal.can_see_site(view.site_id)
+        )
+    ):
         raise NotFoundError("job", job_id)
     matches = repo.matches_of_job(session, job_id, principal, status, limit)
     ranking = None

@@ -58,6 +58,22 @@ def build_handlers(ctx: service.Context) -> dict[str, Handler]:
 
     def on_match_status_changed(session: Session, ev: MatchStatusChanged) -> None:
         d = ev.data
+        if d.to_status == MatchStatus.interested:
+            service.add_feed_item(
+                session,
+                ctx,
+                site_id=d.site_id,
+                kind="worker_interested",
+                title=f"村民回复有意向：{d.job_title or '岗位'} / A worker is interested",
+                payload={
+                    "match_id": str(d.match_id),
+                    "worker_id": str(d.worker_id),
+                    "job_id": str(d.job_id),
+                    "job_title": d.job_title,
+                },
+                now=CLOCK.now(),
+                source_event_id=ev.id,
+            )
         if d.to_status == MatchStatus.referred:
             params = {"job": d.job_title or "推荐岗位"}
             service.enqueue(session, ctx, ev, "referral", params, CLOCK.now(), match_id=d.match_id)
