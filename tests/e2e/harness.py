@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from anju_common.testing import Infra, wait_for
+from anju_common.topics import ensure_topics
 from kafka import KafkaConsumer
 from kafka.admin import KafkaAdminClient
 
@@ -82,6 +83,7 @@ class Stack:
     infra: Infra
     workdir: Path
     env: dict[str, str]
+    topic_prefix: str
     procs: dict[str, Proc] = field(default_factory=dict)
     smsc: SmppPeer | None = None
     dbs: dict[str, str] = field(default_factory=dict)
@@ -180,7 +182,7 @@ def settle_consumers(stack: Stack, timeout: float = 40) -> None:
         for name in SERVICES:
             if name not in stack.procs:
                 continue
-            group_id = f"{stack.infra.topic_prefix}{name}"
+            group_id = f"{stack.topic_prefix}{name}"
             for _attempt in range(3):
                 deadline = time.monotonic() + timeout
                 while time.monotonic() < deadline and not _group_settled(admin, probe, group_id):
@@ -220,7 +222,12 @@ def start_stack(infra: Infra, workdir: Path, **extra_env: str) -> Stack:
     """Migrate and start every built service and the gateway; the caller must call stop()."""
     workdir.mkdir(parents=True, exist_ok=True)
     ports = {name: free_port() for name in (*SERVICES, "gateway")}
+    # Topics and consumer groups of the stack's own: in-process service tests of the same run use the run's
+    # prefix, and sharing groups with them would split partitions between unrelated databases.
+    prefix = f"{infra.topic_prefix}e2e{uuid.uuid4().hex[:4]}."
+    ensure_topics(infra.kafka_bootstrap, prefix, partitions=3)
     common = infra.env(
+        ANJU_TOPIC_PREFIX=prefix,
         ANJU_HOST="127.0.0.1",
         ANJU_REQUIRE_PRINCIPAL="true",
         ANJU_INTERNAL_TOKEN_SECRET=secrets.token_urlsafe(32),
@@ -255,7 +262,7 @@ def start_stack(infra: Infra, workdir: Path, **extra_env: str) -> Stack:
     common["GATEWAY_PORT"] = str(ports["gateway"])
     common["NOTIFICATIONS_WORKERS_URL"] = f"http://127.0.0.1:{ports['workers']}"
     common.update(extra_env)
-    stack = Stack(infra=infra, workdir=workdir, env=common)
+    stack = Stack(infra=infra, workdir=workdir, env=common, topic_prefix=prefix)
     try:
         if service_exists("notifications"):
             stack.smsc = SmppPeer(workdir)
