@@ -154,7 +154,8 @@ start_services() {
   log "starting services: ${names[*]} (log: $SERVICES_LOG)"
   printf '\n==== %s stack.sh up: %s ====\n' "$(date -u +%FT%TZ)" "${names[*]}" >>"$SERVICES_LOG"
   cd "$ANJU_ROOT"
-  PYTHONUNBUFFERED=1 setsid nohup "$ANJU_ROOT/.venv/bin/honcho" start -f "$HONCHO_PROCFILE" -d "$ANJU_ROOT" \
+  # Behind the gateway, services accept only calls that carry its signed principal.
+  ANJU_REQUIRE_PRINCIPAL="${ANJU_REQUIRE_PRINCIPAL:-true}" PYTHONUNBUFFERED=1 setsid nohup "$ANJU_ROOT/.venv/bin/honcho" start -f "$HONCHO_PROCFILE" -d "$ANJU_ROOT" \
     >>"$SERVICES_LOG" 2>&1 </dev/null &
   printf '%s\n' "$!" >"$HONCHO_PIDFILE"
 }
