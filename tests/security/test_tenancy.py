@@ -181,7 +181,7 @@ def test_writes_to_another_sites_objects_are_denied_and_change_nothing(
     assert before == after, "a denied write changed tenant B's data"
     assert b.world.employer_client is not None
     expect(b.world.employer_client.get(f"/api/v1/jobs/{b.ids['job_id']}"), 200)  # B's key still works
-    _finish(failures, b.ids)
+    _finish(failures)
 
 
 def test_lists_never_show_another_sites_rows(stack: Stack, tenants: dict[str, Tenant]) -> None:
