@@ -248,12 +248,13 @@ def test_office_staff_manage_courses_only_at_their_sites(jobs_client: TestClient
     staff = {
         "X-Anju-Principal": sign_principal(Principal(sub="s", role="office_staff", site_ids=[SITE]), secret)
     }
+    location: dict[str, Any] = {"site_id": str(other_site), "province": "贵州省", "lat": 26.1, "lon": 106.6}
     body = {
         "provider": "人社局",
         "title": "家政培训",
         "skills_taught": ["家政"],
         "seats": 10,
-        "location": {"site_id": str(other_site), "province": "贵州省", "lat": 26.1, "lon": 106.6},
+        "location": location,
     }
     assert jobs_client.post("/api/v1/trainings", json=body, headers=staff).status_code == 403
     course = jobs_client.post("/api/v1/trainings", json=body).json()  # an admin's course at the other site
@@ -263,5 +264,5 @@ def test_office_staff_manage_courses_only_at_their_sites(jobs_client: TestClient
     assert r.status_code == 404
     assert jobs_client.post(f"/api/v1/trainings/{course['id']}/close", headers=staff).status_code == 404
     assert jobs_client.get(f"/api/v1/trainings/{course['id']}").json()["seats"] == 10
-    own = {**body, "location": {**body["location"], "site_id": str(SITE)}}
+    own = {**body, "location": {**location, "site_id": str(SITE)}}
     assert jobs_client.post("/api/v1/trainings", json=own, headers=staff).status_code == 201

@@ -70,7 +70,8 @@ def test_broker_restarts_lose_nothing_and_duplicate_nothing(
             for worker in batch:
                 producer.publish(match_proposed(worker), stage.prefix)
             # Stop the broker while this round is still being consumed, sent and reported.
-            wait_for(lambda n=len(workers) - PER_ROUND // 2: len(smsc.entries()) >= n, timeout=60)
+            halfway = len(workers) - PER_ROUND // 2
+            wait_for(lambda: len(smsc.entries()) >= halfway, timeout=60)  # noqa: B023
             if round_no < ROUNDS - 1:
                 private_broker.stop()
                 private_broker.start()
