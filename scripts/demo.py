@@ -19,6 +19,7 @@ import secrets
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -182,8 +183,8 @@ class Demo:
     used_phones: set[str] = field(default_factory=set)
 
     def call(self, client: httpx.Client, method: str, path: str, status: int = 200, **kw: Any) -> Any:
-        """One request; stop with the problem document when it is not the expected status."""
-        response = client.request(method, path, **kw)
+        """One request (waiting out 429s as Retry-After says); stop with the problem document otherwise."""
+        response = polite(lambda: client.request(method, path, **kw))
         if response.status_code != status:
             sys.exit(f"{method} {path} -> {response.status_code}: {response.text[:500]}")
         return response.json() if response.content else None
@@ -224,10 +225,23 @@ def ensure_admin(gateway: str) -> httpx.Client:
     return login(gateway, "demo-admin", password)
 
 
+def polite(send: Callable[[], httpx.Response]) -> httpx.Response:
+    """Send, and while the gateway answers 429, wait as long as its Retry-After says and send again."""
+    response = send()
+    while response.status_code == 429:
+        wait = int(response.headers.get("Retry-After", "5"))
+        print(f"rate limited by the gateway; waiting {wait} s as it asks")
+        time.sleep(wait)
+        response = send()
+    return response
+
+
 def login(gateway: str, username: str, password: str) -> httpx.Client:
     """A client carrying a staff access token."""
-    response = httpx.post(
-        f"{gateway}/api/v1/auth/token", data={"username": username, "password": password}, timeout=30
+    response = polite(
+        lambda: httpx.post(
+            f"{gateway}/api/v1/auth/token", data={"username": username, "password": password}, timeout=30
+        )
     )
     if response.status_code != 200:
         sys.exit(f"login failed for {username}: {response.status_code} {response.text}")
