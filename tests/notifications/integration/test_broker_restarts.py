@@ -92,7 +92,7 @@ def test_broker_restarts_lose_nothing_and_duplicate_nothing(
                     by_worker.setdefault(str(ev.data.worker_id), set()).add(str(ev.data.notification_id))
             return by_worker
 
-        events = wait_for(lambda: (e := sent_events()) and worker_ids <= set(e) and e, timeout=60)
+        events = wait_for(lambda: (e := sent_events()) and worker_ids <= set(e) and e, timeout=150)
         assert events, "notification.sent was not published for every worker after the restarts"
     finally:
         producer.close()

@@ -70,6 +70,16 @@ class Producer:
         headers = [("content-type", b"application/cloudevents+json; charset=utf-8")]
         self.send(f"{topic_prefix}{ev.topic()}", ev.key(), ev.to_json(), headers).get(timeout=20)
 
+    def reset(self) -> None:
+        """Drop the client without waiting; the next send builds a new one."""
+        with self._lock:
+            if self._producer is not None:
+                try:
+                    self._producer.close(timeout=0)
+                except Exception as exc:
+                    log.debug("producer.close_failed", error=_short(exc))
+                self._producer = None
+
     def close(self) -> None:
         """Flush and close."""
         with self._lock:

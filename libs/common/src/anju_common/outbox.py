@@ -209,6 +209,9 @@ class OutboxRelay:
                     continue
             except Exception as exc:
                 log.warning("outbox.publish_failed", error=str(exc))
+                # An idempotent producer can be left in a state it never leaves (e.g. after a broker restart
+                # expired its batches); a fresh one, with a new producer id, is what recovers.
+                self.producer.reset()
                 backoff = min(max(backoff * 2, 0.5), 10.0)
             _WAKE.wait(backoff)
             _WAKE.clear()
