@@ -19,12 +19,12 @@ from typing import Any
 
 import httpx
 import pytest
-from anju_common.testing import Infra, wait_for
+from anju_common.testing import Infra, free_port, wait_for
 from anju_common.topics import ensure_topics
 from kafka import KafkaConsumer
 from kafka.admin import KafkaAdminClient
 
-from tests.notifications.peers import SmppPeer, free_port
+from tests.notifications.peers import SmppPeer
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("jobs", "workers", "matching", "notifications")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import socket
 import subprocess
 import threading
 import time
@@ -16,17 +15,10 @@ from typing import Any
 
 import httpx
 import uvicorn
+from anju_common.testing import free_port
 from fastapi import FastAPI, Header, HTTPException
 
 PEER_DIR = Path(__file__).resolve().parent / "smpp_peer"
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def ensure_peer_installed() -> None:

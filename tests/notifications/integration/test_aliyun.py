@@ -16,14 +16,14 @@ from urllib.parse import parse_qsl, quote
 import pytest
 import uvicorn
 from anju_common.events import NotificationFailed
-from anju_common.testing import wait_for
+from anju_common.testing import free_port, wait_for
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 
 from tests.notifications.conftest import Stage, engine_of
 from tests.notifications.helpers import callback_headers, first_of, match_proposed, notifications_of
-from tests.notifications.peers import WorkerDirectory, free_port
+from tests.notifications.peers import WorkerDirectory
 
 StageFactory = Callable[..., Stage]
 AppRunner = Callable[[Stage], TestClient]

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from anju_common.events import NotificationSent, parse_event
 from anju_common.kafka import Producer
-from anju_common.testing import PrivateBroker, wait_for
+from anju_common.testing import PrivateBroker, free_port, wait_for
 from anju_common.topics import ensure_topics
 from kafka import KafkaConsumer, TopicPartition
 
 from tests.notifications.conftest import Stage
 from tests.notifications.helpers import match_proposed
 from tests.notifications.integration.test_crash_recovery import _start
-from tests.notifications.peers import SmppPeer, WorkerDirectory, free_port
+from tests.notifications.peers import SmppPeer, WorkerDirectory
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 StageFactory = Callable[..., Stage]

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import httpx
 from anju_common.db import make_engine
-from anju_common.testing import wait_for
+from anju_common.testing import free_port, wait_for
 from notifications.models import Notification, NotificationStatus
 from sqlmodel import Session, select
 
 from tests.notifications.conftest import Stage
 from tests.notifications.helpers import match_proposed
-from tests.notifications.peers import SmppPeer, WorkerDirectory, free_port
+from tests.notifications.peers import SmppPeer, WorkerDirectory
 
 StageFactory = Callable[..., Stage]
 ROOT = Path(__file__).resolve().parents[3]

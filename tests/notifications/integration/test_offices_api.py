@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 import uvicorn
 from anju_common.principal import Principal, sign_principal
-from anju_common.testing import wait_for
+from anju_common.testing import free_port, wait_for
 from fastapi import FastAPI, Request, Response
 from fastapi.testclient import TestClient
 
 from tests.notifications.conftest import Stage, engine_of
 from tests.notifications.helpers import match_proposed, notifications_of, zero_alert
-from tests.notifications.peers import WorkerDirectory, free_port
+from tests.notifications.peers import WorkerDirectory
 
 StageFactory = Callable[..., Stage]
 AppRunner = Callable[[Stage], TestClient]
