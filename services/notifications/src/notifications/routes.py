@@ -34,7 +34,7 @@ from notifications.schemas import (
     WebhookCreate,
     WebhookPublic,
 )
-from notifications.webhooks import feed_payload
+from notifications.webhooks import check_webhook_url, feed_payload
 
 router = APIRouter(prefix="/api/v1")
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
@@ -182,6 +182,7 @@ def create_webhook(
 ) -> WebhookPublic:
     """Subscribe an endpoint to the site's feed; the signing secret is returned once."""
     _site(principal, site_id)
+    check_webhook_url(str(body.url), _ctx(request).settings)
     sub, secret = service.create_subscription(
         session, _ctx(request), site_id, str(body.url), body.description, CLOCK.now()
     )
