@@ -34,9 +34,10 @@ def _safe_line(exc: BaseException) -> str:
     sqlstate = getattr(orig, "sqlstate", None) or getattr(diag, "sqlstate", None)
     constraint = getattr(diag, "constraint_name", None)
     statement = str(getattr(exc, "statement", "") or "")[:1000]
+    sql = f" [SQL: {statement}]" if statement else ""
     return (
         f"{name}: database error sqlstate={sqlstate} constraint={constraint}"
-        f" (message hidden: it may quote bound values) [SQL: {statement}]"
+        f" (message hidden: it may quote bound values){sql}"
     )
 
 
