@@ -72,7 +72,7 @@ def render(rows: list[Occupation], source: str = "kangvcar/JobE ontology/data/oc
         f"# Source: {source} (https://github.com/kangvcar/JobE),",
         "#   the text of the 2022 public-comment draft (公示稿).",
         "# Licence: CC BY 4.0. Credit: JobE (kangvcar) for the structured data; the classification itself is",
-        "#   published by the Ministry of Human Resources and Social Security. Facts only: codes, levels, names.",
+        "#   published by the Ministry of Human Resources and Social Security (facts only: codes, names).",
         f"# Occupations: {counts['occupation']} in this source; the official 2022 edition has"
         f" {OFFICIAL_OCCUPATIONS} (those added after the draft are not in the source).",
         f"# Rows: {counts['major']} major, {counts['mid']} mid, {counts['small']} small,"
