@@ -218,6 +218,12 @@ def test_related_trades_exist_with_partial_credit_and_reasons() -> None:
             assert rel["why_zh"].strip() and rel["why_en"].strip(), (t["id"], rel)
 
 
+def test_relations_are_symmetric() -> None:
+    credit = {(t["id"], r["id"]): r["credit"] for t in trades() for r in t.get("related", [])}
+    for (a, b), value in credit.items():
+        assert credit.get((b, a)) == value, f"{a} -> {b} ({value}) has no matching {b} -> {a}"
+
+
 def test_no_alias_names_two_trades_unless_listed_as_ambiguous() -> None:
     owners: dict[str, set[str]] = defaultdict(set)
     for t in trades():
