@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from anju_common.events import EmploymentStatus, LivelihoodType, MonitoringCategory
+from anju_common.events import EmploymentStatus, Gender, LivelihoodType, MonitoringCategory
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -31,7 +31,6 @@ Lon = Annotated[float, Field(ge=-180, le=180, description="longitude, WGS84 degr
 Wage = Annotated[int, Field(ge=0, le=1_000_000, description="CNY per month")]
 CommuteKm = Annotated[float, Field(gt=0, le=5000, description="farthest acceptable workplace, km")]
 Month = Annotated[int, Field(ge=1, le=12)]
-Gender = Literal["female", "male"]
 Phone = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=3, max_length=32),
