@@ -1,5 +1,5 @@
 """Who owns employers, jobs and courses (real PostgreSQL, Kafka and Redis): an employer belongs to the site
-that registered it, cross-site employers and courses to administrators; nobody moves a thing out of their sites."""
+that registered it, cross-site employers and courses to administrators; nothing moves out of their sites."""
 
 from __future__ import annotations
 
