@@ -187,6 +187,10 @@ def _check_job_site(
                 "an employer posts jobs at its own site or at none"
             )
         return
+    if principal.role == "office_staff" and site_id is None:
+        raise ForbiddenError(
+            "body.location.site_id: 工作人员只在本安置点发布岗位 / office staff post jobs at their own sites"
+        )
     sites.require(principal, site_id, "body.location.site_id")
 
 
