@@ -125,12 +125,13 @@ def test_an_api_key_implies_its_employer_in_job_bodies(jobs_client: TestClient) 
 
 def test_cross_site_courses_are_changed_only_by_admins(jobs_client: TestClient) -> None:
     staff = _staff(jobs_client)
-    body = {
+    where: dict[str, Any] = {"province": "贵州省", "lat": 26.1, "lon": 106.6}
+    body: dict[str, Any] = {
         "provider": "县人社局",
         "title": "电工培训",
         "skills_taught": ["电工"],
         "seats": 10,
-        "location": {"province": "贵州省", "lat": 26.1, "lon": 106.6},
+        "location": where,
     }
     _problem(jobs_client.post("/api/v1/trainings", json=body, headers=staff), 403)
     course = jobs_client.post("/api/v1/trainings", json=body).json()
@@ -141,10 +142,10 @@ def test_cross_site_courses_are_changed_only_by_admins(jobs_client: TestClient) 
     after = jobs_client.get(url).json()
     assert after["seats"] == 10 and after["status"] == "open"
     # A staff course cannot be moved to no site or to another site either.
-    own = {**body, "location": {**body["location"], "site_id": str(SITE)}}
+    own = {**body, "location": {**where, "site_id": str(SITE)}}
     mine = jobs_client.post("/api/v1/trainings", json=own, headers=staff).json()
     for site in (None, str(OTHER_SITE)):
-        location = {**own["location"], "site_id": site}
+        location = {**where, "site_id": site}
         r = jobs_client.patch(
             f"/api/v1/trainings/{mine['id']}", json={"location": location, "version": 1}, headers=staff
         )
