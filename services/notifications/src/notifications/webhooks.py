@@ -6,20 +6,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
 from datetime import timedelta
 
 import httpx
+from anju_common.background import BackgroundThread
+from anju_common.clock import CLOCK, Clock
 from anju_common.db import session_scope
 from anju_common.logs import get_logger
 from sqlalchemy import Engine
 
 from notifications import repository as repo
-from notifications.clock import CLOCK, Clock
+from notifications.config import get_settings
+from notifications.feed import SECRET_CONTEXT
 from notifications.metrics import WEBHOOK_OUTCOMES
 from notifications.models import DeliveryStatus, FeedItem
-from notifications.service import SECRET_CONTEXT, Context
 
 log = get_logger(__name__)
 SIGNATURE_HEADER = "X-Anju-Signature"
@@ -44,24 +45,22 @@ def feed_payload(item: FeedItem) -> dict[str, object]:
     }
 
 
-class WebhookSender:
+class WebhookSender(BackgroundThread):
     """Background worker delivering due webhook calls."""
 
-    def __init__(self, engine: Engine, ctx: Context, clock: Clock = CLOCK) -> None:
+    def __init__(self, engine: Engine, clock: Clock = CLOCK) -> None:
+        super().__init__("office-webhooks")
         self.engine = engine
-        self.ctx = ctx
         self.clock = clock
-        self.http = httpx.Client(timeout=ctx.settings.webhook_timeout_seconds)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.http = httpx.Client(timeout=get_settings().webhook_timeout_seconds)
 
     def _backoff(self, attempts: int) -> timedelta:
-        seconds = self.ctx.settings.webhook_retry_base_seconds * 2 ** max(0, attempts - 1)
+        seconds = get_settings().webhook_retry_base_seconds * 2 ** max(0, attempts - 1)
         return timedelta(seconds=min(seconds, 3600.0))
 
     def run_once(self) -> int:
         """Deliver one batch; returns how many calls were made."""
-        s = self.ctx.settings
+        s = get_settings()
         now = self.clock.now()
         with session_scope(self.engine) as session:
             claimed = repo.claim_deliveries(session, now, 20)
@@ -70,7 +69,7 @@ class WebhookSender:
                     continue
                 body = json.dumps(feed_payload(item), ensure_ascii=False, separators=(",", ":")).encode()
                 timestamp = str(int(time.time()))
-                secret = self.ctx.cipher.decrypt(sub.secret_enc, context=SECRET_CONTEXT)
+                secret = s.cipher().decrypt(sub.secret_enc, context=SECRET_CONTEXT)
                 headers = {
                     "Content-Type": "application/json",
                     TIMESTAMP_HEADER: timestamp,
@@ -107,23 +106,17 @@ class WebhookSender:
                     )
             return len(claimed)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    def run(self) -> None:
+        """Deliver until stopped."""
+        while not self.stopping.is_set():
             try:
                 if self.run_once():
                     continue
             except Exception as exc:
                 log.warning("webhook.loop_failed", error=f"{type(exc).__name__}: {exc}"[:300])
-            self._stop.wait(self.ctx.settings.webhook_poll_seconds)
-
-    def start(self) -> None:
-        """Run in a daemon thread."""
-        self._thread = threading.Thread(target=self._run, name="office-webhooks", daemon=True)
-        self._thread.start()
+            self.stopping.wait(get_settings().webhook_poll_seconds)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the loop."""
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout)
+        super().stop(timeout)
         self.http.close()
