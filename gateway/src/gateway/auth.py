@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 
+from anju_common.clock import utcnow
 from anju_common.db import session_scope
 from anju_common.logs import get_logger
 from anju_common.principal import Principal
@@ -13,7 +13,7 @@ from anju_common.problems import Problem
 from limits import RateLimitItem
 
 from gateway import repository as repo
-from gateway.runtime import GatewayRuntime, now
+from gateway.runtime import GatewayRuntime
 from gateway.security import decode_access_token, digest, same_digest, split_api_key, unauthorized
 
 log = get_logger(__name__)
@@ -31,7 +31,7 @@ def rate_limit(rt: GatewayRuntime, item: RateLimitItem, scope: str, identity: st
     if allowed:
         return
     stats = rt.limiter.get_window_stats(item, scope, identity)
-    retry = max(1, int(stats.reset_time - now()) + 1)
+    retry = max(1, int(stats.reset_time - utcnow().timestamp()) + 1)
     raise Problem(
         429,
         f"rate limit of {item} per {scope} exceeded; retry after {retry} s",
@@ -88,7 +88,7 @@ def _from_api_key(rt: GatewayRuntime, key: str) -> Principal:
     # Record last use at most once a minute per key, so busy keys do not write on every request.
     if rt.redis.set(rt.key("apikey-used", str(key_id)), b"1", ex=60, nx=True):
         with session_scope(rt.engine) as session:
-            repo.touch_api_key(session, key_id, datetime.now(UTC))
+            repo.touch_api_key(session, key_id, utcnow())
     return Principal(sub=f"apikey:{key_id}", role="employer", employer_id=uuid.UUID(entry["employer_id"]))
 
 

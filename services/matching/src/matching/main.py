@@ -11,10 +11,11 @@ from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
 from matching.config import get_settings
-from matching.consumers import ZeroEmploymentTicker, build_consumer
+from matching.consumers import build_consumer
 from matching.models import event_tables, metadata
 from matching.routes import router
 from matching.state import MatchingState
+from matching.zero_employment import ZeroEmploymentTicker
 
 log = get_logger(__name__)
 
@@ -39,7 +40,7 @@ def build_runtime() -> MatchingRuntime:
         log.warning("matching.state_not_loaded", error=str(exc)[:300])
     runtime.matching = state
     runtime.add_consumer(build_consumer(runtime, state))
-    runtime.workers.append(ZeroEmploymentTicker(runtime, state, settings))
+    runtime.workers.append(ZeroEmploymentTicker(runtime.engine, state))
     return runtime
 
 
