@@ -74,7 +74,7 @@ class Dispatcher(BackgroundThread):
             rows = repo.claim_due(session, now, s.dispatch_batch)
             if not rows:
                 return 0
-            quiet_end = sending.quiet_until(s, now)
+            quiet_end = sending.quiet_until(now)
             if quiet_end is not None:
                 for note in rows:
                     sending.defer(note, quiet_end, "quiet_hours", now)
@@ -94,7 +94,7 @@ class Dispatcher(BackgroundThread):
             for note in live:
                 contact = contacts.get(note.worker_id)
                 if isinstance(contact, ContactUnavailable):
-                    sending.defer(note, now + sending.backoff(s, 3), "contact_unavailable", now)
+                    sending.defer(note, now + sending.backoff(3), "contact_unavailable", now)
                     continue
                 if contact is None:
                     sending.skip(note, "unknown_worker", now)

@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from notifications import repository as repo
-from notifications.config import NotificationsSettings, get_settings
+from notifications.config import get_settings
 from notifications.feed import add_feed_item
 from notifications.models import Notification, NotificationStatus, emit
 from notifications.phones import PHONE_CONTEXT, hash_phone
@@ -45,8 +45,9 @@ def _hm(value: str) -> time:
     return time(int(hours), int(minutes or 0))
 
 
-def quiet_until(settings: NotificationsSettings, now: datetime) -> datetime | None:
+def quiet_until(now: datetime) -> datetime | None:
     """The end of the quiet period now falls in (UTC), or None when sending is allowed."""
+    settings = get_settings()
     start, end = _hm(settings.quiet_start), _hm(settings.quiet_end)
     if start == end:
         return None
@@ -60,8 +61,9 @@ def quiet_until(settings: NotificationsSettings, now: datetime) -> datetime | No
     return datetime.combine(end_day, end, tzinfo=tz).astimezone(now.tzinfo)
 
 
-def backoff(settings: NotificationsSettings, attempts: int) -> timedelta:
+def backoff(attempts: int) -> timedelta:
     """Exponential backoff, capped."""
+    settings = get_settings()
     seconds = settings.retry_base_seconds * 2 ** max(0, attempts - 1)
     return timedelta(seconds=min(seconds, settings.retry_max_seconds))
 
@@ -180,7 +182,7 @@ def record_outcome(
         fail(session, note, outcome.code, permanent=False, now=now)
         return
     note.status = NotificationStatus.pending
-    defer(note, now + backoff(get_settings(), note.attempts), f"retry after {outcome.code}", now)
+    defer(note, now + backoff(note.attempts), f"retry after {outcome.code}", now)
 
 
 def mark_in_doubt(note: Notification, reason: str, now: datetime) -> None:
