@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from anju_common.app import Runtime, create_app
+from anju_common.app import create_app
 from anju_common.db import session_scope
 from anju_common.logs import get_logger
 from fastapi import FastAPI
@@ -14,17 +12,11 @@ from matching.config import get_settings
 from matching.consumers import build_consumer
 from matching.models import event_tables, metadata
 from matching.routes import router
+from matching.runtime import MatchingRuntime
 from matching.state import MatchingState
 from matching.zero_employment import ZeroEmploymentTicker
 
 log = get_logger(__name__)
-
-
-@dataclass
-class MatchingRuntime(Runtime):
-    """The shared runtime plus this process's in-memory ranking state."""
-
-    matching: MatchingState | None = None
 
 
 def build_runtime() -> MatchingRuntime:
