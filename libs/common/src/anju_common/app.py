@@ -20,6 +20,7 @@ from anju_common.db import make_engine, ping
 from anju_common.kafka import ConsumerRunner, Producer, kafka_reachable
 from anju_common.logs import configure_logging, get_logger
 from anju_common.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from anju_common.openapi import install_openapi
 from anju_common.outbox import EventTables, OutboxRelay
 from anju_common.problems import install_problem_handlers
 from anju_common.settings import ServiceSettings
@@ -201,4 +202,5 @@ def create_app(
 
     for router in routers:
         app.include_router(router)
+    install_openapi(app)
     return app
