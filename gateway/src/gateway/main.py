@@ -8,6 +8,7 @@ from typing import Any
 
 from anju_common.app import RequestContextMiddleware
 from anju_common.logs import configure_logging, get_logger
+from anju_common.openapi import install_openapi
 from anju_common.principal import Principal
 from anju_common.problems import Problem, install_problem_handlers
 from fastapi import FastAPI, Request, Response
@@ -20,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.auth import authenticate, rate_limit
 from gateway.config import get_settings
 from gateway.deps import client_ip
-from gateway.openapi import aggregated
+from gateway.openapi import aggregated, allowed_methods
 from gateway.proxy import PUBLIC, body_limit, forward, is_safe_path, resolve
 from gateway.routes import router
 from gateway.runtime import GatewayRuntime
@@ -160,6 +161,10 @@ def make_app() -> FastAPI:
         path = request.url.path
         if not is_safe_path(path, request.scope.get("raw_path")):
             raise Problem(404, f"no route for {path}", code="no-route")
+        # The document is the contract: a method it does not declare for a known path is a 405 with Allow.
+        allowed = allowed_methods(await aggregated(runtime, app.openapi()), path)
+        if allowed is not None and request.method not in allowed:
+            raise Problem(405, f"{request.method} is not allowed here", headers={"Allow": ", ".join(allowed)})
         service = resolve(path)
         if service is None:
             await aggregated(runtime, app.openapi())
@@ -170,6 +175,7 @@ def make_app() -> FastAPI:
         body = await request.body()
         return await forward(request, runtime, service, principal, body)
 
+    install_openapi(app)
     return app
 
 
