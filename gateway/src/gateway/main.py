@@ -161,10 +161,6 @@ def make_app() -> FastAPI:
         path = request.url.path
         if not is_safe_path(path, request.scope.get("raw_path")):
             raise Problem(404, f"no route for {path}", code="no-route")
-        # The document is the contract: a method it does not declare for a known path is a 405 with Allow.
-        allowed = allowed_methods(await aggregated(runtime, app.openapi()), path)
-        if allowed is not None and request.method not in allowed:
-            raise Problem(405, f"{request.method} is not allowed here", headers={"Allow": ", ".join(allowed)})
         service = resolve(path)
         if service is None:
             await aggregated(runtime, app.openapi())
@@ -172,6 +168,10 @@ def make_app() -> FastAPI:
         if service is None:
             raise Problem(404, f"no route for {path}", code="no-route")
         principal = await run_in_threadpool(_gate, request, runtime, bool(PUBLIC.match(path)))
+        # The document is the contract: a method it does not declare for a known path is a 405 with Allow.
+        allowed = allowed_methods(await aggregated(runtime, app.openapi()), path)
+        if allowed is not None and request.method not in allowed:
+            raise Problem(405, f"{request.method} is not allowed here", headers={"Allow": ", ".join(allowed)})
         body = await request.body()
         return await forward(request, runtime, service, principal, body)
 
