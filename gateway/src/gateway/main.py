@@ -165,13 +165,16 @@ def make_app() -> FastAPI:
         if service is None:
             await aggregated(runtime, app.openapi())
             service = resolve(path, runtime.dynamic_routes)
-        if service is None:
+        # The document is the contract: a method it does not declare for a known path (the gateway's own
+        # included) is a 405 with Allow, once the caller is authenticated.
+        allowed = allowed_methods(await aggregated(runtime, app.openapi()), path)
+        if service is None and allowed is None:
             raise Problem(404, f"no route for {path}", code="no-route")
         principal = await run_in_threadpool(_gate, request, runtime, bool(PUBLIC.match(path)))
-        # The document is the contract: a method it does not declare for a known path is a 405 with Allow.
-        allowed = allowed_methods(await aggregated(runtime, app.openapi()), path)
-        if allowed is not None and request.method not in allowed:
-            raise Problem(405, f"{request.method} is not allowed here", headers={"Allow": ", ".join(allowed)})
+        if service is None or (allowed is not None and request.method not in allowed):
+            raise Problem(
+                405, f"{request.method} is not allowed here", headers={"Allow": ", ".join(allowed or [])}
+            )
         body = await request.body()
         return await forward(request, runtime, service, principal, body)
 
