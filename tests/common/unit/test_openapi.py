@@ -135,3 +135,14 @@ def test_every_service_documents_its_errors_as_problem_json() -> None:
             if method == "patch" and any(p["name"].lower() == "if-match" for p in op.get("parameters", [])):
                 assert {"400", "409", "412", "428"} <= codes, (name, path)
         assert "HTTPValidationError" not in json.dumps(service_doc), name
+
+
+def test_if_match_documents_the_etag_format_the_services_parse(doc: dict[str, Any]) -> None:
+    import re
+
+    param = next(
+        p for p in doc["paths"]["/api/v1/things/{thing_id}"]["patch"]["parameters"] if p["in"] == "header"
+    )
+    pattern = next(v["pattern"] for v in param["schema"]["anyOf"] if v.get("type") == "string")
+    assert re.match(pattern, 'W/"3"') and re.match(pattern, '"12"')
+    assert not re.match(pattern, "") and not re.match(pattern, "W/3")

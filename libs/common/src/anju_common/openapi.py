@@ -63,6 +63,8 @@ DESCRIPTIONS = {
     503: "A service it depends on is unavailable; see Retry-After",
 }
 SSE_MEDIA_TYPE = "text/event-stream"
+# Header formats the services enforce (anju_common.errors.parse_if_match; the feed's Last-Event-ID).
+HEADER_PATTERNS = {"if-match": r'^(W/)?"[0-9]+"$', "last-event-id": r"^[0-9]+$"}
 _METHODS = ("get", "put", "post", "delete", "patch")
 _WRITES = {"post", "put", "patch", "delete"}
 # Dependencies that can refuse a request, with the statuses they send (the kit registers its own below;
@@ -146,6 +148,16 @@ def decorate_operation(op: dict[str, Any], statuses: Iterable[int]) -> None:
     op["responses"] = dict(sorted(responses.items()))
 
 
+def _fix_parameters(op: dict[str, Any]) -> None:
+    for param in op.get("parameters") or []:
+        pattern = HEADER_PATTERNS.get(str(param.get("name", "")).lower())
+        if param.get("in") == "header" and pattern:
+            schema = param.setdefault("schema", {})
+            for variant in schema.get("anyOf") or [schema]:
+                if variant.get("type") == "string":
+                    variant.setdefault("pattern", pattern)
+
+
 def _fix_success(op: dict[str, Any], route: Any) -> None:
     response_class = route.response_class
     if isinstance(response_class, DefaultPlaceholder):
@@ -196,6 +208,7 @@ def truthful_openapi(app: FastAPI) -> dict[str, Any]:
             if op is None:
                 continue
             decorate_operation(op, route_errors(route))
+            _fix_parameters(op)
             _fix_success(op, route)
     document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     drop_unused_validation_schemas(document)
