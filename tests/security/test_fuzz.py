@@ -21,7 +21,8 @@ from anju_common.testing import Infra
 from tests.e2e.harness import Stack, start_stack
 from tests.security.fuzz import PRINCIPALS, STACK_ENV, RunResult, principals, run_schemathesis
 
-pytestmark = pytest.mark.e2e
+# About 2 minutes on an idle 2-core machine; the stack's start alone can take minutes under heavy load.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 EXAMPLES = int(os.environ.get("ANJU_FUZZ_EXAMPLES", "10"))
 
 
