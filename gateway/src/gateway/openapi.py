@@ -17,6 +17,7 @@ from anju_common.openapi import (
     drop_unused_validation_schemas,
     errors_of,
 )
+from anju_common.principal import PRINCIPAL_HEADER, Principal, sign_principal
 
 from gateway.deps import admin_principal, current_principal, limit_ip
 from gateway.proxy import PUBLIC
@@ -149,7 +150,11 @@ def _decorate(op: dict[str, Any], path: str, source: str, operation_ids: set[str
 
 async def _fetch(rt: GatewayRuntime, name: str, base: str) -> dict[str, Any] | None:
     try:
-        response = await rt.http.get(base.rstrip("/") + "/openapi.json", timeout=3.0)
+        # Services answer nothing, their documents included, without a signed caller.
+        token = sign_principal(Principal(sub="gateway", role="service"), rt.settings.internal_token_secret)
+        response = await rt.http.get(
+            base.rstrip("/") + "/openapi.json", headers={PRINCIPAL_HEADER: token}, timeout=3.0
+        )
         response.raise_for_status()
         doc: dict[str, Any] = response.json()
         return doc
