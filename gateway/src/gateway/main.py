@@ -9,6 +9,7 @@ from anju_common.app import RequestContextMiddleware, add_ops_routes
 from anju_common.headers import SecurityHeaders
 from anju_common.inputs import NulGuardMiddleware
 from anju_common.logs import configure_logging, get_logger
+from anju_common.openapi import install_openapi
 from anju_common.principal import Principal
 from anju_common.problems import Problem, install_problem_handlers, problem_response
 from fastapi import FastAPI, Request, Response
@@ -20,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.auth import authenticate, rate_limit
 from gateway.config import get_settings
 from gateway.deps import client_ip
-from gateway.openapi import aggregated
+from gateway.openapi import aggregated, allowed_methods
 from gateway.proxy import PUBLIC, body_limit, forward, is_safe_path, resolve
 from gateway.routes import router
 from gateway.runtime import GatewayRuntime
@@ -151,12 +152,20 @@ def make_app() -> FastAPI:
         if service is None:
             await aggregated(runtime, app.openapi())
             service = resolve(path, runtime.dynamic_routes)
-        if service is None:
+        # The document is the contract: a method it does not declare for a known path (the gateway's own
+        # included) is a 405 with Allow, once the caller is authenticated.
+        allowed = allowed_methods(await aggregated(runtime, app.openapi()), path)
+        if service is None and allowed is None:
             raise Problem(404, f"no route for {path}", code="no-route")
         principal = await run_in_threadpool(_gate, request, runtime, bool(PUBLIC.match(path)))
+        if service is None or (allowed is not None and request.method not in allowed):
+            raise Problem(
+                405, f"{request.method} is not allowed here", headers={"Allow": ", ".join(allowed or [])}
+            )
         body = await request.body()
         return await forward(request, runtime, service, principal, body)
 
+    install_openapi(app)
     return app
 
 

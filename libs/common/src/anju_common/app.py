@@ -25,6 +25,7 @@ from anju_common.inputs import NulGuardMiddleware
 from anju_common.kafka import ConsumerRunner, Producer
 from anju_common.logs import configure_logging, get_logger
 from anju_common.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from anju_common.openapi import install_openapi
 from anju_common.outbox import OutboxRelay
 from anju_common.pagination import set_cursor_secret
 from anju_common.problems import install_problem_handlers
@@ -185,6 +186,7 @@ def create_app(
     add_ops_routes(app, settings.service_name)
     for router in routers:
         app.include_router(router)
+    install_openapi(app)
     return app
 
 
