@@ -23,7 +23,20 @@ from anju_taxonomy.loader import DATA_DIR
 
 from bench.taxonomy.labelled import load_pairs, score
 
-DECORATIONS = ["", "3年", "（熟练）", "师傅", "，有证", "5年经验", "中级", "做过", "会", "、普工", "(2级)", "两年半"]
+DECORATIONS = [
+    "",
+    "3年",
+    "（熟练）",
+    "师傅",
+    "，有证",
+    "5年经验",
+    "中级",
+    "做过",
+    "会",
+    "、普工",
+    "(2级)",
+    "两年半",
+]
 
 
 def entries(n: int, seed: int) -> list[str]:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 HAN = re.compile(r"[\u3400-\u9fff]")
 ONLY_HAN = re.compile(r"^[\u3400-\u9fff]+$")
@@ -42,14 +42,42 @@ def squeeze(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1)
+def _readings() -> dict[int, tuple[str, ...]]:
+    """Every character's toneless readings, most common first, from pypinyin's bundled table."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    out: dict[int, tuple[str, ...]] = {}
+    for code, value in pinyin_dict.items():
+        names = []
+        for reading in value.split(","):
+            plain = unicodedata.normalize("NFD", reading.replace("ü", "v"))
+            names.append("".join(c for c in plain if not unicodedata.combining(c)))
+        out[code] = tuple(dict.fromkeys(names))
+    return out
+
+
 def pinyin(text: str) -> str:
-    """Toneless pinyin without spaces: 缝纫工 -> fengrengong."""
+    """Toneless pinyin, one reading per character (fast, for homophones): 缝纫工 -> fengrengong."""
+    table = _readings()
+    return "".join(table[ord(c)][0] if ord(c) in table else c for c in text).replace(" ", "")
+
+
+def phrase_pinyin(text: str) -> str:
+    """Toneless pinyin with readings chosen by phrase (重体力 -> zhongtili); slower, for building keys."""
     return "".join(lazy_pinyin(text)).replace(" ", "")
+
+
+def is_polyphonic(text: str) -> bool:
+    """True when a character of text has more than one reading."""
+    table = _readings()
+    return any(len(table.get(ord(c), ())) > 1 for c in text)
 
 
 def initials(text: str) -> str:
     """First letters of each syllable: 缝纫工 -> frg."""
-    return "".join(p[:1] for p in lazy_pinyin(text, style=Style.FIRST_LETTER) if p and p[0].isalpha())
+    table = _readings()
+    return "".join(table[ord(c)][0][:1] for c in text if ord(c) in table)
 
 
 def english_key(text: str) -> str:

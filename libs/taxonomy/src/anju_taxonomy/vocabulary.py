@@ -23,13 +23,44 @@ from anju_taxonomy.model import (
     Trade,
     TradeHit,
 )
-from anju_taxonomy.text import HAN, ONLY_HAN, clean, english_key, initials, pinyin, squeeze
+from anju_taxonomy.text import (
+    HAN,
+    ONLY_HAN,
+    clean,
+    english_key,
+    initials,
+    is_polyphonic,
+    phrase_pinyin,
+    pinyin,
+    squeeze,
+)
 
 # Affixes that do not change the trade: 焊工师傅, 熟练缝纫工, 持证电工.
-_SUFFIXES = ("师傅", "工人", "人员", "技工", "师", "工", "员", "手")
+_SUFFIXES = (
+    "操作手",
+    "操作工",
+    "操作员",
+    "驾驶员",
+    "司机",
+    "师傅",
+    "工人",
+    "人员",
+    "技工",
+    "技师",
+    "师",
+    "工",
+    "员",
+    "手",
+)
+_ROLES = ("操作手", "操作工", "操作员", "驾驶员", "司机")
 _PREFIXES = ("老师傅", "熟练", "持证", "资深", "有经验的", "有经验", "老")
 # Words around a trade in a free sentence: 会开挖掘机, 做过厨房帮工, 3年焊工经验.
 _LEAD = (
+    "急招",
+    "招聘",
+    "诚聘",
+    "高薪招聘",
+    "招",
     "本人",
     "我会",
     "会开",
@@ -62,6 +93,7 @@ _LEAD = (
     "持",
     "当过",
     "当",
+    "开",
 )
 _TRAIL = (
     "相关工作",
@@ -116,7 +148,8 @@ _LEVEL_WORDS = (
 _SKILLED = ("熟练工", "熟练", "熟手")
 _CERTIFIED = ("持证上岗", "持证", "有证", "证书齐全", "有上岗证")
 _WORKPLACE = re.compile(
-    r"([\u3400-\u9fff]{1,4}?)(工厂|厂|车间|公司|工地|饭店|酒店|餐馆|餐厅|食堂|超市|医院|养老院|敬老院|幼儿园|园区|工业园|矿)"
+    r"([\u3400-\u9fff]{1,4}?)(工厂|厂|车间|公司|工地|饭店|酒店|餐馆|餐厅|食堂|超市|医院|养老院|敬老院|幼儿园|园区|工业园|矿|"
+    r"养殖场|农场|基地|合作社|店)"
 )
 # Workplaces that say a sector without naming it.
 _WORKPLACE_SECTOR_WORDS = {
@@ -158,7 +191,7 @@ _CERT_TAIL = re.compile(r"(?:特种作业|操作|上岗|资格|从业|职业资�
 _TRADE_CERT = re.compile(r"([\u3400-\u9fff]{2,10})证")
 
 
-def _scan(s: str, keys: Mapping[str, object], longest: int) -> list[tuple[int, int, str]]:
+def _scan(s: str, keys: Mapping[str, object] | _Keys, longest: int) -> list[tuple[int, int, str]]:
     """Known keys inside s, longest first at each position, left to right, not overlapping."""
     out = []
     i = 0
@@ -172,6 +205,18 @@ def _scan(s: str, keys: Mapping[str, object], longest: int) -> list[tuple[int, i
         else:
             i += 1
     return out
+
+
+class _Keys:
+    """Membership in either of two tables, for _scan."""
+
+    __slots__ = ("a", "b")
+
+    def __init__(self, a: Mapping[str, object], b: Mapping[str, object]) -> None:
+        self.a, self.b = a, b
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.a or key in self.b
 
 
 def _remove(s: str, word: str, protected: list[tuple[int, int]]) -> tuple[str, int]:
@@ -194,6 +239,73 @@ def _merge(first: TradeHit, later: TradeHit) -> TradeHit:
         level = later.level
     years = max((y for y in (first.years, later.years) if y is not None), default=None)
     return replace(first, certified=first.certified or later.certified, years=years, level=level)
+
+
+# Verb + object as people say it, and the names boards give the same work:
+# 开货车 -> 货车司机, 修电脑 -> 电脑维修, 养殖小龙虾 -> 小龙虾养殖.
+_VERBS = {
+    "开": ("司机", "驾驶员", "操作工", "操作手"),
+    "修": ("维修", "维修工", "修理工", "维修师"),
+    "养": ("养殖", "养殖工", "饲养员", "饲养工"),
+    "种": ("种植", "种植工", "栽培工", "栽培"),
+    "做": ("工", "师", "制作", "制作工"),
+    "装": ("安装", "安装工"),
+    "喂": ("饲养员", "饲养工", "养殖"),
+    "摘": ("采摘", "采摘工"),
+    "采": ("采摘", "采摘工"),
+    "洗": ("清洗", "清洗工"),
+    "送": ("员", "配送员"),
+    "带": ("员",),
+}
+_ACTIONS = (
+    "养殖",
+    "种植",
+    "栽培",
+    "维修",
+    "修理",
+    "安装",
+    "加工",
+    "清洗",
+    "驾驶",
+    "操作",
+    "采摘",
+    "管理",
+    "制作",
+)
+
+
+def _verb_forms(core: str) -> list[str]:
+    out: list[str] = []
+    if not ONLY_HAN.match(core):
+        return out
+    verb, rest = core[:1], core[1:]
+    if verb in _VERBS and len(rest) >= 2:
+        out.extend(rest + tail for tail in _VERBS[verb])
+        out.append(rest)
+    for act in _ACTIONS:
+        if core.startswith(act) and len(core) - len(act) >= 2:
+            noun = core[len(act) :]
+            out.extend((noun + act, noun + act + "工"))
+        elif core.endswith(act) and len(core) - len(act) >= 2:
+            noun = core[: -len(act)]
+            out.extend((act + noun, noun + act + "工", noun + act + "员"))
+    return out
+
+
+def _years(text: str) -> float | None:
+    """The longest experience written in text (3年, 两年半, 6个月, 4 years), in years."""
+    found = []
+    for m in _YEARS.finditer(text):
+        if m.group(1):
+            n = _cn_number(m.group(1))
+            if m.group(4) == "个月":
+                n = n / 12.0
+            if m.group(5):
+                n += 0.5
+            found.append(n)
+        elif m.group(6):
+            found.append(float(m.group(6)))
+    return round(max(found), 2) if found else None
 
 
 def _cn_number(text: str) -> float:
@@ -238,6 +350,8 @@ class Vocabulary:
         self.cert_keys: dict[str, str] = {}
         self.hints: dict[str, str] = {}
         self._cache: dict[tuple[str, Context | None], Reading] = {}
+        self._segments: dict[str, _Segment] = {}
+        self._wholes: dict[str, tuple[tuple[str, ...], str] | None] = {}
         self._build()
 
     # ------------------------------------------------------------------ building
@@ -264,6 +378,7 @@ class Vocabulary:
             self.exact[key] = tuple(a.trades)
             self.hints[key] = a.hint_zh
             self.pinyin[pinyin(key)] = tuple(a.trades)
+            self.pinyin[phrase_pinyin(key)] = tuple(a.trades)
         for c in self.certificates.values():
             for name in (c.zh, c.en, *c.aliases):
                 key = squeeze(clean(name))
@@ -271,6 +386,11 @@ class Vocabulary:
                     self.cert_keys.setdefault(key, c.id)
                     if HAN.search(key):
                         self.cert_keys.setdefault(key.replace("证", "").strip() + "证", c.id)
+        self._operators = {
+            t.id
+            for t in self.trades.values()
+            if any(re.search("司机|驾驶|操作|机手|飞手", n) for n in self._names(t))
+        }
         self._max_len = max((len(k) for k in (*self.exact, *self.variant) if ONLY_HAN.match(k)), default=2)
         self._han_max = self._max_len
         self._cert_max = max((len(k) for k in self.cert_keys), default=2)
@@ -295,10 +415,11 @@ class Vocabulary:
             if core != key and ONLY_HAN.match(core):
                 self._add(self.variant, core, ident)
             if ONLY_HAN.match(key) and len(key) >= 2:
-                self._add(self.pinyin, pinyin(key), ident)
+                for k in {key, core} if len(core) >= 2 else {key}:
+                    self._add(self.pinyin, pinyin(k), ident)
+                    if is_polyphonic(k):
+                        self._add(self.pinyin, phrase_pinyin(k), ident)
                 self._add(self.initials, initials(key), ident)
-                if core != key and len(core) >= 2:
-                    self._add(self.pinyin, pinyin(core), ident)
         else:
             self._add(self.english, english_key(key), ident)
 
@@ -336,22 +457,40 @@ class Vocabulary:
 
     def _whole(self, key: str) -> tuple[tuple[str, ...], str] | None:
         """Trades for a whole key: exact, affix variants, English, pinyin, homophones, initials."""
+        if key in self._wholes:
+            return self._wholes[key]
+        found = self._find_whole(key)
+        if len(self._wholes) >= 200_000:
+            self._wholes.clear()
+        self._wholes[key] = found
+        return found
+
+    def _find_whole(self, key: str) -> tuple[tuple[str, ...], str] | None:
         hit = self.exact.get(key)
         if hit:
             return hit, self.how.get(key, "exact")
         if HAN.search(key):
             core = _strip_suffix(_strip_prefix(key))
-            tries = [core, *(core + s for s in ("工", "师", "员", "手", "司机")), _strip_prefix(key)]
+            # 挖掘机操作手 is the excavator driver; 搬家公司司机 is not the removal worker: a driving or
+            # operating role only carries over to trades that are driving or operating work.
+            role = key != core and key.endswith(_ROLES)
+            tries = [
+                core,
+                *(core + s for s in ("工", "师", "员", "手", "司机", "操作工")),
+                _strip_prefix(key),
+            ]
             for k in tries:
-                if k != key and k in self.exact:
+                if k != key and k in self.exact and (not role or set(self.exact[k]) & self._operators):
                     return self.exact[k], "variant"
             for k in (key, core):
-                if k in self.variant:
+                if k in self.variant and (not role or k == key or set(self.variant[k]) & self._operators):
                     return self.variant[k], "variant"
             if ONLY_HAN.match(key) and len(key) >= 2:
                 for k in (key, core):
                     py = pinyin(k)
                     if py in self.pinyin and len(k) >= 2:
+                        if k == core and role and not set(self.pinyin[py]) & self._operators:
+                            continue
                         return self.pinyin[py], "homophone"
             return None
         en = english_key(key)
@@ -486,6 +625,22 @@ class Vocabulary:
         )
 
     def _segment(self, text: str) -> _Segment:
+        """One piece of an entry, read once per process (pieces repeat across entries: 电焊, 3年, 普工)."""
+        years = _years(text) if "年" in text or "月" in text or "year" in text or "yr" in text else None
+        if years is not None:
+            text = _YEARS.sub(" ", text).strip()
+        done = self._segments.get(text)
+        if done is None:
+            done = self._read_segment(text)
+            if len(self._segments) >= 200_000:
+                self._segments.clear()
+            self._segments[text] = done
+        seg = done.copy()
+        if years is not None:
+            seg.years = max(years, seg.years or 0.0)
+        return seg
+
+    def _read_segment(self, text: str) -> _Segment:
         seg = _Segment()
         s = text
         whole = self._whole(s)
@@ -496,20 +651,9 @@ class Vocabulary:
                 if any(s.startswith(w) for w in _SKILLED):
                     seg.level = Level(rank=2, zh="熟练")
             return seg
-        # years
-        found_years = []
-        for m in _YEARS.finditer(s):
-            if m.group(1):
-                n = _cn_number(m.group(1))
-                if m.group(4) == "个月":
-                    n = n / 12.0
-                if m.group(5):
-                    n += 0.5
-                found_years.append(n)
-            elif m.group(6):
-                found_years.append(float(m.group(6)))
-        if found_years:
-            seg.years = round(max(found_years), 2)
+        found = _years(s)
+        if found is not None:
+            seg.years = found
             s = _YEARS.sub(" ", s)
         # level (not inside a known name: 足浴技师 keeps its 技师)
         protected = self._known_spans(s)
@@ -605,6 +749,11 @@ class Vocabulary:
             if hit:
                 seg.hits.append(_RawHit(hit[0], hit[1], core))
                 return
+        for form in _verb_forms(core):
+            hit = self._whole(form)
+            if hit:
+                seg.hits.append(_RawHit(hit[0], "variant", core))
+                return
         if not ONLY_HAN.match(core):
             fz = self._fuzzy(core)
             if fz:
@@ -612,34 +761,28 @@ class Vocabulary:
             elif core.strip():
                 seg.unknown.append(core.strip())
             return
-        # Chinese: the longest known names inside, left to right; what is left over stays visible.
-        i, found = 0, False
-        rest: list[str] = []
-        while i < len(core):
-            match = None
-            for n in range(min(self._max_len, len(core) - i), 1, -1):
-                sub = core[i : i + n]
-                if sub in self.exact or sub in self.variant:
-                    match = sub
-                    break
-            if match:
-                ids = self.exact.get(match) or self.variant[match]
-                seg.hits.append(_RawHit(ids, "part", match))
-                found = True
-                self._leftover("".join(rest), seg)
-                rest = []
-                i += len(match)
-            else:
-                rest.append(core[i])
-                i += 1
-        if not found:
-            fz = self._fuzzy(core)
-            if fz:
-                seg.hits.append(_RawHit(fz[0], "fuzzy", core, confidence=fz[2]))
-                return
-            seg.unknown.append(s)
+        # Chinese: the longest known names inside, left to right. When they cover the piece (电焊气割) each is
+        # a trade; otherwise only the head, the name the piece ends with, is (面包车司机 is a driver, not a
+        # baker), and the rest stays visible as unknown.
+        matches = _scan(core, _Keys(self.exact, self.variant), self._max_len)
+        covered: set[int] = set()
+        for a, b, _ in matches:
+            covered.update(range(a, b))
+        left = "".join(c for k, c in enumerate(core) if k not in covered and c not in _NOISE_CHARS)
+        if matches and not left:
+            for _, _, m in matches:
+                seg.hits.append(_RawHit(self.exact.get(m) or self.variant[m], "part", m))
             return
-        self._leftover("".join(rest), seg)
+        if matches and matches[-1][1] == len(core) and matches[-1][1] - matches[-1][0] >= 2:
+            a, _, m = matches[-1]
+            seg.hits.append(_RawHit(self.exact.get(m) or self.variant[m], "part", m))
+            self._leftover(core[:a], seg)
+            return
+        fz = self._fuzzy(core)
+        if fz:
+            seg.hits.append(_RawHit(fz[0], "fuzzy", core, confidence=fz[2]))
+            return
+        seg.unknown.append(s)
 
     def _leftover(self, text: str, seg: _Segment) -> None:
         left = "".join(c for c in text if c not in _NOISE_CHARS)
@@ -849,6 +992,8 @@ class Vocabulary:
                     keys.append((key, r, t.id, name, "zh"))
                     if ONLY_HAN.match(key):
                         keys.append((pinyin(key), r + 2, t.id, name, "pinyin"))
+                        if is_polyphonic(key):
+                            keys.append((phrase_pinyin(key), r + 2, t.id, name, "pinyin"))
                         keys.append((initials(key), r + 4, t.id, name, "initials"))
                 else:
                     keys.append((english_key(key), r + 2, t.id, name, "en"))
@@ -929,6 +1074,16 @@ class _Segment:
         self.years: float | None = None
         self.level: Level | None = None
         self.certified = False
+
+    def copy(self) -> _Segment:
+        """A fresh segment with the same findings (the memo keeps the original untouched)."""
+        out = _Segment()
+        out.hits = list(self.hits)
+        out.certificates = list(self.certificates)
+        out.unknown = list(self.unknown)
+        out.workplaces = list(self.workplaces)
+        out.years, out.level, out.certified = self.years, self.level, self.certified
+        return out
 
     def absorb(self, others: list[_Segment]) -> None:
         """Take the qualifiers of segments that named no trade."""
