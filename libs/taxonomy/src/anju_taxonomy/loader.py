@@ -151,6 +151,7 @@ def load(data_dir: Path = DATA_DIR, physical_file: Path = PHYSICAL_FILE) -> Data
                 issuer_zh=str(c.get("issuer_zh", "")),
                 course_zh=str(c.get("course_zh", "")),
                 course_en=str(c.get("course_en", "")),
+                mandatory=bool(c.get("mandatory", True)),
             )
     physical: dict[str, PhysicalTerm] = {}
     if physical_file.exists():

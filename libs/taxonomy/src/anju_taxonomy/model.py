@@ -64,6 +64,7 @@ class Certificate:
     issuer_zh: str
     course_zh: str
     course_en: str
+    mandatory: bool = True  # the law requires it for the job (false: a skill certificate people mention)
 
 
 @dataclass(frozen=True, slots=True)

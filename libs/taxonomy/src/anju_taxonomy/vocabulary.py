@@ -52,6 +52,15 @@ _SUFFIXES = (
     "员",
     "手",
 )
+# 准驾车型 of the Ministry of Public Security's driving licence rules: a higher class permits the lower ones.
+_LICENCE_IMPLIES = {
+    "driving_licence_a1": {"driving_licence_a3", "driving_licence_b1", "driving_licence_b2", "driving_licence_c1", "driving_licence_c2"},
+    "driving_licence_a2": {"driving_licence_b1", "driving_licence_b2", "driving_licence_c1", "driving_licence_c2"},
+    "driving_licence_a3": {"driving_licence_c1", "driving_licence_c2"},
+    "driving_licence_b1": {"driving_licence_c1", "driving_licence_c2"},
+    "driving_licence_b2": {"driving_licence_c1", "driving_licence_c2"},
+    "driving_licence_c1": {"driving_licence_c2"},
+}
 _ROLES = ("操作手", "操作工", "操作员", "驾驶员", "司机")
 _PREFIXES = ("老师傅", "熟练", "持证", "资深", "有经验的", "有经验", "老")
 # Words around a trade in a free sentence: 会开挖掘机, 做过厨房帮工, 3年焊工经验.
@@ -351,6 +360,12 @@ class Vocabulary:
         self.hints: dict[str, str] = {}
         self._cache: dict[tuple[str, Context | None], Reading] = {}
         self._segments: dict[str, _Segment] = {}
+        self._neighbours: dict[str, tuple[tuple[str, float, str, str], ...]] = {}
+        self._related_ids: dict[str, set[str]] = {}
+        for t in self.trades.values():
+            for r in t.related:
+                self._related_ids.setdefault(t.id, set()).add(r.id)
+                self._related_ids.setdefault(r.id, set()).add(t.id)
         self._wholes: dict[str, tuple[tuple[str, ...], str] | None] = {}
         self._build()
 
@@ -449,6 +464,35 @@ class Vocabulary:
         """Chinese and English names of a trade, or the text itself."""
         t = self.trades.get(trade_id) if trade_id else None
         return (t.zh, t.en) if t else (text, text)
+
+    def licences(self, trade_id: str | None) -> frozenset[str]:
+        """Certificates the law requires for a trade (only the mandatory ones of its licences)."""
+        t = self.trades.get(trade_id) if trade_id else None
+        if t is None:
+            return frozenset()
+        return frozenset(
+            c for c in t.licences if c in self.certificates and self.certificates[c].mandatory
+        )
+
+    def held_certificates(self, ids: Iterable[str]) -> frozenset[str]:
+        """Certificates held, with the driving classes a higher class permits (机动车驾驶证申领和使用规定)."""
+        out = set(ids)
+        for c in list(out):
+            out |= _LICENCE_IMPLIES.get(c, set())
+        return frozenset(out)
+
+    def neighbours(self, trade_id: str) -> tuple[tuple[str, float, str, str], ...]:
+        """Trades related to this one either way, with credit and reason (declared-distinct ones never)."""
+        cached = self._neighbours.get(trade_id)
+        if cached is None:
+            found: dict[str, tuple[str, float, str, str]] = {}
+            for other in self._related_ids.get(trade_id, ()):
+                credit, why_zh, why_en = self.relation(trade_id, other)
+                if credit > 0:
+                    found[other] = (other, credit, why_zh, why_en)
+            cached = tuple(sorted(found.values()))
+            self._neighbours[trade_id] = cached
+        return cached
 
     def is_entry_level(self, trade_id: str | None) -> bool:
         """Entry-level trades (普工, 包装工 ...) are learnt on the job."""
