@@ -105,6 +105,12 @@ _LEAD = (
     "开",
 )
 _TRAIL = (
+    "技术",
+    "技能",
+    "手艺",
+    "工艺",
+    "制作",
+    "锻制",
     "相关工作",
     "工作经验",
     "经验",
@@ -298,6 +304,17 @@ def _verb_forms(core: str) -> list[str]:
         elif core.endswith(act) and len(core) - len(act) >= 2:
             noun = core[: -len(act)]
             out.extend((act + noun, noun + act + "工", noun + act + "员"))
+    return out
+
+
+def _pieces(s: str) -> list[str]:
+    """Split on the spaces left where qualifiers were taken out; English words stay together."""
+    out: list[str] = []
+    for token in s.split():
+        if out and token.isascii() and out[-1].isascii():
+            out[-1] += " " + token
+        else:
+            out.append(token)
     return out
 
 
@@ -564,7 +581,7 @@ class Vocabulary:
             for choice, _, _ in process.extract(
                 en, self._en_choices, scorer=fuzz.token_set_ratio, score_cutoff=90, limit=10
             )
-            if min(len(en), len(choice)) / max(len(en), len(choice)) >= 0.6
+            if min(len(en), len(choice)) / max(len(en), len(choice)) >= 0.8
         ]
         if close:
             score, choice = max(close)
@@ -725,7 +742,7 @@ class Vocabulary:
                 seg.certified = True
         # certificates: 焊工证, 叉车证 (and the trade they imply)
         s = self._certificates(s, seg)
-        for piece in s.split():
+        for piece in _pieces(s):
             self._trades_in(piece, seg)
         return seg
 
