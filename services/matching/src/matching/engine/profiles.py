@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -327,11 +328,19 @@ def job_profile(data: JobData, norm: Vocabulary, seats_left: int | None = None) 
     )
 
 
+_LEADS_TO_LICENCE = re.compile("取证|考证|证书|持证|特种作业|上岗证|操作证")
+
+
 def training_profile(data: TrainingData, norm: Vocabulary) -> TrainingProfile:
     """A course's profile from a training.published payload: the trades it teaches and the licences it
     leads to (named in its skills or title: 叉车证培训, 焊工特种作业取证班)."""
     taught, certs = read_skills([(s, 1, False) for s in data.skills_taught], norm)
-    named = {c.certificate_id for x in (data.title, *data.skills_taught) for c in norm.read(x).certificates}
+    named: set[str] = set()
+    for text in (data.title, *data.skills_taught):
+        r = norm.read(text)
+        named |= {c.certificate_id for c in r.certificates}
+        if _LEADS_TO_LICENCE.search(text):
+            named |= {c for h in r.trades for c in norm.licences(h.trade_id)}
     loc = data.location
     return TrainingProfile(
         training_id=data.training_id,
