@@ -141,5 +141,7 @@ def test_rebuilding_the_indexes_in_another_order_ranks_the_same() -> None:
     for w in reversed(ws):
         b.add_worker(w)
     ra, rb = a.rank(posting), b.rank(posting)
-    assert [(r.worker_id, r.score, r.breakdown) for r in ra] == [(r.worker_id, r.score, r.breakdown) for r in rb]
+    assert [(r.worker_id, r.score, r.breakdown) for r in ra] == [
+        (r.worker_id, r.score, r.breakdown) for r in rb
+    ]
     assert len(ra) == 4

@@ -54,8 +54,19 @@ _SUFFIXES = (
 )
 # 准驾车型 of the Ministry of Public Security's driving licence rules: a higher class permits the lower ones.
 _LICENCE_IMPLIES = {
-    "driving_licence_a1": {"driving_licence_a3", "driving_licence_b1", "driving_licence_b2", "driving_licence_c1", "driving_licence_c2"},
-    "driving_licence_a2": {"driving_licence_b1", "driving_licence_b2", "driving_licence_c1", "driving_licence_c2"},
+    "driving_licence_a1": {
+        "driving_licence_a3",
+        "driving_licence_b1",
+        "driving_licence_b2",
+        "driving_licence_c1",
+        "driving_licence_c2",
+    },
+    "driving_licence_a2": {
+        "driving_licence_b1",
+        "driving_licence_b2",
+        "driving_licence_c1",
+        "driving_licence_c2",
+    },
     "driving_licence_a3": {"driving_licence_c1", "driving_licence_c2"},
     "driving_licence_b1": {"driving_licence_c1", "driving_licence_c2"},
     "driving_licence_b2": {"driving_licence_c1", "driving_licence_c2"},
@@ -492,9 +503,7 @@ class Vocabulary:
         t = self.trades.get(trade_id) if trade_id else None
         if t is None:
             return frozenset()
-        return frozenset(
-            c for c in t.licences if c in self.certificates and self.certificates[c].mandatory
-        )
+        return frozenset(c for c in t.licences if c in self.certificates and self.certificates[c].mandatory)
 
     def held_certificates(self, ids: Iterable[str]) -> frozenset[str]:
         """Certificates held, with the driving classes a higher class permits (机动车驾驶证申领和使用规定)."""
