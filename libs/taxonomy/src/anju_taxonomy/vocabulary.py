@@ -72,6 +72,7 @@ _LICENCE_IMPLIES = {
     "driving_licence_b2": {"driving_licence_c1", "driving_licence_c2"},
     "driving_licence_c1": {"driving_licence_c2"},
 }
+_GENERIC_HEADS = frozenset(("操作工", "操作员", "操作手", "司机", "驾驶员", "工人", "师傅", "技工", "普工", "人员"))
 _ROLES = ("操作手", "操作工", "操作员", "驾驶员", "司机")
 _PREFIXES = ("老师傅", "熟练", "持证", "资深", "有经验的", "有经验", "老")
 # Words around a trade in a free sentence: 会开挖掘机, 做过厨房帮工, 3年焊工经验.
@@ -844,12 +845,17 @@ class Vocabulary:
         for a, b, _ in matches:
             covered.update(range(a, b))
         left = "".join(c for k, c in enumerate(core) if k not in covered and c not in _NOISE_CHARS)
-        if matches and not left:
+        # 挖掘机维修 is neither the excavator driver nor a repair trade: an action after a name is another trade.
+        action_head = len(matches) > 1 and matches[-1][2] in _ACTIONS
+        if matches and not left and not action_head:
             for _, _, m in matches:
                 seg.hits.append(_RawHit(self.exact.get(m) or self.variant[m], "part", m))
             return
-        if matches and matches[-1][1] == len(core) and matches[-1][1] - matches[-1][0] >= 2:
+        if matches and not action_head and matches[-1][1] == len(core) and matches[-1][1] - matches[-1][0] >= 2:
             a, _, m = matches[-1]
+            # A generic head (操作工, 司机) right after a known name: the name says the trade (数控机床操作工).
+            if m in _GENERIC_HEADS and len(matches) > 1 and matches[-2][1] == a:
+                a, _, m = matches[-2]
             seg.hits.append(_RawHit(self.exact.get(m) or self.variant[m], "part", m))
             self._leftover(core[:a], seg)
             return
