@@ -851,7 +851,14 @@ class Vocabulary:
             for _, _, m in matches:
                 seg.hits.append(_RawHit(self.exact.get(m) or self.variant[m], "part", m))
             return
-        if matches and not action_head and matches[-1][1] == len(core) and matches[-1][1] - matches[-1][0] >= 2:
+        head_ok = bool(matches) and matches[-1][1] == len(core) and not action_head
+        if head_ok:
+            # A two-character head under an unknown modifier of two or more (健身教练, 货运司机) is too
+            # little to go on: it stays unknown rather than read as 教练 or 司机.
+            a = matches[-1][0]
+            modifier = "".join(c for c in core[:a] if c not in _NOISE_CHARS)
+            head_ok = matches[-1][1] - a >= 3 or len(modifier) < 2 or len(matches) > 1
+        if head_ok:
             a, _, m = matches[-1]
             # A generic head (操作工, 司机) right after a known name: the name says the trade (数控机床操作工).
             if m in _GENERIC_HEADS and len(matches) > 1 and matches[-2][1] == a:
