@@ -459,7 +459,7 @@ def test_match_preview_ranks_without_storing_and_rejects_bad_input(
     r = matching_app.post("/api/v1/match-preview", json=body, params={"limit": 5})
     assert r.status_code == 200, r.text
     out = r.json()
-    assert out["normalised_skills"] == ["sewing"]
+    assert out["normalised_skills"] == ["sewing_machinist"]
     assert [x["worker_id"] for x in out["ranking"]] == [str(w.worker_id)]
     assert own_events(minfra, MatchProposed, worker_id=w.worker_id) == [], "a preview proposes nothing"
     assert out["ranking"][0]["breakdown"]["skill"] > 0

@@ -15,6 +15,7 @@ from matching.consumers import ZeroEmploymentTicker, build_consumer
 from matching.models import event_tables, metadata
 from matching.routes import router
 from matching.state import MatchingState
+from matching.taxonomy_routes import router as taxonomy_router
 
 log = get_logger(__name__)
 
@@ -50,7 +51,7 @@ def make_app() -> FastAPI:
         title="Anju matching service",
         description="Ranks workers for jobs with reasons, proposes matches and training offers; "
         "publishes matching.events.",
-        routers=[router],
+        routers=[router, taxonomy_router],
         runtime_factory=build_runtime,
     )
 
