@@ -195,7 +195,7 @@ def test_out_of_order_worker_events_keep_the_newest_version(
     time.sleep(1.5)
     state = matching_app.app.state.runtime.matching  # type: ignore[attr-defined]
     profile = state.workers.get(v1.worker_id)
-    assert profile is not None and profile.skill_ids() == {"welding"}
+    assert profile is not None and profile.skill_ids() == {"welder"}
     j = job(headcount=1, location=work)  # a sewing job: the v1 profile would match, v2 does not
     publish(producer, minfra, JobPosted.build(j, subject=j.job_id))
     welding = job(headcount=1, location=work, skills=["焊工"])
@@ -394,18 +394,21 @@ def test_a_new_course_is_offered_to_workers_it_unlocks_jobs_for(
     home, work = spot()
     j = job(headcount=2, location=work, skills=["电焊"])
     packer = worker(location=home, skills=[SkillData(name="包装工")])
-    welder = worker(location=home, skills=[SkillData(name="焊工", level=2)])
+    # Welding legally needs the special-operations licence: the welder holds it, the packer does not.
+    welder = worker(location=home, skills=[SkillData(name="焊工", level=2, certified=True)])
     publish(producer, minfra, JobPosted.build(j, subject=j.job_id))
     publish(producer, minfra, *(WorkerRegistered.build(w, subject=w.worker_id) for w in (packer, welder)))
     wait_events(minfra, MatchProposed, 1, job_id=j.job_id)
     wait_worker(matching_app, packer.worker_id)
     assert own_events(minfra, TrainingOffered, worker_id=packer.worker_id) == []
-    course = training(title="电焊工培训", skills_taught=["电焊"], location=work)
+    course = training(title="电焊工特种作业取证培训", skills_taught=["电焊"], location=work)
     publish(producer, minfra, TrainingPublished.build(course, subject=course.training_id))
     offer = wait_events(minfra, TrainingOffered, 1, worker_id=packer.worker_id)[0]
     assert offer.data.training_id == course.training_id
     assert offer.data.unlocks_job_ids == [j.job_id]
-    assert offer.data.missing_skills == ["焊工"]
+    # The skill and the licence are the gap; the offer names the licence and the course that leads to it.
+    assert offer.data.missing_skills[0] == "电焊工"
+    assert "特种作业操作证" in offer.data.missing_skills[1] and "培训" in offer.data.missing_skills[1]
     time.sleep(1.0)
     assert own_events(minfra, TrainingOffered, worker_id=welder.worker_id) == [], "the welder needs no course"
 
@@ -449,7 +452,7 @@ def test_match_preview_ranks_without_storing_and_rejects_bad_input(
     wait_worker(matching_app, w.worker_id)
     body = {
         "title": "缝纫工",
-        "skills": ["sewing machine operator"],
+        "skills": ["sewing machinist"],
         "headcount": 3,
         "wage_min": 2800,
         "wage_max": 3800,

@@ -72,7 +72,9 @@ _LICENCE_IMPLIES = {
     "driving_licence_b2": {"driving_licence_c1", "driving_licence_c2"},
     "driving_licence_c1": {"driving_licence_c2"},
 }
-_GENERIC_HEADS = frozenset(("操作工", "操作员", "操作手", "司机", "驾驶员", "工人", "师傅", "技工", "普工", "人员"))
+_GENERIC_HEADS = frozenset(
+    ("操作工", "操作员", "操作手", "司机", "驾驶员", "工人", "师傅", "技工", "普工", "人员")
+)
 _ROLES = ("操作手", "操作工", "操作员", "驾驶员", "司机")
 _PREFIXES = ("老师傅", "熟练", "持证", "资深", "有经验的", "有经验", "老")
 # Words around a trade in a free sentence: 会开挖掘机, 做过厨房帮工, 3年焊工经验.
@@ -117,6 +119,7 @@ _LEAD = (
     "开",
 )
 _TRAIL = (
+    "特种作业",
     "培训班",
     "培训",
     "取证班",
@@ -444,6 +447,9 @@ class Vocabulary:
         self._han_max = self._max_len
         self._cert_max = max((len(k) for k in self.cert_keys), default=2)
         self._han_choices = [k for k in self.exact if ONLY_HAN.match(k)]
+        self._han_by_len: dict[int, list[str]] = {}
+        for k in self._han_choices:
+            self._han_by_len.setdefault(len(k), []).append(k)
         self._en_choices = list(self.english)
         self._sector_words = self._sector_keywords()
         self._completions = self._completion_keys()
@@ -584,8 +590,9 @@ class Vocabulary:
         if ONLY_HAN.match(key):
             if len(key) < 4:
                 return None
-            best = process.extractOne(key, self._han_choices, scorer=fuzz.ratio, score_cutoff=80)
-            if best and abs(len(best[0]) - len(key)) <= 1:
+            near = [k for n in (len(key) - 1, len(key), len(key) + 1) for k in self._han_by_len.get(n, ())]
+            best = process.extractOne(key, near, scorer=fuzz.ratio, score_cutoff=80)
+            if best:
                 return self.exact[best[0]], best[0], float(best[1]) / 100.0 * 0.8
             return None
         if HAN.search(key) or not self._en_choices:
@@ -629,6 +636,11 @@ class Vocabulary:
         if not value:
             return Reading(text=text)
         whole = self._whole(squeeze(value))
+        if whole and len(whole[0]) == 1 and whole[1] != "variant":
+            # The common case, one known name: nothing to split, qualify or decide.
+            t = self.trades[whole[0][0]]
+            hit = TradeHit(t.id, t.zh, t.en, CONFIDENCE.get(whole[1], 0.8), squeeze(value), whole[1])
+            return Reading(text=text, trades=(hit,))
         segments: list[tuple[str, bool]] = []  # (text, from a bracket)
         if whole:
             segments = [(squeeze(value), False)]
@@ -660,12 +672,14 @@ class Vocabulary:
                 merged[-1].absorb(pending)
             else:
                 merged = pending
-        sectors = self._context_sectors(merged, context)
+        needs_context = any(len(h.trade_ids) > 1 for seg in merged for h in seg.hits)
+        workplaces = any(seg.workplaces for seg in merged)
+        sectors = self._context_sectors(merged, context) if needs_context or workplaces else set()
         hits: list[TradeHit] = []
         certs: list[CertificateHit] = []
         unknown: list[str] = []
         others = {h.trade_ids[0] for s in merged for h in s.hits if len(h.trade_ids) == 1}
-        context_trades = self._context_trades(context) | others
+        context_trades = (self._context_trades(context) | others) if needs_context else others
         for seg in merged:
             for raw in seg.hits:
                 hit = self._resolve(raw, sectors, context_trades, seg)
@@ -845,7 +859,7 @@ class Vocabulary:
         for a, b, _ in matches:
             covered.update(range(a, b))
         left = "".join(c for k, c in enumerate(core) if k not in covered and c not in _NOISE_CHARS)
-        # 挖掘机维修 is neither the excavator driver nor a repair trade: an action after a name is another trade.
+        # 挖掘机维修 is neither the excavator driver nor a repair trade: a name + an action is another trade.
         action_head = len(matches) > 1 and matches[-1][2] in _ACTIONS
         if matches and not left and not action_head:
             for _, _, m in matches:
@@ -860,7 +874,7 @@ class Vocabulary:
             head_ok = matches[-1][1] - a >= 3 or len(modifier) < 2 or len(matches) > 1
         if head_ok:
             a, _, m = matches[-1]
-            # A generic head (操作工, 司机) right after a known name: the name says the trade (数控机床操作工).
+            # A generic head (操作工, 司机) right after a known name: the name says the trade.
             if m in _GENERIC_HEADS and len(matches) > 1 and matches[-2][1] == a:
                 a, _, m = matches[-2]
             seg.hits.append(_RawHit(self.exact.get(m) or self.variant[m], "part", m))
