@@ -639,8 +639,8 @@ class Vocabulary:
         if whole and len(whole[0]) == 1 and whole[1] != "variant":
             # The common case, one known name: nothing to split, qualify or decide.
             t = self.trades[whole[0][0]]
-            hit = TradeHit(t.id, t.zh, t.en, CONFIDENCE.get(whole[1], 0.8), squeeze(value), whole[1])
-            return Reading(text=text, trades=(hit,))
+            only = TradeHit(t.id, t.zh, t.en, CONFIDENCE.get(whole[1], 0.8), squeeze(value), whole[1])
+            return Reading(text=text, trades=(only,))
         segments: list[tuple[str, bool]] = []  # (text, from a bracket)
         if whole:
             segments = [(squeeze(value), False)]
