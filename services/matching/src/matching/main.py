@@ -14,6 +14,7 @@ from matching.models import event_tables, metadata
 from matching.routes import router
 from matching.runtime import MatchingRuntime
 from matching.state import MatchingState
+from matching.taxonomy_routes import router as taxonomy_router
 from matching.zero_employment import ZeroEmploymentTicker
 
 log = get_logger(__name__)
@@ -43,7 +44,7 @@ def make_app() -> FastAPI:
         title="Anju matching service",
         description="Ranks workers for jobs with reasons, proposes matches and training offers; "
         "publishes matching.events.",
-        routers=[router],
+        routers=[router, taxonomy_router],
         runtime_factory=build_runtime,
     )
 
