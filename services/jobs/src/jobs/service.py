@@ -15,12 +15,12 @@ from anju_common.events import (
     JobPosted,
     JobStatus,
     JobUpdated,
-    Location,
     TrainingData,
     TrainingPublished,
     TrainingStatus,
 )
 from anju_common.outbox import record_event
+from anju_common.places import division, location_columns, location_of, place_columns
 from anju_common.principal import Principal
 from sqlmodel import Session
 
@@ -32,7 +32,6 @@ from jobs.schemas import (
     EmployerUpdate,
     JobCreate,
     JobUpdate,
-    LocationIn,
     TrainingCreate,
     TrainingUpdate,
 )
@@ -55,7 +54,9 @@ def create_employer(session: Session, data: EmployerCreate, principal: Principal
         data.site_id is None or not principal.can_see_site(data.site_id)
     ):
         raise ForbiddenError("office staff register employers of their own sites")
-    employer = Employer(**data.model_dump())
+    employer = Employer(
+        **data.model_dump(exclude={"province", "county"}), **place_columns(data.province, data.county)
+    )
     session.add(employer)
     session.flush()
     return employer
@@ -71,13 +72,29 @@ def update_employer(
     """Change an employer's details."""
     employer = get_employer(session, employer_id, principal)
     check_version(employer.version, if_match, patch.version)
-    for key, value in patch.model_dump(exclude_unset=True, exclude={"version"}).items():
+    changes = patch.model_dump(exclude_unset=True, exclude={"version", "province", "county"})
+    if {"province", "county"} & patch.model_fields_set:
+        changes.update(_patched_place(employer, patch))
+    for key, value in changes.items():
         setattr(employer, key, value)
     employer.version += 1
     employer.updated_at = _now()
     session.add(employer)
     session.flush()
     return employer
+
+
+def _patched_place(employer: Employer, patch: EmployerUpdate) -> dict[str, Any]:
+    """Place columns after a patch: a new county decides the province; a new province keeps its own county."""
+    fields = patch.model_fields_set
+    county = patch.county if "county" in fields else employer.county_code
+    province = patch.province if "province" in fields else employer.province_code
+    c = division(county) if county else None
+    if c and province and "county" not in fields and c.province_code != province:
+        county = None
+    if c and "county" in fields:
+        province = c.province_code
+    return place_columns(province, county)
 
 
 def get_employer(session: Session, employer_id: uuid.UUID, principal: Principal) -> Employer:
@@ -111,14 +128,7 @@ def job_data(job: Job, employer: Employer) -> JobData:
         hired_count=job.hired_count,
         wage_min=job.wage_min,
         wage_max=job.wage_max,
-        location=Location(
-            site_id=job.site_id,
-            county=job.county,
-            province=job.province,
-            lat=job.lat,
-            lon=job.lon,
-            name=job.location_name,
-        ),
+        location=location_of(job, site_id=job.site_id, name=job.location_name),
         shift=job.shift,
         caregiver_friendly=job.caregiver_friendly,
         dormitory=job.dormitory,
@@ -131,17 +141,6 @@ def job_data(job: Job, employer: Employer) -> JobData:
         status=job.status,
         version=job.version,
     )
-
-
-def _location_fields(loc: LocationIn) -> dict[str, Any]:
-    return {
-        "site_id": loc.site_id,
-        "county": loc.county,
-        "province": loc.province,
-        "lat": loc.lat,
-        "lon": loc.lon,
-        "location_name": loc.name,
-    }
 
 
 def post_job(session: Session, data: JobCreate, principal: Principal, request_id: str | None) -> Job:
@@ -157,7 +156,7 @@ def post_job(session: Session, data: JobCreate, principal: Principal, request_id
         and not principal.can_see_site(data.location.site_id)
     ):
         raise ForbiddenError("office staff post jobs only at their own sites")
-    job = Job(**data.model_dump(exclude={"location"}), **_location_fields(data.location))
+    job = Job(**data.model_dump(exclude={"location"}), **location_columns(data.location))
     session.add(job)
     session.flush()
     _emit(session, JobPosted.build(job_data(job, employer), subject=job.id, request_id=request_id))
@@ -187,7 +186,7 @@ def update_job(
         raise ConflictError(f"job is {job.status.value}; only open jobs can change")
     changes = patch.model_dump(exclude_unset=True, exclude={"version", "location"})
     if patch.location is not None:
-        changes.update(_location_fields(patch.location))
+        changes.update(location_columns(patch.location))
     merged = {**job.model_dump(), **changes}
     if merged["wage_min"] > merged["wage_max"]:
         raise InvalidFieldError("body.wage_min", "wage_min must be less than or equal to wage_max")
@@ -260,14 +259,7 @@ def training_data(course: TrainingCourse) -> TrainingData:
         provider=course.provider,
         title=course.title,
         skills_taught=list(course.skills_taught),
-        location=Location(
-            site_id=course.site_id,
-            county=course.county,
-            province=course.province,
-            lat=course.lat,
-            lon=course.lon,
-            name=course.location_name,
-        ),
+        location=location_of(course, site_id=course.site_id, name=course.location_name),
         starts_on=course.starts_on,
         ends_on=course.ends_on,
         seats=course.seats,
@@ -298,7 +290,7 @@ def publish_training(
     site_id = data.location.site_id
     if principal.role == "office_staff" and site_id and not principal.can_see_site(site_id):
         raise ForbiddenError("office staff publish courses only at their own sites")
-    course = TrainingCourse(**data.model_dump(exclude={"location"}), **_location_fields(data.location))
+    course = TrainingCourse(**data.model_dump(exclude={"location"}), **location_columns(data.location))
     session.add(course)
     session.flush()
     _emit(session, TrainingPublished.build(training_data(course), subject=course.id, request_id=request_id))
@@ -331,7 +323,7 @@ def update_training(
         raise ConflictError("training is closed")
     changes = patch.model_dump(exclude_unset=True, exclude={"version", "location"})
     if patch.location is not None:
-        changes.update(_location_fields(patch.location))
+        changes.update(location_columns(patch.location))
     merged = {**course.model_dump(), **changes}
     if merged["starts_on"] and merged["ends_on"] and merged["ends_on"] < merged["starts_on"]:
         raise InvalidFieldError("body.ends_on", "ends_on must not be before starts_on")
