@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any
 
 from anju_common.errors import ConflictError, ForbiddenError, InvalidFieldError, NotFoundError, check_version
 from anju_common.events import (
@@ -20,7 +19,7 @@ from anju_common.events import (
     TrainingStatus,
 )
 from anju_common.outbox import record_event
-from anju_common.places import division, location_columns, location_of, place_columns
+from anju_common.places import location_columns, location_of, patched_place, place_columns
 from anju_common.principal import Principal
 from sqlmodel import Session
 
@@ -74,7 +73,9 @@ def update_employer(
     check_version(employer.version, if_match, patch.version)
     changes = patch.model_dump(exclude_unset=True, exclude={"version", "province", "county"})
     if {"province", "county"} & patch.model_fields_set:
-        changes.update(_patched_place(employer, patch))
+        sent = patch.model_fields_set
+        current = (employer.province_code, employer.county_code)
+        changes.update(patched_place(sent, (patch.province, patch.county), current))
     for key, value in changes.items():
         setattr(employer, key, value)
     employer.version += 1
@@ -82,19 +83,6 @@ def update_employer(
     session.add(employer)
     session.flush()
     return employer
-
-
-def _patched_place(employer: Employer, patch: EmployerUpdate) -> dict[str, Any]:
-    """Place columns after a patch: a new county decides the province; a new province keeps its own county."""
-    fields = patch.model_fields_set
-    county = patch.county if "county" in fields else employer.county_code
-    province = patch.province if "province" in fields else employer.province_code
-    c = division(county) if county else None
-    if c and province and "county" not in fields and c.province_code != province:
-        county = None
-    if c and "county" in fields:
-        province = c.province_code
-    return place_columns(province, county)
 
 
 def get_employer(session: Session, employer_id: uuid.UUID, principal: Principal) -> Employer:

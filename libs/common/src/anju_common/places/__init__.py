@@ -1,6 +1,13 @@
 """GB/T 2260 administrative divisions: the shipped table, a normaliser for every spelling, API fields."""
 
-from anju_common.places.columns import PlaceRow, location_columns, location_of, place_columns, place_names
+from anju_common.places.columns import (
+    PlaceRow,
+    location_columns,
+    location_of,
+    patched_place,
+    place_columns,
+    place_names,
+)
 from anju_common.places.divisions import Division, Level, division, divisions, table
 from anju_common.places.fields import CountyText, ProvinceCode, ProvinceText, county_within, province_code
 from anju_common.places.normalise import (
@@ -30,6 +37,7 @@ __all__ = [
     "label",
     "location_columns",
     "location_of",
+    "patched_place",
     "place_columns",
     "place_names",
     "prefecture",

@@ -87,3 +87,26 @@ def location_of(row: PlaceRow, *, site_id: uuid.UUID | None, name: str | None) -
         lon=row.lon,
         name=name,
     )
+
+
+def patched_place(
+    sent: set[str],
+    new: tuple[str | None, str | None],
+    current: tuple[str | None, str | None],
+    *,
+    prefix: str = "",
+) -> dict[str, Any]:
+    """Place columns after a PATCH that sent some of {prefix}province/{prefix}county (codes, new and current).
+
+    A new county decides the province; a new province keeps the current county only when it lies inside.
+    """
+    province, county = (
+        new[0] if f"{prefix}province" in sent else current[0],
+        new[1] if f"{prefix}county" in sent else current[1],
+    )
+    c = division(county) if county else None
+    if c and f"{prefix}county" in sent:
+        province = c.province_code
+    elif c and province and c.province_code != province:
+        county = None
+    return place_columns(province, county, prefix=prefix)
