@@ -220,3 +220,20 @@ def test_place_columns_take_names_from_codes_and_province_from_county() -> None:
         "home_county": None,
         "home_county_code": None,
     }
+
+
+def test_events_without_codes_still_parse_and_codes_must_be_six_digits() -> None:
+    import json
+    import uuid
+
+    from anju_common.events import Location, WorkerRegistered, parse_event
+
+    from tests.matching.helpers import worker
+
+    old = json.loads(WorkerRegistered.build(worker(), subject=uuid.uuid4()).to_json())
+    assert "province_code" not in old["data"]["location"]  # as published before the codes existed
+    parsed = parse_event(json.dumps(old).encode())
+    assert isinstance(parsed, WorkerRegistered) and parsed.data.location.province == "贵州省"
+    assert parsed.data.location.province_code is None
+    with pytest.raises(ValidationError):
+        Location(province="贵州省", province_code="贵州")

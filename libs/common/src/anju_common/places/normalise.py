@@ -322,18 +322,26 @@ class PlaceError(ValueError):
         )
 
 
-def closest(text: str, level: Level, within: str | None = None, limit: int = SUGGESTIONS) -> list[Division]:
-    """The divisions whose names are nearest to text (rapidfuzz), for an error's suggestions."""
-    pool = [d for d in table() if _fits(d, level, within)]
-    key = clean(text)
+_Choices = tuple[tuple[Division, ...], list[str], list[int]]
+
+
+@lru_cache(maxsize=256)
+def _choices(level: Level, within: str | None, cjk: bool) -> _Choices:
+    """The divisions a suggestion may name and their spellings (built once per scope)."""
+    pool = tuple(d for d in table() if _fits(d, level, within))
     names: list[str] = []
     owners: list[int] = []
     for i, d in enumerate(pool):
-        spellings = (
-            [clean(d.name), clean(d.short)] if _CJK.search(key) else [d.pinyin, *_latin_variants(d.en)]
-        )
+        spellings = [clean(d.name), clean(d.short)] if cjk else [d.pinyin, *_latin_variants(d.en)]
         names += spellings
         owners += [i] * len(spellings)
+    return pool, names, owners
+
+
+def closest(text: str, level: Level, within: str | None = None, limit: int = SUGGESTIONS) -> list[Division]:
+    """The divisions whose names are nearest to text (rapidfuzz), for an error's suggestions."""
+    key = clean(text)
+    pool, names, owners = _choices(level, within, bool(_CJK.search(key)))
     found = process.extract(key, names, scorer=fuzz.ratio, limit=limit * 4)
     out: list[Division] = []
     for _, score, j in found:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from anju_common import places
 from anju_common.events import (
     EmployerKind,
     EmploymentStatus,
@@ -21,6 +22,7 @@ from anju_common.events import (
     TrainingStatus,
     WorkerData,
 )
+from anju_common.places import Level
 
 from matching.engine.normalise import Normaliser, clean
 
@@ -156,11 +158,18 @@ def _set(values: frozenset[Any]) -> frozenset[Any]:
     return values or EMPTY
 
 
-def region(value: str | None) -> str | None:
-    """Comparable spelling of a province or county name (interned: a few names repeat across many rows)."""
-    if not value:
+def region(code: str | None, name: str | None, level: Level, within: str | None = None) -> str | None:
+    """Comparable key of a province or county: its GB/T 2260 code (interned: few places, many rows).
+
+    Events older than the codes carry only names: those are normalised with the kit's table, and a name it
+    cannot place is compared as cleaned text.
+    """
+    if code:
+        return sys.intern(code)
+    if not name:
         return None
-    return sys.intern(clean(value)) or None
+    scope = within if within and within.isdigit() else None
+    return sys.intern(places.code_or_none(name, level, scope) or clean(name)) or None
 
 
 def worker_profile(data: WorkerData, norm: Normaliser, *, risk: bool = False) -> WorkerProfile:
@@ -169,16 +178,19 @@ def worker_profile(data: WorkerData, norm: Normaliser, *, risk: bool = False) ->
     for s in data.skills:
         hit = norm.skill(s.name)
         skills.append(WorkerSkill(hit.id, sys.intern(hit.text), s.level, s.certified))
+    loc = data.location
+    province = region(loc.province_code, loc.province, "province")
+    home_province = region(data.home_province_code, data.home_province, "province")
     return WorkerProfile(
         worker_id=data.worker_id,
         household_id=data.household_id,
         site_id=data.site_id,
         lat=data.location.lat,
         lon=data.location.lon,
-        province=region(data.location.province),
-        county=region(data.location.county),
-        home_county=region(data.home_county),
-        home_province=region(data.home_province),
+        province=province,
+        county=region(loc.county_code, loc.county, "county", province),
+        home_county=region(data.home_county_code, data.home_county, "county", home_province),
+        home_province=home_province,
         birth_year=data.birth_year,
         skills=tuple(skills),
         livelihood=data.livelihood_type,
@@ -227,6 +239,7 @@ def place_of(name: str | None, county: str | None, province: str | None) -> str:
 def job_profile(data: JobData, norm: Normaliser, seats_left: int | None = None) -> JobProfile:
     """A job's profile from a job.posted/updated payload (or a preview request)."""
     loc = data.location
+    province = region(loc.province_code, loc.province, "province")
     return JobProfile(
         job_id=data.job_id,
         employer_id=data.employer_id,
@@ -240,8 +253,8 @@ def job_profile(data: JobData, norm: Normaliser, seats_left: int | None = None) 
         wage_max=data.wage_max,
         lat=loc.lat,
         lon=loc.lon,
-        province=region(loc.province),
-        county=region(loc.county),
+        province=province,
+        county=region(loc.county_code, loc.county, "county", province),
         site_id=loc.site_id,
         place=place_of(loc.name, loc.county, loc.province),
         shift=data.shift,
@@ -261,13 +274,14 @@ def training_profile(data: TrainingData, norm: Normaliser) -> TrainingProfile:
     """A course's profile from a training.published payload."""
     hits = [norm.skill(s) for s in data.skills_taught]
     loc = data.location
+    province = region(loc.province_code, loc.province, "province")
     return TrainingProfile(
         training_id=data.training_id,
         title=data.title,
         skill_ids=frozenset(h.id for h in hits if h.id),
         lat=loc.lat,
         lon=loc.lon,
-        county=region(loc.county),
+        county=region(loc.county_code, loc.county, "county", province),
         place=place_of(loc.name, loc.county, loc.province),
         seats_left=data.seats_left,
         starts_on=data.starts_on,
