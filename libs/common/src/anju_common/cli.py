@@ -38,12 +38,14 @@ def service_main(
     elif command == "revision":
         revision(migrations, settings.sqlalchemy_url(), args.message)
     elif command == "serve":
+        settings.refuse_insecure_defaults()
         uvicorn.run(
             app_path,
             host=settings.host,
             port=settings.port,
             log_config=None,
             access_log=False,
+            server_header=False,
             timeout_graceful_shutdown=10,
         )
     else:

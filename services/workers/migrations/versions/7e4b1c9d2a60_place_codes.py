@@ -1,7 +1,7 @@
 """place codes: GB/T 2260 codes beside the site's and the worker's home province and county names, backfilled
 
 Revision ID: 7e4b1c9d2a60
-Revises: 49beacec64bc
+Revises: fe322b9f4062
 Create Date: 2026-12-01 10:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from anju_common.places.backfill import backfill_codes
 
 revision: str = "7e4b1c9d2a60"
-down_revision: str | None = "49beacec64bc"
+down_revision: str | None = "fe322b9f4062"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
