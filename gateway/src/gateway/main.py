@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from anju_common.app import RequestContextMiddleware
+from anju_common.app import RequestContextMiddleware, add_ops_routes
 from anju_common.headers import SecurityHeaders
 from anju_common.inputs import NulGuardMiddleware
 from anju_common.logs import configure_logging, get_logger
 from anju_common.principal import Principal
-from anju_common.problems import Problem, install_problem_handlers
+from anju_common.problems import Problem, install_problem_handlers, problem_response
 from fastapi import FastAPI, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -78,8 +76,6 @@ class BodyLimitMiddleware:
 
 async def _send_problem(scope: Scope, send: Send, status: int, detail: str) -> None:
     request = Request(scope)
-    from anju_common.problems import problem_response
-
     response = problem_response(request, status, detail, code="body-too-large")
     await response(scope, _noop_receive, send)
 
@@ -132,21 +128,7 @@ def make_app() -> FastAPI:
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     app.add_middleware(SecurityHeaders)
 
-    @app.get("/healthz", tags=["ops"], include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": settings.service_name}
-
-    @app.get("/readyz", tags=["ops"], include_in_schema=False)
-    def readyz(request: Request, response: Response) -> dict[str, Any]:
-        runtime: GatewayRuntime = request.app.state.runtime
-        checks = runtime.readiness()
-        ok = all(v == "ok" for v in checks.values())
-        response.status_code = 200 if ok else 503
-        return {"status": "ok" if ok else "unavailable", "checks": checks, "circuits": runtime.circuits()}
-
-    @app.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    add_ops_routes(app, settings.service_name, in_schema=False, report=lambda rt: {"circuits": rt.circuits()})
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> JSONResponse:

@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from anju_common.app import Runtime, create_app
+from anju_common.app import create_app
 from anju_common.db import session_scope
 from anju_common.logs import get_logger
 from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
 from matching.config import get_settings
-from matching.consumers import ZeroEmploymentTicker, build_consumer
+from matching.consumers import build_consumer
 from matching.models import event_tables, metadata
 from matching.routes import router
+from matching.runtime import MatchingRuntime
 from matching.state import MatchingState
+from matching.zero_employment import ZeroEmploymentTicker
 
 log = get_logger(__name__)
-
-
-@dataclass
-class MatchingRuntime(Runtime):
-    """The shared runtime plus this process's in-memory ranking state."""
-
-    matching: MatchingState | None = None
 
 
 def build_runtime() -> MatchingRuntime:
@@ -39,7 +32,7 @@ def build_runtime() -> MatchingRuntime:
         log.warning("matching.state_not_loaded", error=str(exc)[:300])
     runtime.matching = state
     runtime.add_consumer(build_consumer(runtime, state))
-    runtime.workers.append(ZeroEmploymentTicker(runtime, state, settings))
+    runtime.workers.append(ZeroEmploymentTicker(runtime.engine, state))
     return runtime
 
 

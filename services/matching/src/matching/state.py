@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from anju_common.events import HouseholdData, JobData, MonitoringCategory, TrainingData, WorkerData
+from anju_common.events import JobData, MonitoringCategory, TrainingData, WorkerData
 from anju_common.logs import get_logger
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
@@ -59,10 +59,6 @@ class MatchingState:
         for tv in repo.all_trainings(session):
             self.jobs.upsert_training(training_profile(TrainingData.model_validate(tv.data), self.norm))
         log.info("matching.state_loaded", workers=len(self.workers), jobs=len(self.jobs))
-
-    def household(self, data: HouseholdData) -> HouseholdProfile:
-        """A household payload as a profile."""
-        return household_profile(data)
 
 
 def household_from_view(view: HouseholdView) -> HouseholdProfile:
