@@ -182,7 +182,7 @@ def test_office_staff_see_only_their_sites_and_others_get_404(workers_client: Te
     assert (
         workers_client.post(
             "/api/v1/sites",
-            json={"name": "x", "county": "y", "province": "z", "lat": 1, "lon": 1},
+            json={"name": "x", "county": "惠水县", "province": "贵州省", "lat": 1, "lon": 1},
             headers=staff,
         ).status_code
         == 403

@@ -37,7 +37,9 @@ class Site(WorkersTable, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = Field(max_length=200)
     county: str = Field(max_length=100)
+    county_code: str | None = Field(default=None, max_length=6)
     province: str = Field(max_length=100)
+    province_code: str | None = Field(default=None, max_length=6, index=True)
     lat: float
     lon: float
     version: int = 1
@@ -92,7 +94,9 @@ class Worker(WorkersTable, table=True):
     id_number_hash: str | None = Field(default=None, max_length=64, unique=True)
     phone_name_hash: str | None = Field(default=None, max_length=64, unique=True)
     home_county: str | None = Field(default=None, max_length=100)
+    home_county_code: str | None = Field(default=None, max_length=6)
     home_province: str | None = Field(default=None, max_length=100)
+    home_province_code: str | None = Field(default=None, max_length=6)
     language_notes: str | None = Field(default=None, max_length=500)
     physical_limitations: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # Profile kept for anonymous statistics.
