@@ -505,7 +505,7 @@ def has_chinese(text: str) -> bool:
 
 def translate(text: str, lang: Lang) -> str:
     """A service's English message in the language (unchanged in English, or when no entry knows it)."""
-    if lang == "en" or not text or has_chinese(text):
+    if lang == "en" or not text:
         return text
     # A field path before the message ("body.wage_min: wage_min must be ...") stays as it is.
     prefix, sep, rest = text.partition(": ")
