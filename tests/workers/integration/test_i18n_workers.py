@@ -130,7 +130,9 @@ def test_query_path_json_and_domain_errors(workers_client: TestClient) -> None:
     assert [e["message"] for e in zh.values()] == ["不是有效的 JSON"]
     missing = uuid.uuid4()
     zh_body, en_body = problem_in_both(workers_client, "GET", f"/api/v1/workers/{missing}", 404)
-    assert zh_body["detail"] == f"未找到劳动力 {missing}" and en_body["detail"] == f"worker {missing} not found"
+    assert (
+        zh_body["detail"] == f"未找到劳动力 {missing}" and en_body["detail"] == f"worker {missing} not found"
+    )
     household = make_household(workers_client, make_site(workers_client))
     w = worker_payload(household["id"])
     assert workers_client.post("/api/v1/workers", json=w).status_code == 201

@@ -56,6 +56,14 @@ ENUM_LABELS: dict[str, str] = {
     "failed": "失败",
     "pending": "待发送",
     "sent": "已发送",
+    "submitting": "提交中",
+    "skipped": "已跳过",
+    "in_doubt": "状态不明",
+    "moved_away": "已迁出",
+    "other": "其他",
+    "left_job": "离职",
+    "wage_arrears": "欠薪",
+    "manual": "手工记录",
 }
 
 # Nouns that domain errors name ("job 42 not found").
