@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -51,3 +52,13 @@ def test_security_schemes_errors_and_examples(gw: TestClient) -> None:
 def test_docs_page(gw: TestClient) -> None:
     page = gw.get("/docs")
     assert page.status_code == 200 and "/openapi.json" in page.text and "swagger" in page.text.lower()
+
+
+def test_docs_and_redoc_load_nothing_from_other_hosts(gw: TestClient) -> None:
+    from tests.common.unit.test_apidocs import external_references
+
+    for page in ("/docs", "/redoc"):
+        html = gw.get(page)
+        assert html.status_code == 200 and external_references(html.text) == [], html.text
+        for asset in set(re.findall(r"/docs-assets/[\w.-]+", html.text)):
+            assert gw.get(asset).status_code == 200, asset

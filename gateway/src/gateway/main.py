@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from anju_common.apidocs import install_docs
 from anju_common.app import RequestContextMiddleware
 from anju_common.logs import configure_logging, get_logger
 from anju_common.principal import Principal
 from anju_common.problems import Problem, install_problem_handlers
 from fastapi import FastAPI, Request, Response
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -148,9 +148,7 @@ def make_app() -> FastAPI:
         runtime: GatewayRuntime = request.app.state.runtime
         return JSONResponse(await aggregated(runtime, app.openapi()))
 
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="Anju API")
+    install_docs(app, title="Anju API")
 
     app.include_router(router)
 

@@ -143,3 +143,13 @@ def test_domain_errors_in_chinese(jobs_client: TestClient) -> None:
     zh, en = problem_in_both(jobs_client, "POST", f"/api/v1/jobs/{job['id']}/close", 409, json={})
     assert (zh["title"], zh["detail"]) == ("与当前状态冲突", "岗位已是「已关闭」状态")
     assert en["detail"] == "job is already closed"
+
+
+def test_service_docs_are_served_locally(jobs_client: TestClient) -> None:
+    from tests.common.unit.test_apidocs import external_references
+
+    for page in ("/docs", "/redoc"):
+        html = jobs_client.get(page)
+        assert html.status_code == 200 and external_references(html.text) == [], html.text
+    assert jobs_client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert jobs_client.get("/docs-assets/redoc.standalone.js").status_code == 200

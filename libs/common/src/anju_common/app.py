@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine, MetaData
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from anju_common.apidocs import install_docs
 from anju_common.db import make_engine, ping
 from anju_common.kafka import ConsumerRunner, Producer, kafka_reachable
 from anju_common.logs import configure_logging, get_logger
@@ -178,8 +179,15 @@ def create_app(
             log.info("service.stopped")
 
     app = FastAPI(
-        title=title, description=description, version=version, lifespan=lifespan, openapi_tags=openapi_tags
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        openapi_tags=openapi_tags,
+        docs_url=None,
+        redoc_url=None,
     )
+    install_docs(app)
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
 
