@@ -247,3 +247,13 @@ def test_every_message_the_code_raises_has_chinese() -> None:
 def test_not_found_names_in_chinese() -> None:
     for noun in ("job", "employer", "training", "worker", "household", "site", "match", "user", "api key"):
         assert i18n.has_chinese(i18n.translate(f"{noun} 123 not found", "zh").replace("123", ""))
+
+
+def test_pydantic_english_messages_without_their_type() -> None:
+    assert i18n.translate("Input should be 'migrant', 'local' or 'worker_peasant'", "zh") == (
+        "应为 外出务工、就近就业、亦工亦农 之一"
+    )
+    assert i18n.translate("Input should be a valid integer, unable to parse string as an integer", "zh") == (
+        "应为整数"
+    )
+    assert i18n.translate("String should have at most 100 characters", "zh") == "最多 100 个字符"

@@ -172,8 +172,8 @@ def label(value: object) -> str:
 
 def _term(value: str) -> str:
     """A word inside a message: a noun or an enum value in Chinese, anything else unchanged."""
-    if ", " in value:
-        return "、".join(_term(v) for v in value.split(", "))
+    if ", " in value or " or " in value:
+        return "、".join(_term(v) for v in re.split(r", | or ", value))
     key = value.strip().strip("'\"")
     return NOUNS.get(key) or ENUM_LABELS.get(key) or value
 
@@ -359,6 +359,21 @@ _CATALOGUE_SRC: list[tuple[str, str]] = [
     ("invalid request", "请求无效"),
     ("request body is larger than {limit} bytes", "请求内容超过 {limit} 字节"),
     ("Field required", "必填"),
+    # pydantic's English messages, for texts that reach us without their error type (import row reasons)
+    ("Input should be a valid integer{rest}", "应为整数"),
+    ("Input should be a valid number{rest}", "应为数字"),
+    ("Input should be a valid boolean{rest}", "应为是或否"),
+    ("Input should be a valid date{rest}", "应为日期，格式 YYYY-MM-DD"),
+    ("Input should be a valid UUID{rest}", "应为 UUID"),
+    ("Input should be a valid string", "应为文本"),
+    ("String should have at most {n} characters", "最多 {n} 个字符"),
+    ("String should have at least {n} characters", "至少 {n} 个字符"),
+    ("Input should be less than or equal to {n}", "应小于或等于 {n}"),
+    ("Input should be greater than or equal to {n}", "应大于或等于 {n}"),
+    ("Input should be less than {n}", "应小于 {n}"),
+    ("Input should be greater than {n}", "应大于 {n}"),
+    ("Input should be {values:'.+'}", "应为 {values} 之一"),
+    ("Extra inputs are not permitted", "不允许此字段（未知字段）"),
     # schemas (value_error)
     ("wage_min must be less than or equal to wage_max", "最低工资 wage_min 应不高于最高工资 wage_max"),
     ("min_age must be less than or equal to max_age", "最低年龄 min_age 应不高于最高年龄 max_age"),
