@@ -15,10 +15,9 @@ from anju_common.db import make_engine, session_scope
 from anju_common.outbox import pending_count
 from anju_common.testing import Infra, wait_for
 from fastapi.testclient import TestClient
-from matching.config import MatchingSettings
+from matching.config import MatchingSettings, today
 from matching.models import HouseholdView, JobView, Match, TrainingOffer, WorkerView, event_tables
 from matching.rebuild import rebuild
-from matching.service import today
 from matching.state import MatchingState
 from sqlalchemy import Engine
 from sqlmodel import select

@@ -8,7 +8,7 @@ import uuid
 from matching.config import MatchingSettings
 from matching.engine.index import Ranked
 from matching.engine.profiles import job_profile
-from matching.service import _job_quota, balance
+from matching.proposals import _job_quota, balance
 
 from tests.matching.helpers import NORM, job
 

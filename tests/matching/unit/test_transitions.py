@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 from anju_common.events import MatchStatus as S
-from matching.service import TRANSITIONS, working_days
+from matching.lifecycle import TRANSITIONS
+from matching.zero_employment import working_days
 
 LEGAL = [
     (S.proposed, S.notified),

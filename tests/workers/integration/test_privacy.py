@@ -115,7 +115,7 @@ def test_erasure_leaves_no_personal_field_readable(workers_client: TestClient, w
         home_county="望谟县",
     )
     from workers.models import event_tables
-    from workers.service import cipher
+    from workers.pii import cipher
 
     runtime: Any = workers_client.app.state.runtime  # type: ignore[attr-defined]
     assert wait_for(lambda: pending_count(runtime.engine, event_tables) == 0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -112,8 +112,33 @@ def mark_outbox_written(session: OrmSession) -> None:
 
 def record_event(session: OrmSession, tables: EventTables, ev: Event, *, topic_prefix: str = "") -> None:
     """Write an event into the outbox inside the caller's transaction."""
-    session.execute(insert(tables.outbox).values(**outbox_rows([ev], topic_prefix=topic_prefix)[0]))
+    record_events(session, tables, [ev], topic_prefix=topic_prefix)
+
+
+def record_events(
+    session: OrmSession, tables: EventTables, events: Sequence[Event], *, topic_prefix: str = ""
+) -> None:
+    """Write many events into the outbox with one statement, inside the caller's transaction."""
+    if not events:
+        return
+    session.execute(insert(tables.outbox), outbox_rows(events, topic_prefix=topic_prefix))
     mark_outbox_written(session)
+
+
+class Emitter:
+    """record_event bound to one service's tables and its settings' topic prefix."""
+
+    def __init__(self, tables: EventTables, topic_prefix: Callable[[], str]) -> None:
+        self.tables = tables
+        self.topic_prefix = topic_prefix
+
+    def __call__(self, session: OrmSession, ev: Event) -> None:
+        """Write one event into the outbox in the caller's transaction."""
+        record_events(session, self.tables, [ev], topic_prefix=self.topic_prefix())
+
+    def many(self, session: OrmSession, events: Sequence[Event]) -> None:
+        """Write many events into the outbox with one statement."""
+        record_events(session, self.tables, events, topic_prefix=self.topic_prefix())
 
 
 def already_processed(session: OrmSession, tables: EventTables, consumer: str, event_id: str) -> bool:

@@ -25,8 +25,8 @@ from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
 from anju_common.logs import get_logger
 from sqlmodel import Session
 
-from matching import service
-from matching.config import MatchingSettings
+from matching import matches, projection, zero_employment
+from matching.config import MatchingSettings, today
 from matching.state import MatchingState
 
 log = get_logger(__name__)
@@ -36,31 +36,31 @@ def handlers(state: MatchingState, *, propose: bool = True) -> dict[str, Handler
     """Event type -> handler; with propose=False only the read model changes (used by rebuild)."""
 
     def job(session: Session, ev: Any) -> None:
-        service.apply_job(session, state, ev.data, propose=propose)
+        projection.apply_job(session, state, ev.data, propose=propose)
 
     def job_closed(session: Session, ev: JobClosed) -> None:
-        service.apply_job_closed(session, state, ev.data, propose=propose)
+        projection.apply_job_closed(session, state, ev.data, propose=propose)
 
     def training(session: Session, ev: TrainingPublished) -> None:
-        service.apply_training(session, state, ev.data, propose=propose)
+        projection.apply_training(session, state, ev.data, propose=propose)
 
     def worker(session: Session, ev: Any) -> None:
-        service.apply_worker(session, state, ev.data, propose=propose)
+        projection.apply_worker(session, state, ev.data, propose=propose)
 
     def deactivated(session: Session, ev: WorkerDeactivated) -> None:
-        service.apply_worker_deactivated(session, state, ev.data, propose=propose)
+        projection.apply_worker_deactivated(session, state, ev.data, propose=propose)
 
     def household(session: Session, ev: HouseholdUpdated) -> None:
-        service.apply_household(session, state, ev.data)
+        projection.apply_household(session, state, ev.data)
 
     def employment(session: Session, ev: EmploymentChanged) -> None:
-        service.apply_employment(session, state, ev.data, propose=propose)
+        projection.apply_employment(session, state, ev.data, propose=propose)
 
     def replied(session: Session, ev: WorkerReplied) -> None:
-        service.apply_reply(session, ev.data)
+        matches.apply_reply(session, ev.data)
 
     def sent(session: Session, ev: NotificationSent) -> None:
-        service.apply_notification_sent(session, ev.data.source_event_id)
+        matches.apply_notification_sent(session, ev.data.source_event_id)
 
     table: dict[str, Callable[[Session, Any], None]] = {
         JobPosted.type_name(): job,
@@ -104,7 +104,7 @@ class ZeroEmploymentTicker:
     def tick(self) -> int:
         """One check as of today in the service's time zone."""
         with session_scope(self.runtime.engine) as session:
-            return len(service.check_zero_employment(session, self.state, service.today(self.settings)))
+            return len(zero_employment.check_zero_employment(session, self.state, today()))
 
     def _run(self) -> None:
         while not self._stop.is_set():

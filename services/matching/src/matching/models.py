@@ -8,10 +8,13 @@ from typing import Any
 
 from anju_common.db import enum_type
 from anju_common.events import JobStatus, MatchStatus
-from anju_common.outbox import define_event_tables
+from anju_common.outbox import Emitter, define_event_tables
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, UniqueConstraint
 from sqlalchemy.orm import registry
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
+
+from matching.config import get_settings
+from matching.lifecycle import OfferStatus
 
 
 def utcnow() -> datetime:
@@ -158,6 +161,9 @@ class TrainingOffer(MatchingTable, table=True):
     title: str = Field(default="", max_length=200)
     missing_skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     unlocks_job_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="offered", max_length=20)
+    status: OfferStatus = Field(default=OfferStatus.offered, sa_type=AutoString(length=20))
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+
+
+emit = Emitter(event_tables, lambda: get_settings().topic_prefix)

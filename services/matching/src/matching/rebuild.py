@@ -35,7 +35,7 @@ from matching import repository as repo
 from matching.config import MatchingSettings, get_settings
 from matching.consumers import handlers
 from matching.models import MatchTransition, TrainingOffer
-from matching.service import match_row
+from matching.proposals import match_row
 from matching.state import MatchingState
 
 log = get_logger(__name__)

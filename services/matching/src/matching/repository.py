@@ -11,6 +11,7 @@ from anju_common.principal import Principal
 from sqlalchemy import ColumnElement, delete, false, func, true
 from sqlmodel import Session, col, select
 
+from matching.lifecycle import EMPLOYER_STATUSES, LIVE_OFFER_STATUSES, LIVE_STATUSES, OPEN_STATUSES
 from matching.models import (
     HouseholdView,
     JobView,
@@ -21,10 +22,6 @@ from matching.models import (
     WorkerView,
     event_tables,
 )
-
-OPEN_STATUSES = (MatchStatus.proposed, MatchStatus.notified, MatchStatus.interested)
-LIVE_STATUSES = (*OPEN_STATUSES, MatchStatus.referred)
-EMPLOYER_STATUSES = (MatchStatus.referred, MatchStatus.hired, MatchStatus.rejected, MatchStatus.left)
 
 
 # ------------------------------------------------------------------ read model
@@ -292,7 +289,7 @@ def open_offers_of_worker(session: Session, worker_id: uuid.UUID) -> Sequence[Tr
         select(TrainingOffer)
         .where(
             col(TrainingOffer.worker_id) == worker_id,
-            col(TrainingOffer.status).in_(["offered", "interested"]),
+            col(TrainingOffer.status).in_(LIVE_OFFER_STATUSES),
         )
         .with_for_update()
     ).all()

@@ -11,8 +11,9 @@ from anju_common.events import JobData, Location, MatchStatus, Reason
 from anju_common.principal import Principal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
+from matching import matches
 from matching import repository as repo
-from matching import service
+from matching.config import today
 from matching.engine.index import Ranked
 from matching.engine.profiles import job_profile
 from matching.models import Match, TrainingOffer
@@ -109,9 +110,7 @@ def job_matches(
     if include_ranking:
         _no_employers(principal, "rankings")
         job = state.jobs.get(job_id)
-        ranked = (
-            [] if job is None else state.workers.rank(job, service.today(), limit, site_ids=_sites(principal))
-        )
+        ranked = [] if job is None else state.workers.rank(job, today(), limit, site_ids=_sites(principal))
         ranking = [ranked_worker(r) for r in ranked]
     return JobMatches(job_id=job_id, matches=[match_public(m) for m in matches], ranking=ranking)
 
@@ -142,7 +141,7 @@ def worker_matches(
     worker = state.workers.get(worker_id)
     if include_ranking and worker is not None:
         household = state.workers.household_of(worker_id)
-        ranked = state.jobs.rank_for_worker(worker, household, service.today(), limit)
+        ranked = state.jobs.rank_for_worker(worker, household, today(), limit)
         ranking = []
         for r in ranked:
             job = state.jobs.get(r.job_id)
@@ -170,7 +169,7 @@ def get_match(
     match_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> MatchDetail:
     """One match with its status history."""
-    m = service.visible_match(session, match_id, principal)
+    m = matches.visible_match(session, match_id, principal)
     history = [TransitionPublic.model_validate(t.model_dump()) for t in repo.transitions(session, match_id)]
     response.headers["ETag"] = etag(m.version)
     return MatchDetail(**match_public(m).model_dump(), history=history)
@@ -189,7 +188,7 @@ def change_status(
 ) -> MatchPublic:
     """Move a match along proposed → notified → interested | declined → referred → hired | rejected (→ left);
     expired from any open status. Illegal transitions answer 409; match.status_changed is published."""
-    m = service.change_status(
+    m = matches.change_status(
         session, state, match_id, body.status, principal, body.note, parse_if_match(if_match), request_id
     )
     response.headers["ETag"] = etag(m.version)
@@ -211,7 +210,7 @@ def match_preview(
         **body.model_dump(exclude={"location"}),
     )
     job = job_profile(data, state.norm)
-    ranked = state.workers.rank(job, service.today(), limit, site_ids=_sites(principal))
+    ranked = state.workers.rank(job, today(), limit, site_ids=_sites(principal))
     names = [s.skill_id or f"text:{s.text}" for s in job.skills]
     return PreviewResult(
         eligible_shown=len(ranked), normalised_skills=names, ranking=[ranked_worker(r) for r in ranked]

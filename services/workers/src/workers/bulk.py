@@ -12,17 +12,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
 
+from anju_common.clock import utcnow
 from anju_common.errors import ConflictError, InvalidFieldError
 from anju_common.events import Event, HouseholdData, HouseholdUpdated, Location, WorkerRegistered
-from anju_common.outbox import utcnow
 from anju_common.principal import Principal
 from anju_common.problems import Problem
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from workers import households, pii, registration, views
 from workers import repository as repo
-from workers import service
-from workers.config import get_settings
+from workers.config import get_settings, today
 from workers.models import Site
 from workers.schemas import ImportReport, RowError
 from workers.spreadsheet import HeaderMap, ImportRow, is_blank, map_headers, read_table, validate_row
@@ -72,14 +72,14 @@ class _Run:
     def location(self, site: Site) -> Location:
         """The site as an event location, built once."""
         if site.id not in self.locations:
-            self.locations[site.id] = service.site_location(site)
+            self.locations[site.id] = views.site_location(site)
         return self.locations[site.id]
 
     def households_at(self, site_id: uuid.UUID) -> dict[str, HouseholdData]:
         """The site's households by reference, loaded once (one query instead of one per chunk)."""
         if site_id not in self.households:
             found = repo.households_of_site(self.session, site_id)
-            self.households[site_id] = {h.household_ref or "": service.household_data(h) for h in found}
+            self.households[site_id] = {h.household_ref or "": views.household_data(h) for h in found}
         return self.households[site_id]
 
     def site(self, site_id: uuid.UUID) -> Site | None:
@@ -170,7 +170,7 @@ def check_rows(header: HeaderMap, rows: list[tuple[int, list[Any]]]) -> list[Che
     out: list[Checked] = []
     for rownum, values in rows:
         row, errors = validate_row(rownum, values, header)
-        out.append(Checked(rownum, row, errors, service.sealed_fields(row) if row is not None else {}))
+        out.append(Checked(rownum, row, errors, pii.sealed_fields(row) if row is not None else {}))
     return out
 
 
@@ -295,9 +295,9 @@ def _store(run: _Run, chunk: list[_Prepared]) -> None:
         site = run.site(p.site_id)
         assert site is not None
         row = {**_WORKER_DEFAULTS, "id": uuid.uuid4(), "created_at": now, "updated_at": now}
-        row.update(service.new_worker_fields(p.row, household.household_id, p.site_id, p.checked.sealed))
+        row.update(registration.new_worker_fields(p.row, household.household_id, p.site_id, p.checked.sealed))
         workers.append(row)
-        data = service.profile_data(row, household, run.location(site))
+        data = views.profile_data(row, household, run.location(site))
         events.append(WorkerRegistered.build(data, subject=row["id"], request_id=run.request_id))
         new = run.created.get(household.household_id)
         if new is None:
@@ -312,12 +312,12 @@ def _store(run: _Run, chunk: list[_Prepared]) -> None:
 def _finish_households(run: _Run) -> None:
     """Derive the signals of households this import created (one bulk update) and recount the others."""
     if run.touched:
-        service.refresh_households(run.session, run.touched, run.request_id)
-    on, now = service.today(), utcnow()
+        households.refresh_households(run.session, run.touched, run.request_id)
+    on, now = today(), utcnow()
     updates: list[dict[str, Any]] = []
     events: list[Event] = []
     for hid, new in run.created.items():
-        labour, employed, zero, since = service.derive_signals(
+        labour, employed, zero, since = households.derive_signals(
             new.declared, new.active, new.employed, None, on
         )
         updates.append(

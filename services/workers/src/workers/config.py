@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 
+from anju_common import clock
 from anju_common.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
 
@@ -28,3 +30,8 @@ class WorkersSettings(ServiceSettings):
 def get_settings() -> WorkersSettings:
     """Cached settings; tests call get_settings.cache_clear() after changing the environment."""
     return WorkersSettings()
+
+
+def today() -> date:
+    """Today in the service's time zone (the offices' calendar), from the kit clock (tests may pin it)."""
+    return clock.today(get_settings().timezone)

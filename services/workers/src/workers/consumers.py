@@ -7,23 +7,23 @@ from anju_common.events import MatchStatus, MatchStatusChanged, WorkerOptedOut
 from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
 from sqlmodel import Session
 
-from workers import service
+from workers import employment, registration
 
 
 def on_match_status_changed(session: Session, event: MatchStatusChanged) -> None:
     """Hired => employed; left => unemployed; referred => the employer may see the worker."""
     d = event.data
     if d.to_status == MatchStatus.hired:
-        service.on_hired(session, d.worker_id, d.job_id, d.match_id)
+        employment.on_hired(session, d.worker_id, d.job_id, d.match_id)
     elif d.to_status == MatchStatus.left:
-        service.on_left(session, d.worker_id, d.job_id, d.match_id)
+        employment.on_left(session, d.worker_id, d.job_id, d.match_id)
     elif d.to_status == MatchStatus.referred and d.employer_id is not None:
-        service.on_referred(session, d.worker_id, d.employer_id, d.job_id, d.match_id)
+        employment.on_referred(session, d.worker_id, d.employer_id, d.job_id, d.match_id)
 
 
 def on_worker_opted_out(session: Session, event: WorkerOptedOut) -> None:
     """TD by SMS withdraws SMS consent at once."""
-    service.on_opted_out(session, event.data.worker_id)
+    registration.on_opted_out(session, event.data.worker_id)
 
 
 def build_consumer(runtime: Runtime) -> ConsumerRunner:

@@ -7,7 +7,7 @@ import argparse
 from anju_common.db import make_engine, session_scope
 from anju_common.logs import get_logger
 
-from workers import service
+from workers import pii
 from workers.config import get_settings
 
 log = get_logger(__name__)
@@ -20,7 +20,7 @@ def reencrypt_all(batch: int = 500) -> int:
     try:
         while True:
             with session_scope(engine) as session:
-                n = service.reencrypt_batch(session, batch)
+                n = pii.reencrypt_batch(session, batch)
             total += n
             if n < batch:
                 return total
@@ -31,5 +31,5 @@ def reencrypt_all(batch: int = 500) -> int:
 def reencrypt_command(_: argparse.Namespace) -> None:
     """python -m workers reencrypt: after adding a key to ANJU_PII_KEYS and making it active."""
     total = reencrypt_all()
-    log.info("workers.reencrypted", workers=total, active_key=service.cipher().active_kid)
-    print(f"re-encrypted {total} workers under key {service.cipher().active_kid}")
+    log.info("workers.reencrypted", workers=total, active_key=pii.cipher().active_kid)
+    print(f"re-encrypted {total} workers under key {pii.cipher().active_kid}")

@@ -7,10 +7,12 @@ from datetime import UTC, date, datetime
 
 from anju_common.db import enum_type
 from anju_common.events import EmploymentStatus, LivelihoodType, MonitoringCategory
-from anju_common.outbox import define_event_tables
+from anju_common.outbox import Emitter, define_event_tables
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
+
+from workers.config import get_settings
 
 
 def utcnow() -> datetime:
@@ -131,3 +133,6 @@ class WorkerReferral(WorkersTable, table=True):
     match_id: uuid.UUID
     job_id: uuid.UUID
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+emit = Emitter(event_tables, lambda: get_settings().topic_prefix)

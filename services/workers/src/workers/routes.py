@@ -14,11 +14,10 @@ from anju_common.principal import SERVICE_TOKEN_HEADER
 from anju_common.problems import Problem
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile, status
 
+from workers import contacts, employment, households, registration, sites, stats, views
 from workers import repository as repo
-from workers import service
 from workers.bulk import import_workers
 from workers.config import get_settings
-from workers.models import Household, Site
 from workers.schemas import (
     ContactPublic,
     DeactivateIn,
@@ -47,26 +46,16 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")]
 
 
-def site_public(s: Site) -> SitePublic:
-    """Response shape of a site."""
-    return SitePublic.model_validate(s, from_attributes=True)
-
-
-def household_public(h: Household) -> HouseholdPublic:
-    """Response shape of a household."""
-    return HouseholdPublic.model_validate(h, from_attributes=True)
-
-
 # ------------------------------------------------------------------ sites
 @router.post("/sites", status_code=status.HTTP_201_CREATED, response_model=SitePublic, tags=["sites"])
 def create_site(
     body: SiteCreate, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> SitePublic:
     """Register a resettlement site (administrators)."""
-    site = service.create_site(session, body, principal)
+    site = sites.create_site(session, body, principal)
     response.headers["ETag"] = etag(site.version)
     response.headers["Location"] = f"/api/v1/sites/{site.id}"
-    return site_public(site)
+    return views.site_public(site)
 
 
 @router.get("/sites", response_model=Page[SitePublic], tags=["sites"])
@@ -75,7 +64,7 @@ def list_sites(
 ) -> Page[SitePublic]:
     """Sites in the caller's scope, newest first."""
     rows = repo.list_sites(session, principal, keyset_after(cursor), limit)
-    return Page(items=[site_public(s) for s in rows], next_cursor=next_keyset_cursor(rows, limit))
+    return Page(items=[views.site_public(s) for s in rows], next_cursor=next_keyset_cursor(rows, limit))
 
 
 @router.get("/sites/{site_id}", response_model=SitePublic, tags=["sites"])
@@ -83,9 +72,9 @@ def get_site(
     site_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> SitePublic:
     """One site."""
-    site = service.get_site(session, site_id, principal)
+    site = sites.get_site(session, site_id, principal)
     response.headers["ETag"] = etag(site.version)
-    return site_public(site)
+    return views.site_public(site)
 
 
 @router.patch("/sites/{site_id}", response_model=SitePublic, tags=["sites"])
@@ -99,15 +88,15 @@ def update_site(
     if_match: IfMatch = None,
 ) -> SitePublic:
     """Change a site (If-Match or version required); moving it re-publishes its workers."""
-    site = service.update_site(session, site_id, body, principal, parse_if_match(if_match), request_id)
+    site = sites.update_site(session, site_id, body, principal, parse_if_match(if_match), request_id)
     response.headers["ETag"] = etag(site.version)
-    return site_public(site)
+    return views.site_public(site)
 
 
 @router.get("/sites/{site_id}/stats", response_model=SiteStats, tags=["sites"])
 def site_stats(site_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> SiteStats:
     """Labour force, employed, employment rate and zero-employment households, by livelihood and category."""
-    return service.site_stats(session, site_id, principal)
+    return stats.site_stats(session, site_id, principal)
 
 
 @router.get(
@@ -118,10 +107,10 @@ def site_stats(site_id: uuid.UUID, session: SessionDep, principal: PrincipalDep)
 )
 def site_stats_xlsx(site_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
     """The same statistics as an Excel workbook."""
-    stats = service.site_stats(session, site_id, principal)
-    name = f"site-{site_id}-stats-{stats.as_of.isoformat()}.xlsx"
+    report = stats.site_stats(session, site_id, principal)
+    name = f"site-{site_id}-stats-{report.as_of.isoformat()}.xlsx"
     return Response(
-        stats_xlsx(stats),
+        stats_xlsx(report),
         media_type=XLSX_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
@@ -139,10 +128,10 @@ def create_household(
     response: Response,
 ) -> HouseholdPublic:
     """Register a household."""
-    household = service.create_household(session, body, principal, request_id)
+    household = households.create_household(session, body, principal, request_id)
     response.headers["ETag"] = etag(household.version)
     response.headers["Location"] = f"/api/v1/households/{household.id}"
-    return household_public(household)
+    return views.household_public(household)
 
 
 @router.get("/households", response_model=Page[HouseholdPublic], tags=["households"])
@@ -159,7 +148,7 @@ def list_households(
     rows = repo.list_households(
         session, principal, site_id, zero_employment, monitoring_category, keyset_after(cursor), limit
     )
-    return Page(items=[household_public(h) for h in rows], next_cursor=next_keyset_cursor(rows, limit))
+    return Page(items=[views.household_public(h) for h in rows], next_cursor=next_keyset_cursor(rows, limit))
 
 
 @router.get("/households/{household_id}", response_model=HouseholdPublic, tags=["households"])
@@ -167,9 +156,9 @@ def get_household(
     household_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> HouseholdPublic:
     """One household."""
-    household = service.get_household(session, household_id, principal)
+    household = households.get_household(session, household_id, principal)
     response.headers["ETag"] = etag(household.version)
-    return household_public(household)
+    return views.household_public(household)
 
 
 @router.patch("/households/{household_id}", response_model=HouseholdPublic, tags=["households"])
@@ -183,11 +172,11 @@ def update_household(
     if_match: IfMatch = None,
 ) -> HouseholdPublic:
     """Change a household (If-Match or version required)."""
-    household = service.update_household(
+    household = households.update_household(
         session, household_id, body, principal, parse_if_match(if_match), request_id
     )
     response.headers["ETag"] = etag(household.version)
-    return household_public(household)
+    return views.household_public(household)
 
 
 # ------------------------------------------------------------------ import (before /workers/{id})
@@ -236,10 +225,10 @@ def create_worker(
     response: Response,
 ) -> WorkerPublic:
     """Register a worker; worker.registered is published through the outbox."""
-    worker = service.create_worker(session, body, principal, request_id)
+    worker = registration.create_worker(session, body, principal, request_id)
     response.headers["ETag"] = etag(worker.version)
     response.headers["Location"] = f"/api/v1/workers/{worker.id}"
-    return service.worker_public(worker)
+    return views.worker_public(worker)
 
 
 @router.get("/workers", response_model=Page[WorkerPublic] | Page[WorkerSharedPublic], tags=["workers"])
@@ -273,10 +262,8 @@ def list_workers(
     rows = repo.list_workers(session, principal, flt, keyset_after(cursor), limit)
     cursor_out = next_keyset_cursor(rows, limit)
     if principal.role == "employer":
-        return Page[WorkerSharedPublic](
-            items=[service.worker_shared(w) for w in rows], next_cursor=cursor_out
-        )
-    return Page[WorkerPublic](items=[service.worker_public(w) for w in rows], next_cursor=cursor_out)
+        return Page[WorkerSharedPublic](items=[views.worker_shared(w) for w in rows], next_cursor=cursor_out)
+    return Page[WorkerPublic](items=[views.worker_public(w) for w in rows], next_cursor=cursor_out)
 
 
 @router.get("/workers/{worker_id}", response_model=WorkerPublic | WorkerSharedPublic, tags=["workers"])
@@ -284,11 +271,11 @@ def get_worker(
     worker_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> WorkerPublic | WorkerSharedPublic:
     """One worker (employers: only a referred worker who consented to share, in a reduced view)."""
-    worker = service.get_worker(session, worker_id, principal)
+    worker = registration.get_worker(session, worker_id, principal)
     response.headers["ETag"] = etag(worker.version)
     if principal.role == "employer":
-        return service.worker_shared(worker)
-    return service.worker_public(worker)
+        return views.worker_shared(worker)
+    return views.worker_public(worker)
 
 
 @router.patch("/workers/{worker_id}", response_model=WorkerPublic, tags=["workers"])
@@ -302,9 +289,11 @@ def update_worker(
     if_match: IfMatch = None,
 ) -> WorkerPublic:
     """Change a worker's profile (If-Match or version required; stale gets 412/409)."""
-    worker = service.update_worker(session, worker_id, body, principal, parse_if_match(if_match), request_id)
+    worker = registration.update_worker(
+        session, worker_id, body, principal, parse_if_match(if_match), request_id
+    )
     response.headers["ETag"] = etag(worker.version)
-    return service.worker_public(worker)
+    return views.worker_public(worker)
 
 
 @router.post("/workers/{worker_id}/deactivate", response_model=WorkerPublic, tags=["workers"])
@@ -317,7 +306,9 @@ def deactivate_worker(
 ) -> WorkerPublic:
     """The worker moved away: stop matching and counting them."""
     reason = (body or DeactivateIn()).reason
-    return service.worker_public(service.deactivate_worker(session, worker_id, reason, principal, request_id))
+    return views.worker_public(
+        registration.deactivate_worker(session, worker_id, reason, principal, request_id)
+    )
 
 
 @router.post("/workers/{worker_id}/erase", response_model=WorkerPublic, tags=["workers"])
@@ -325,7 +316,7 @@ def erase_worker(
     worker_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, request_id: RequestIdDep
 ) -> WorkerPublic:
     """Erase the worker's personal data on request; anonymous statistics remain."""
-    return service.worker_public(service.erase_worker(session, worker_id, principal, request_id))
+    return views.worker_public(registration.erase_worker(session, worker_id, principal, request_id))
 
 
 @router.post("/workers/{worker_id}/employment", response_model=EmploymentOut, tags=["workers"])
@@ -337,11 +328,11 @@ def record_employment(
     request_id: RequestIdDep,
 ) -> EmploymentOut:
     """Record a change of employment; the household's zero-employment flag follows."""
-    worker = service.record_employment(
+    worker = employment.record_employment(
         session, worker_id, body.status, body.cause, body.job_id, principal, request_id
     )
-    household = service.get_household(session, worker.household_id, principal)
-    return EmploymentOut(worker=service.worker_public(worker), household=household_public(household))
+    household = households.get_household(session, worker.household_id, principal)
+    return EmploymentOut(worker=views.worker_public(worker), household=views.household_public(household))
 
 
 # ------------------------------------------------------------------ internal (service token; not routed)
@@ -361,10 +352,10 @@ internal = APIRouter(prefix="/internal/v1", tags=["internal"], dependencies=[Dep
 @internal.get("/workers/{worker_id}/contact", response_model=ContactPublic)
 def worker_contact(worker_id: uuid.UUID, session: SessionDep) -> ContactPublic:
     """Phone (E.164), name and consent for sending an SMS (notifications service only)."""
-    return service.contact(session, worker_id)
+    return contacts.contact(session, worker_id)
 
 
 @internal.post("/workers/lookup", response_model=LookupOut)
 def lookup_worker(body: LookupIn, session: SessionDep) -> LookupOut:
     """Active workers with this phone number (for inbound SMS)."""
-    return LookupOut(worker_ids=service.lookup_by_phone(session, body.phone))
+    return LookupOut(worker_ids=contacts.lookup_by_phone(session, body.phone))

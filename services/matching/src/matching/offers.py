@@ -1,0 +1,144 @@
+"""Training offers: the course that unlocks a worker's blocked jobs, offered once per course and worker."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
+
+from anju_common.clock import utcnow
+from anju_common.events import (
+    EmploymentStatus,
+    ReplyKind,
+    TrainingOffered,
+    TrainingOfferedData,
+    TrainingStatus,
+    WorkerRepliedData,
+)
+from sqlmodel import Session
+
+from matching import repository as repo
+from matching.engine.index import within_reach
+from matching.engine.profiles import HouseholdProfile, JobProfile, TrainingProfile, WorkerProfile
+from matching.lifecycle import OfferStatus
+from matching.models import TrainingOffer, emit
+from matching.state import MatchingState
+
+
+def offer_training(
+    session: Session,
+    state: MatchingState,
+    worker: WorkerProfile,
+    household: HouseholdProfile | None,
+    day: date,
+    current_best: float | None,
+) -> TrainingOffer | None:
+    """Offer the course that unlocks the worker's best blocked jobs, once per course and worker."""
+    if not worker.active or worker.employment_status == EmploymentStatus.employed:
+        return None
+    found = state.jobs.best_training(worker, household, day, current_best)
+    if found is None:
+        return None
+    course, unlocked = found
+    missing = frozenset().union(*(b.missing for b in unlocked)) - worker.skill_ids()
+    return record_offer(session, state, worker, course, missing, [b.job.job_id for b in unlocked])
+
+
+def record_offer(
+    session: Session,
+    state: MatchingState,
+    worker: WorkerProfile,
+    course: TrainingProfile,
+    missing_ids: Iterable[str],
+    job_ids: list[uuid.UUID],
+) -> TrainingOffer | None:
+    if repo.offer_exists(session, course.training_id, worker.worker_id):
+        return None
+    missing = sorted(missing_ids)
+    job_ids = job_ids[:5]
+    offer = TrainingOffer(
+        training_id=course.training_id,
+        worker_id=worker.worker_id,
+        household_id=worker.household_id,
+        site_id=worker.site_id,
+        title=course.title,
+        missing_skills=missing,
+        unlocks_job_ids=[str(j) for j in job_ids],
+    )
+    session.add(offer)
+    session.flush()
+    data = TrainingOfferedData(
+        offer_id=offer.id,
+        training_id=course.training_id,
+        worker_id=worker.worker_id,
+        household_id=worker.household_id,
+        site_id=worker.site_id,
+        title=course.title,
+        missing_skills=[state.norm.taxonomy.label(m, m)[0] for m in missing],
+        unlocks_job_ids=job_ids,
+        starts_on=course.starts_on,
+        subsidy_cny=course.subsidy_cny,
+        place=course.place,
+    )
+    emit(session, TrainingOffered.build(data, subject=offer.id))
+    return offer
+
+
+def offer_new_course(
+    session: Session, state: MatchingState, course: TrainingProfile, day: date, per_job: int = 200
+) -> list[TrainingOffer]:
+    """A course was published: offer it to workers it would unlock open jobs for (blocked only by its skills),
+    when those jobs beat the best score of their live proposals."""
+    if (
+        course.status != TrainingStatus.open
+        or course.seats_left <= 0
+        or (course.starts_on and course.starts_on < day)
+    ):
+        return []
+    unlocks: dict[uuid.UUID, list[tuple[float, JobProfile]]] = {}
+    for job in state.jobs.open_jobs():
+        taught = job.core_skill_ids() & course.skill_ids
+        if not taught:
+            continue
+        # Rank as if the taught skills were not asked for: who would be eligible once trained.
+        relaxed = replace(job, skills=tuple(s for s in job.skills if s.skill_id not in taught))
+        for r in state.workers.rank(relaxed, day, per_job, with_reasons=False):
+            worker = state.workers.get(r.worker_id)
+            if worker is None or not (taught - worker.skill_ids()) or not within_reach(worker, course):
+                continue
+            unlocks.setdefault(r.worker_id, []).append((r.score, job))
+    offers = []
+    best_now = repo.best_live_scores(session, list(unlocks))
+    for worker_id in sorted(unlocks, key=lambda w: w.int)[: course.seats_left * 3]:
+        jobs = sorted(unlocks[worker_id], key=lambda x: (-x[0], x[1].job_id.int))
+        current = best_now.get(worker_id)
+        worker = state.workers.get(worker_id)
+        if worker is None or (current is not None and jobs[0][0] <= current):
+            continue
+        missing = (
+            frozenset().union(*(j.core_skill_ids() & course.skill_ids for _, j in jobs)) - worker.skill_ids()
+        )
+        offer = record_offer(session, state, worker, course, missing, [j.job_id for _, j in jobs])
+        if offer is not None:
+            offers.append(offer)
+    return offers
+
+
+def complete_offers(session: Session, worker: WorkerProfile) -> None:
+    held = worker.skill_ids()
+    for offer in repo.open_offers_of_worker(session, worker.worker_id):
+        if offer.missing_skills and set(offer.missing_skills) <= held:
+            offer.status = OfferStatus.completed
+            offer.updated_at = utcnow()
+            session.add(offer)
+
+
+def reply_to_offer(session: Session, data: WorkerRepliedData) -> None:
+    """An SMS reply to a training offer: 1 = interested, anything else = declined."""
+    assert data.offer_id is not None
+    offer = repo.get_offer(session, data.offer_id, for_update=True)
+    if offer is not None and offer.worker_id == data.worker_id and offer.status == OfferStatus.offered:
+        offer.status = OfferStatus.interested if data.reply == ReplyKind.interested else OfferStatus.declined
+        offer.updated_at = utcnow()
+        session.add(offer)

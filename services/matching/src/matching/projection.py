@@ -1,0 +1,216 @@
+"""The read model: jobs, courses, workers and households as their services publish them, kept if newer."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from anju_common.clock import utcnow
+from anju_common.events import (
+    EmploymentChangedData,
+    EmploymentStatus,
+    HouseholdData,
+    JobClosedData,
+    JobData,
+    JobStatus,
+    MatchStatus,
+    TrainingData,
+    WorkerData,
+    WorkerDeactivatedData,
+)
+from sqlmodel import Session
+
+from matching import repository as repo
+from matching.config import today
+from matching.engine.profiles import (
+    HouseholdProfile,
+    household_profile,
+    job_profile,
+    training_profile,
+    worker_profile,
+)
+from matching.lifecycle import OPEN_STATUSES
+from matching.matches import expire_for_job, transition
+from matching.models import HouseholdView, JobView, Match, TrainingOffer, TrainingView, WorkerView
+from matching.offers import complete_offers, offer_new_course, offer_training
+from matching.proposals import propose_for_job, propose_for_worker
+from matching.state import MatchingState, after_commit, household_from_view
+
+
+def _dump(model: Any) -> dict[str, Any]:
+    data: dict[str, Any] = model.model_dump(mode="json")
+    return data
+
+
+def apply_job(session: Session, state: MatchingState, data: JobData, *, propose: bool = True) -> list[Match]:
+    """job.posted / job.updated: store if newer, re-index, expire or propose."""
+    view = repo.get_job_view(session, data.job_id, for_update=True)
+    if view is not None and view.version >= data.version:
+        return []
+    if view is None:
+        view = JobView(job_id=data.job_id, version=data.version)
+    view.version = data.version
+    view.employer_id = data.employer_id
+    view.site_id = data.location.site_id
+    view.status = data.status
+    view.data = _dump(data)
+    view.updated_at = utcnow()
+    session.add(view)
+    session.flush()
+    # The jobs service counts hires too (hired_count); trust whichever has seen more of them.
+    seats = data.headcount - max(data.hired_count, repo.hired_count(session, data.job_id))
+    job = job_profile(data, state.norm, seats)
+    after_commit(session, lambda: state.jobs.upsert(job))
+    if not propose:
+        return []
+    if data.status != JobStatus.open:
+        expire_for_job(session, data.job_id, data.status.value)
+        return []
+    return propose_for_job(session, state, job, today())
+
+
+def apply_job_closed(
+    session: Session, state: MatchingState, data: JobClosedData, *, propose: bool = True
+) -> int:
+    """job.closed: mark it and expire the open proposals."""
+    view = repo.get_job_view(session, data.job_id, for_update=True)
+    if view is not None and view.version >= data.version:
+        return 0
+    status = JobStatus.filled if data.reason == "filled" else JobStatus.closed
+    if view is None:
+        view = JobView(job_id=data.job_id, version=data.version, employer_id=data.employer_id)
+    view.version = data.version
+    view.status = status
+    view.updated_at = utcnow()
+    session.add(view)
+    session.flush()
+    current = state.jobs.get(data.job_id)
+    if current is not None:
+        closed = replace(current, status=status)
+        after_commit(session, lambda: state.jobs.upsert(closed))
+    return expire_for_job(session, data.job_id, data.reason) if propose else 0
+
+
+def apply_training(
+    session: Session, state: MatchingState, data: TrainingData, *, propose: bool = True
+) -> list[TrainingOffer]:
+    """training.published: store if newer, re-index, offer it to workers it unlocks jobs for."""
+    view = repo.get_training_view(session, data.training_id, for_update=True)
+    if view is not None and view.version >= data.version:
+        return []
+    if view is None:
+        view = TrainingView(training_id=data.training_id, version=data.version)
+    view.version = data.version
+    view.data = _dump(data)
+    view.updated_at = utcnow()
+    session.add(view)
+    course = training_profile(data, state.norm)
+    after_commit(session, lambda: state.jobs.upsert_training(course))
+    return offer_new_course(session, state, course, today()) if propose else []
+
+
+def apply_household(session: Session, state: MatchingState, data: HouseholdData) -> HouseholdProfile:
+    """Household signals from any event: stored if newer; returns the current ones."""
+    view = repo.get_household_view(session, data.household_id, for_update=True)
+    if view is not None and view.version >= data.version:
+        return household_from_view(view)
+    if view is None:
+        view = HouseholdView(household_id=data.household_id, version=data.version)
+    view.version = data.version
+    view.site_id = data.site_id
+    view.zero_employment = data.zero_employment
+    view.zero_employment_since = data.zero_employment_since
+    view.monitoring_category = data.monitoring_category.value
+    view.updated_at = utcnow()
+    session.add(view)
+    hh = household_profile(data)
+    after_commit(session, lambda: state.workers.set_household(hh))
+    return hh
+
+
+def apply_worker(
+    session: Session, state: MatchingState, data: WorkerData, *, propose: bool = True
+) -> tuple[list[Match], TrainingOffer | None]:
+    """worker.registered / worker.updated: store if newer, re-index, propose jobs and maybe a course."""
+    view = repo.get_worker_view(session, data.worker_id, for_update=True)
+    household = apply_household(session, state, data.household)
+    if view is not None and view.version >= data.version:
+        return [], None
+    if view is None:
+        view = WorkerView(worker_id=data.worker_id, version=data.version)
+    view.version = data.version
+    view.household_id = data.household_id
+    view.site_id = data.site_id
+    view.active = data.active
+    view.data = _dump(data)
+    view.updated_at = utcnow()
+    session.add(view)
+    session.flush()
+    worker = worker_profile(data, state.norm, risk=view.risk_cause is not None)
+
+    def _index() -> None:
+        state.workers.upsert(worker, household)
+        if not worker.active:
+            state.workers.remove(worker.worker_id)
+
+    after_commit(session, _index)
+    if not propose:
+        return [], None
+    complete_offers(session, worker)
+    if not worker.active:
+        for m in repo.open_matches_of_worker(session, worker.worker_id):
+            transition(session, m, MatchStatus.expired, actor="system", note="worker inactive")
+        return [], None
+    day = today()
+    made, best = propose_for_worker(session, state, worker, household, day)
+    offer = offer_training(session, state, worker, household, day, best)
+    return made, offer
+
+
+def apply_worker_deactivated(
+    session: Session, state: MatchingState, data: WorkerDeactivatedData, *, propose: bool = True
+) -> None:
+    """worker.deactivated: never a candidate again; live proposals expire."""
+    view = repo.get_worker_view(session, data.worker_id, for_update=True)
+    if view is not None and view.version >= data.version:
+        return
+    if view is None:
+        view = WorkerView(worker_id=data.worker_id, version=data.version)
+    view.version = data.version
+    view.active = False
+    view.household_id = data.household_id
+    view.site_id = data.site_id
+    if view.data is not None:
+        view.data = {**view.data, "active": False, "version": data.version}
+    view.updated_at = utcnow()
+    session.add(view)
+    after_commit(session, lambda: state.workers.remove(data.worker_id))
+    if propose:
+        for m in repo.open_matches_of_worker(session, data.worker_id):
+            transition(session, m, MatchStatus.expired, actor="system", note=f"worker {data.reason}")
+
+
+def apply_employment(
+    session: Session, state: MatchingState, data: EmploymentChangedData, *, propose: bool = True
+) -> None:
+    """employment.changed: the worker's status and the household's signals."""
+    household = apply_household(session, state, data.household)
+    view = repo.get_worker_view(session, data.worker_id, for_update=True)
+    if view is None or view.data is None or view.version >= data.version:
+        return
+    view.data = {**view.data, "employment_status": data.employment_status.value, "version": data.version}
+    view.version = data.version
+    if data.cause in ("left_job", "wage_arrears"):
+        view.risk_cause, view.risk_since = data.cause, today()
+    elif data.employment_status == EmploymentStatus.employed:
+        view.risk_cause, view.risk_since = None, None
+    view.updated_at = utcnow()
+    session.add(view)
+    worker = worker_profile(
+        WorkerData.model_validate(view.data), state.norm, risk=view.risk_cause is not None
+    )
+    after_commit(session, lambda: state.workers.upsert(worker, household))
+    if propose and data.employment_status == EmploymentStatus.employed:
+        for m in repo.open_matches_of_worker(session, data.worker_id, OPEN_STATUSES):
+            if m.job_id != data.job_id:
+                transition(session, m, MatchStatus.expired, actor="system", note="worker employed")

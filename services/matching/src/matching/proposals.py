@@ -1,0 +1,139 @@
+"""Proposing: the best workers for a job, the best jobs for a worker, within quotas and weekly caps."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+from anju_common.clock import utcnow
+from anju_common.events import EmploymentStatus, JobStatus, MatchProposed, MatchProposedData, MatchStatus
+from sqlmodel import Session
+
+from matching import repository as repo
+from matching.config import MatchingSettings, get_settings
+from matching.engine.index import Ranked
+from matching.engine.profiles import HouseholdProfile, JobProfile, WorkerProfile
+from matching.matches import transition_row
+from matching.models import Match, emit
+from matching.state import MatchingState
+
+
+def balance(
+    ranked: list[Ranked], quota: int, weekly: dict[uuid.UUID, int], per_week: int, by: str = "worker_id"
+) -> list[Ranked]:
+    """Pick up to quota proposals: skip workers at their weekly cap, spread equal scores across households."""
+    pool = [r for r in ranked if weekly.get(r.worker_id, 0) < per_week]
+    chosen: list[Ranked] = []
+    per_household: Counter[uuid.UUID] = Counter()
+    while pool and len(chosen) < quota:
+        top = pool[0].score
+        group = [i for i, r in enumerate(pool) if r.score == top]
+        pick = min(group, key=lambda i: (per_household[pool[i].household_id], i))
+        r = pool.pop(pick)
+        chosen.append(r)
+        per_household[r.household_id] += 1
+        weekly[r.worker_id] = weekly.get(r.worker_id, 0) + 1
+    return chosen
+
+
+def _job_quota(settings: MatchingSettings, job: JobProfile, open_now: int) -> int:
+    return max(math.ceil(settings.proposals_per_seat * max(job.seats_left, 0)) - open_now, 0)
+
+
+def match_row(d: MatchProposedData, event_id: uuid.UUID, at: datetime) -> Match:
+    """The stored match of a match.proposed payload (used when proposing and when rebuilding)."""
+    return Match(
+        id=d.match_id,
+        job_id=d.job_id,
+        worker_id=d.worker_id,
+        household_id=d.household_id,
+        site_id=d.site_id,
+        employer_id=d.employer_id,
+        score=d.score,
+        breakdown=dict(d.breakdown),
+        reasons=[r.model_dump() for r in d.reasons],
+        job_title=d.job_title,
+        employer_name=d.employer_name,
+        wage_min=d.wage_min,
+        wage_max=d.wage_max,
+        place=d.place,
+        proposed_event_id=event_id,
+        created_at=at,
+        updated_at=at,
+    )
+
+
+def create_match(
+    session: Session, job: JobProfile, r: Ranked, *, request_id: str | None = None, note: str | None = None
+) -> Match:
+    data = MatchProposedData(
+        match_id=uuid.uuid4(),
+        job_id=job.job_id,
+        worker_id=r.worker_id,
+        household_id=r.household_id,
+        site_id=r.site_id,
+        score=r.score,
+        breakdown=dict(r.breakdown),
+        reasons=list(r.reasons),
+        job_title=job.title,
+        employer_name=job.employer_name,
+        wage_min=job.wage_min,
+        wage_max=job.wage_max,
+        place=job.place,
+        employer_id=job.employer_id,
+    )
+    ev = MatchProposed.build(data, subject=data.match_id, request_id=request_id)
+    match = match_row(data, ev.id, ev.time)
+    session.add(match)
+    session.flush()
+    transition_row(session, match.id, MatchStatus.proposed, MatchStatus.proposed, "system", note)
+    emit(session, ev)
+    return match
+
+
+def propose_for_job(session: Session, state: MatchingState, job: JobProfile, day: date) -> list[Match]:
+    """Propose the best workers for a job, within its quota and the workers' weekly caps."""
+    s = get_settings()
+    if job.status != JobStatus.open or job.seats_left <= 0:
+        return []
+    quota = _job_quota(s, job, repo.open_count_for_job(session, job.job_id))
+    if quota <= 0:
+        return []
+    exclude = repo.matched_workers(session, job.job_id)
+    ranked = state.workers.rank(job, day, limit=max(quota * 4, 50), exclude=exclude)
+    weekly = repo.weekly_open_counts(session, [r.worker_id for r in ranked], utcnow() - timedelta(days=7))
+    return [create_match(session, job, r) for r in balance(ranked, quota, weekly, s.max_open_per_worker_week)]
+
+
+def propose_for_worker(
+    session: Session,
+    state: MatchingState,
+    worker: WorkerProfile,
+    household: HouseholdProfile | None,
+    day: date,
+) -> tuple[list[Match], float | None]:
+    """Propose the best jobs for a worker within the weekly cap; returns them and the best eligible score."""
+    s = get_settings()
+    if not worker.active or worker.employment_status == EmploymentStatus.employed:
+        return [], None
+    ranked = state.jobs.rank_for_worker(worker, household, day, limit=s.worker_jobs_limit)
+    best = ranked[0].score if ranked else None
+    cap = s.max_open_per_worker_week - repo.weekly_open_counts(
+        session, [worker.worker_id], utcnow() - timedelta(days=7)
+    ).get(worker.worker_id, 0)
+    if cap <= 0 or not ranked:
+        return [], best
+    done = repo.matched_jobs(session, worker.worker_id)
+    candidates = [r for r in ranked if r.job_id not in done]
+    open_now = repo.open_counts_for_jobs(session, [r.job_id for r in candidates])
+    out: list[Match] = []
+    for r in candidates:
+        if len(out) >= cap:
+            break
+        job = state.jobs.get(r.job_id)
+        if job is None or _job_quota(s, job, open_now.get(r.job_id, 0)) <= 0:
+            continue
+        out.append(create_match(session, job, r))
+    return out, best
