@@ -54,6 +54,7 @@ class World:
     username: str
     password: str
     names: dict[str, str] = field(default_factory=dict)
+    phones: dict[str, str] = field(default_factory=dict)
     jobs: list[dict[str, Any]] = field(default_factory=list)
 
     def staff(self, stack: Stack) -> httpx.Client:
@@ -93,7 +94,12 @@ def build_world(stack: Stack, households: int = 24, seed: int = 13) -> World:
     demo_script.register_households(demo, households)
     demo_script.post_jobs_and_courses(demo)
     world = World(
-        site=demo.site, username=username, password=password, names=dict(demo.names), jobs=demo.jobs
+        site=demo.site,
+        username=username,
+        password=password,
+        names=dict(demo.names),
+        phones=dict(demo.phones),
+        jobs=demo.jobs,
     )
     deadline = time.monotonic() + 90
     staff = demo.staff
