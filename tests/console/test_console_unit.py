@@ -175,3 +175,9 @@ def test_charts_escape_their_text_and_scale_bars() -> None:
 def test_highlight_marks_the_search_and_escapes() -> None:
     assert str(highlight("王<秀>英", "<秀>")) == "王<mark>&lt;秀&gt;</mark>英"
     assert str(highlight("<b>", None)) == "&lt;b&gt;"
+
+
+def test_chinese_first_whatever_the_browser_asks(client: TestClient) -> None:
+    _login(client)
+    page = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert '<html lang="zh-CN">' in page.text and "劳动力" in page.text

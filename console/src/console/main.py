@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import httpx
 from anju_common.app import RequestContextMiddleware
-from anju_common.i18n import negotiate, translate
+from anju_common.i18n import translate
 from anju_common.logs import configure_logging, get_logger
 from fastapi import FastAPI, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -42,11 +42,10 @@ BREAKDOWN = ("skill", "commute", "wage", "schedule", "household")
 
 
 def lang_of(request: Request) -> str:
-    """The page language: the user's switch, else the browser's Accept-Language, else Chinese."""
+    """The page language: Chinese unless the user switched to English (office PCs often run an English
+    browser whatever their users read, so the browser's Accept-Language does not decide)."""
     chosen = request.session.get(SESSION_LANG)
-    if chosen in LANGS:
-        return str(chosen)
-    return negotiate(request.headers.get("accept-language"))
+    return str(chosen) if chosen in LANGS else "zh"
 
 
 def gateway(request: Request) -> Gateway:
