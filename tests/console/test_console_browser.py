@@ -117,18 +117,25 @@ def test_find_a_worker_by_name_and_see_masked_data(browser: Any, console: Proc, 
     box.send_keys(name)
     browser.find_element(by.ID, "search-button").click()
 
-    def found() -> list[Any]:
-        links = browser.find_elements(by.CSS_SELECTOR, "#workers a.worker-link")
-        return links if links and all(name in link.text for link in links) else []
+    def found() -> dict[str, str]:
+        # htmx swaps the results while we type: read them in one go, as text, and retry if they change
+        rows = browser.execute_script(
+            "return [...document.querySelectorAll('#workers tbody tr[data-worker-id]')]"
+            ".map(r => [r.dataset.workerId, r.querySelector('a.worker-link').textContent])"
+        )
+        shown = {worker: shown_name for worker, shown_name in rows}
+        return shown if shown and all(name in n for n in shown.values()) and worker_id in shown else {}
 
-    links = wait_until(found, what=f"workers named {name}")
-    assert worker_id in {
-        r.get_attribute("data-worker-id") for r in browser.find_elements(by.CSS_SELECTOR, "#workers tbody tr")
-    }
-    assert "q=" in browser.current_url  # the search is in the address (htmx pushes it): back and reload work
+    wait_until(found, what=f"workers named {name}")
+    wait_until(lambda: "q=" in browser.current_url, what="the search in the address")  # htmx pushes it
     snap(browser, "workers")
-    target = next(link for link in links if link.get_attribute("href").endswith(worker_id))
-    target.click()
+    wait_until(
+        lambda: (
+            browser.find_element(by.CSS_SELECTOR, f"tr[data-worker-id='{worker_id}'] a.worker-link").click()
+            or True
+        ),
+        what="the worker's link",
+    )
     wait_until(lambda: text(browser, "worker-name") == name, what="the worker's page")
     phone = world.phones[worker_id]
     masked = text(browser, "phone-masked")

@@ -44,3 +44,10 @@ def test_docs_pages_reference_no_external_host(client: TestClient, page: str) ->
 def test_external_reference_finder_sees_a_cdn() -> None:
     html = '<script src="https://cdn.jsdelivr.net/x.js"></script><link href="//fonts.example/c.css">'
     assert len(external_references(html)) == 2
+
+
+def test_assets_name_no_external_image(client: TestClient) -> None:
+    script = client.get(f"{ASSETS_PATH}/redoc.standalone.js")
+    assert script.status_code == 200 and len(script.content) > 100_000
+    assert b"cdn.redoc.ly" not in script.content
+    assert f"{ASSETS_PATH}/favicon.png".encode() in script.content
