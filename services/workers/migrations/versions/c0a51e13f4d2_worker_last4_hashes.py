@@ -1,7 +1,7 @@
 """worker: keyed hashes of the phone's and the ID number's last four digits (office search)
 
 Revision ID: c0a51e13f4d2
-Revises: 49beacec64bc
+Revises: fe322b9f4062
 Create Date: 2026-12-01 10:10:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c0a51e13f4d2"
-down_revision: str | None = "49beacec64bc"
+down_revision: str | None = "fe322b9f4062"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
