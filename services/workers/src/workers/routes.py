@@ -15,11 +15,7 @@ from anju_common.principal import SERVICE_TOKEN_HEADER
 from anju_common.problems import Problem
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile, status
 
-<<<<<<< HEAD
-from workers import contacts, employment, households, pii, registration, sites, stats, views
-=======
-from workers import contacts, employment, households, registration, reveal, sites, stats, views
->>>>>>> main
+from workers import contacts, employment, households, pii, registration, reveal, sites, stats, views
 from workers import repository as repo
 from workers.bulk import import_workers
 from workers.config import get_settings
