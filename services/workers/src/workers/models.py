@@ -93,6 +93,9 @@ class Worker(WorkersTable, table=True):
     id_number_enc: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     id_number_hash: str | None = Field(default=None, max_length=64, unique=True)
     phone_name_hash: str | None = Field(default=None, max_length=64, unique=True)
+    # Keyed hashes of the last four digits, for the office's "find by the last digits" search.
+    phone_last4_hash: str | None = Field(default=None, max_length=64, index=True)
+    id_last4_hash: str | None = Field(default=None, max_length=64, index=True)
     home_county: str | None = Field(default=None, max_length=100)
     home_county_code: str | None = Field(default=None, max_length=6)
     home_province: str | None = Field(default=None, max_length=100)

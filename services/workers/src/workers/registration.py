@@ -66,6 +66,8 @@ PERSONAL_FIELDS = (
     "id_number_enc",
     "id_number_hash",
     "phone_name_hash",
+    "phone_last4_hash",
+    "id_last4_hash",
     "home_county",
     "home_county_code",
     "home_province",
