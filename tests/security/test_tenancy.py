@@ -290,6 +290,7 @@ EXEMPT = {
     ("GET", "/api/v1/users/{user_id}"): "administrators only; staff see themselves (tests/gateway)",
     ("PATCH", "/api/v1/users/{user_id}"): "administrators only (tests/gateway)",
     ("GET", "/api/v1/trainings/{training_id}"): "the course catalogue is readable by every caller",
+    ("GET", "/api/v1/taxonomy/occupations/{code}"): "the national classification is public reference data",
 }
 
 

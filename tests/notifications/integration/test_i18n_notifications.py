@@ -90,4 +90,5 @@ def test_notifications_errors_in_chinese(stage_factory: StageFactory, run_app: A
     assert en_body["detail"] == "X-Anju-Callback-Token is missing or wrong"
     missing = uuid.uuid4()
     zh_body, en_body = problem_in_both(client, "GET", f"/api/v1/notifications/{missing}", 404)
-    assert zh_body["detail"] == "未找到短信通知" and en_body["detail"] == "notification not found"
+    assert zh_body["detail"] == f"未找到短信通知 {missing}"
+    assert en_body["detail"] == f"notification {missing} not found"

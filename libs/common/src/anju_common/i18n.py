@@ -335,6 +335,8 @@ _CATALOGUE_SRC: list[tuple[str, str]] = [
     ("{what:[a-z ]+} not found", "未找到{what}"),
     ("not found", "未找到"),
     ("method not allowed", "不支持该请求方法"),
+    ("{method:[A-Z]+} is not allowed here", "此处不支持 {method} 请求"),
+    ("the URL is longer than {n:\\d+} characters", "网址超过 {n} 个字符"),
     ("the object changed; current version is {current}", "数据已被修改，当前版本为 {current}"),
     (
         "version {version} is stale; current version is {current}",

@@ -106,7 +106,27 @@ class LocationIn(Strict):
     lat: Lat
     lon: Lon
     name: LongName | None = None
+    province_code: str | None = Field(
+        default=None, description="as answered by GET (optional on input; must agree with province)"
+    )
+    county_code: str | None = Field(
+        default=None, description="as answered by GET (optional on input; must agree with county)"
+    )
     check_county = field_validator("county")(county_within("province"))
+
+    @model_validator(mode="after")
+    def codes_agree(self) -> Self:
+        """A location read back from GET may be sent again; its codes must be those its names resolve to."""
+        if self.province_code is not None and self.province_code != self.province:
+            raise ValueError(
+                f"province_code {self.province_code} 与 province 不一致 / "
+                f"does not match province ({self.province})"
+            )
+        if self.county_code is not None and self.county_code != self.county:
+            raise ValueError(
+                f"county_code {self.county_code} 与 county 不一致 / does not match county ({self.county})"
+            )
+        return self
 
 
 class LocationOut(BaseModel):
