@@ -237,7 +237,8 @@ class OutboxRelay:
                 # An idempotent producer can be left in a state it never leaves (e.g. after a broker restart
                 # expired its batches); a fresh one, with a new producer id, is what recovers.
                 self.producer.reset()
-                backoff = min(max(backoff * 2, 0.5), 10.0)
+                # Capped low: the relay should be publishing within seconds of the broker answering again.
+                backoff = min(max(backoff * 2, 0.5), 2.0)
             _WAKE.wait(backoff)
             _WAKE.clear()
 
