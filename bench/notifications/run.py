@@ -83,6 +83,7 @@ class Bench:
         self.producer = Producer(KAFKA, client_id="bench-notifications", linger_ms=5)
         env = dict(os.environ)
         env.update(
+            ANJU_ENV="development",  # a private trial stack on the development secrets
             ANJU_DB="postgres",
             ANJU_KAFKA_BOOTSTRAP=KAFKA,
             ANJU_REDIS_URL=REDIS,

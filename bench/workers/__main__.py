@@ -57,6 +57,7 @@ def main() -> int:
             os.environ,
             WORKERS_DATABASE_URL=url,
             WORKERS_RUN_WORKERS="false",
+            ANJU_ENV="development",  # a private trial database on the development secrets
             ANJU_DB="postgres",
             WORKERS_IMPORT_MAX_ROWS=str(max(args.rows, 50_000)),
             ANJU_LOG_LEVEL="WARNING",

@@ -7,6 +7,8 @@
 # never pass silently.
 set -euo pipefail
 
+# Tests run with their own secrets (the pytest plugin sets test mode too), never the stack's var/secrets.env.
+export ANJU_ENV=test
 # shellcheck source=deploy/local/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 

@@ -216,6 +216,7 @@ cmd_up() {
     print_urls
     return 0
   fi
+  anju_secrets_ensure # first run: random secrets into $ANJU_VAR_DIR/secrets.env; later runs reuse them
   local name
   for name in "${names[@]}"; do migrate "$name"; done
   start_services "${names[@]}"

@@ -230,8 +230,13 @@ def start_stack(infra: Infra, workdir: Path, **extra_env: str) -> Stack:
         ANJU_TOPIC_PREFIX=prefix,
         ANJU_HOST="127.0.0.1",
         ANJU_REQUIRE_PRINCIPAL="true",
+        # Production mode: the stack must start on secrets of its own (random per run), as under make up.
+        ANJU_ENV="production",
         ANJU_INTERNAL_TOKEN_SECRET=secrets.token_urlsafe(32),
         ANJU_SERVICE_TOKEN=secrets.token_urlsafe(24),
+        ANJU_PII_KEYS=f"e2e:{secrets.token_urlsafe(32)}",
+        ANJU_PII_HASH_KEY=secrets.token_urlsafe(32),
+        ANJU_CURSOR_SECRET=secrets.token_urlsafe(32),
         ANJU_OUTBOX_POLL_SECONDS="0.05",
         ANJU_LOG_LEVEL="INFO",
         ANJU_LOG_JSON="true",
@@ -251,6 +256,8 @@ def start_stack(infra: Infra, workdir: Path, **extra_env: str) -> Stack:
         NOTIFICATIONS_LIMIT_PER_HOUR="100",
         NOTIFICATIONS_LIMIT_PER_DAY="100",
         NOTIFICATIONS_CALLBACK_TOKEN=CALLBACK_TOKEN,
+        # Webhooks tests point at 127.0.0.2 (nothing listens); 127.0.0.1 and the rest stay refused.
+        NOTIFICATIONS_WEBHOOK_ALLOW="127.0.0.2/32",
         NOTIFICATIONS_DISPATCH_POLL_SECONDS="0.1",
         NOTIFICATIONS_FEED_POLL_SECONDS="0.2",
         MATCHING_ZERO_CHECK_SECONDS="3600",

@@ -54,7 +54,7 @@ def _tenant(stack: Stack, label: str, lat: float, lon: float, body17: str) -> Te
     employer = world.add_employer(f"扶贫车间{label}")
     job = world.post_job()
     hook = expect(
-        staff.post(f"/api/v1/offices/{site['id']}/webhooks", json={"url": "http://127.0.0.1:9/hook"}), 201
+        staff.post(f"/api/v1/offices/{site['id']}/webhooks", json={"url": "http://127.0.0.2:9/hook"}), 201
     )
     training_body = {
         "provider": f"培训中心{label}",

@@ -44,7 +44,7 @@ WRITES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/api/v1/trainings/{training_id}/close", None),
     ("POST", "/api/v1/matches/{match_id}/status", {"status": "referred"}),
     ("POST", "/api/v1/notifications/{notification_id}/resend", None),
-    ("POST", "/api/v1/offices/{site_id}/webhooks", {"url": "http://127.0.0.1:9/evil"}),
+    ("POST", "/api/v1/offices/{site_id}/webhooks", {"url": "http://127.0.0.2:9/evil"}),
     ("POST", "/api/v1/offices/{site_id}/webhooks/{webhook_id}/disable", None),
     ("DELETE", "/api/v1/api-keys/{key_id}", None),
     ("POST", "/api/v1/jobs/{job_id}/close", {"reason": "filled"}),

@@ -49,7 +49,7 @@ def authenticate(rt: GatewayRuntime, authorization: str | None, api_key: str | N
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise unauthorized("Authorization must be 'Bearer <access token>'", "bad-token")
-        principal = decode_access_token(token.strip(), rt.settings.jwt_secret)
+        principal = decode_access_token(token.strip(), rt.settings.jwt_secrets())
         if rt.redis.exists(rt.key("user-disabled", principal.sub)):
             raise unauthorized("this account is disabled", "account-disabled")
         return principal

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from anju_common.settings import ServiceSettings
@@ -24,6 +25,9 @@ class GatewaySettings(ServiceSettings):
 
     # Staff tokens: HS256 signed with a secret of the gateway alone (never the internal secret).
     jwt_secret: str = "dev-gateway-jwt-secret-change-me-please-32b"  # noqa: S105 (dev default)
+    # Rotation grace: tokens signed with the previous secret stay valid until this time (then it is ignored).
+    jwt_previous_secret: str = ""
+    jwt_previous_secret_until: datetime | None = None
     access_token_minutes: int = 15
     refresh_token_days: int = 14
     # API keys: HMAC-SHA256 of the secret part with this pepper; only the digest is stored.
@@ -52,6 +56,16 @@ class GatewaySettings(ServiceSettings):
     # Check referenced sites and employers with the owning service before creating users and keys.
     validate_references: bool = True
     openapi_cache_seconds: float = 30.0
+
+    def jwt_secrets(self, now: datetime | None = None) -> list[str]:
+        """Secrets that verify staff tokens: the current one, and the previous one during its grace period."""
+        out = [self.jwt_secret]
+        until = self.jwt_previous_secret_until
+        if until is not None and until.tzinfo is None:
+            until = until.replace(tzinfo=UTC)
+        if self.jwt_previous_secret and until is not None and (now or datetime.now(UTC)) < until:
+            out.append(self.jwt_previous_secret)
+        return out
 
     def service_urls(self) -> dict[str, str]:
         """Base URL of every upstream service by name."""

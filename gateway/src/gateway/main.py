@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from anju_common.app import RequestContextMiddleware
+from anju_common.inputs import NulGuardMiddleware
 from anju_common.logs import configure_logging, get_logger
 from anju_common.principal import Principal
 from anju_common.problems import Problem, install_problem_handlers
@@ -99,6 +100,7 @@ def _gate(request: Request, rt: GatewayRuntime, public: bool) -> Principal | Non
 def make_app() -> FastAPI:
     """Build the gateway app from current settings."""
     settings = get_settings()
+    settings.refuse_insecure_defaults()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
 
     @asynccontextmanager
@@ -122,6 +124,7 @@ def make_app() -> FastAPI:
         redoc_url=None,
     )
     install_problem_handlers(app)
+    app.add_middleware(NulGuardMiddleware)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, import_bytes=settings.max_import_bytes
     )

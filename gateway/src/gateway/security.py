@@ -8,6 +8,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
 from anju_common.principal import Principal
@@ -57,17 +58,29 @@ def issue_access_token(principal: Principal, username: str, secret: str, minutes
     return jwt.encode(claims, secret, algorithm="HS256"), ttl
 
 
-def decode_access_token(token: str, secret: str) -> Principal:
+def _decode(token: str, secrets_: list[str]) -> dict[str, Any]:
+    """Verify with each secret in turn (current first; the previous one during a rotation's grace period)."""
+    for idx, secret in enumerate(secrets_):
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                secret,
+                algorithms=["HS256"],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+            )
+            return claims
+        except jwt.InvalidSignatureError:
+            if idx == len(secrets_) - 1:
+                raise
+    raise jwt.InvalidSignatureError("no secret configured")
+
+
+def decode_access_token(token: str, secret: str | list[str]) -> Principal:
     """The principal inside a valid access token; 401 for anything expired, forged or malformed."""
     try:
-        claims = jwt.decode(
-            token,
-            secret,
-            algorithms=["HS256"],
-            audience=AUDIENCE,
-            issuer=ISSUER,
-            options={"require": ["exp", "iat", "sub", "aud", "iss"]},
-        )
+        claims: dict[str, Any] = _decode(token, [secret] if isinstance(secret, str) else secret)
         if claims.get("typ") != "access" or claims.get("role") not in ("admin", "office_staff"):
             raise jwt.InvalidTokenError("not an access token")
         return Principal(sub=claims["sub"], role=claims["role"], site_ids=claims.get("site_ids") or [])

@@ -86,9 +86,18 @@ def login(session: Session, rt: GatewayRuntime, username: str, password: str) ->
     return _tokens(session, rt, user)
 
 
+def _refresh_row(session: Session, rt: GatewayRuntime, token: str) -> RefreshToken | None:
+    """The stored refresh token, digested with the current JWT secret or, during its grace, the previous."""
+    for secret in rt.settings.jwt_secrets():
+        row = repo.get_refresh_token(session, digest(token, secret), for_update=True)
+        if row is not None:
+            return row
+    return None
+
+
 def refresh(session: Session, rt: GatewayRuntime, token: str) -> TokenResponse:
     """Rotate a refresh token; reusing a spent one revokes the whole family (it was probably stolen)."""
-    row = repo.get_refresh_token(session, digest(token, rt.settings.jwt_secret), for_update=True)
+    row = _refresh_row(session, rt, token)
     if row is None:
         raise unauthorized("the refresh token is not valid", "bad-refresh-token")
     if row.revoked_at is not None:
@@ -108,7 +117,7 @@ def refresh(session: Session, rt: GatewayRuntime, token: str) -> TokenResponse:
 
 def logout(session: Session, rt: GatewayRuntime, token: str) -> None:
     """Revoke a refresh token (access tokens simply expire)."""
-    row = repo.get_refresh_token(session, digest(token, rt.settings.jwt_secret), for_update=True)
+    row = _refresh_row(session, rt, token)
     if row is not None and row.revoked_at is None:
         row.revoked_at = _now()
         session.add(row)

@@ -236,3 +236,36 @@ def test_template_downloads_and_its_headers_import(workers_client: TestClient) -
     content = _xlsx([str(h) for h in header], [[row.get(str(h)) for h in header]])
     report = _upload(workers_client, "filled.xlsx", content, site_id=site).json()
     assert report["created"] == 1, report
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(workers_client: TestClient) -> None:
+    import zipfile
+
+    site = make_site(workers_client)
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+            part.write(b"<worksheet><sheetData>")
+            row = b'<row><c t="inlineStr"><is><t>' + b"A" * 60 + b"</t></is></c></row>"
+            for _ in range(200):
+                part.write(row * 10_000)  # 180 MB in all, about 2 MB packed
+            part.write(b"</sheetData></worksheet>")
+    assert len(packed.getvalue()) < 3_000_000
+    r = _upload(workers_client, "bomb.xlsx", packed.getvalue(), site_id=site)
+    assert r.status_code == 413, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["type"].endswith("xlsx-too-large") and r.json()["detail"].startswith("工作簿解压后过大")
+    assert _count(workers_client, site) == 0
+
+
+def test_a_nul_character_in_a_cell_is_a_row_error(workers_client: TestClient) -> None:
+    site = make_site(workers_client)
+    rows = _rows(3)
+    rows[1][ZH.index("姓名")] = "王\x00五"
+    text = io.StringIO()
+    csv.writer(text).writerows([ZH, *rows])
+    report = _upload(workers_client, "w.csv", text.getvalue().encode(), site_id=site).json()
+    assert (report["created"], report["rejected"]) == (2, 1), report
+    assert report["errors"][0]["row"] == 3 and report["errors"][0]["column"] == "姓名"
+    assert "NUL" in report["errors"][0]["reason"]

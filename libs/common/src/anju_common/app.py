@@ -17,10 +17,12 @@ from sqlalchemy import Engine, MetaData
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from anju_common.db import make_engine, ping
+from anju_common.inputs import NulGuardMiddleware
 from anju_common.kafka import ConsumerRunner, Producer, kafka_reachable
 from anju_common.logs import configure_logging, get_logger
 from anju_common.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from anju_common.outbox import EventTables, OutboxRelay
+from anju_common.pagination import set_cursor_secret
 from anju_common.problems import install_problem_handlers
 from anju_common.settings import ServiceSettings
 
@@ -163,7 +165,9 @@ def create_app(
     openapi_tags: list[dict[str, Any]] | None = None,
 ) -> FastAPI:
     """A FastAPI app with problem+json errors, request ids, health, readiness and metrics."""
+    settings.refuse_insecure_defaults()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    set_cursor_secret(settings.cursor_secret)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -181,6 +185,7 @@ def create_app(
         title=title, description=description, version=version, lifespan=lifespan, openapi_tags=openapi_tags
     )
     install_problem_handlers(app)
+    app.add_middleware(NulGuardMiddleware)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers")

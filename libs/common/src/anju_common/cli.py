@@ -38,6 +38,7 @@ def service_main(
     elif command == "revision":
         revision(migrations, settings.sqlalchemy_url(), args.message)
     elif command == "serve":
+        settings.refuse_insecure_defaults()
         uvicorn.run(
             app_path,
             host=settings.host,

@@ -18,12 +18,12 @@ _json = partial(json.dumps, ensure_ascii=False)
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine tuned for the backend: WAL and FK checks on SQLite, pre-ping on PostgreSQL."""
+    """An engine tuned for the backend (WAL, FK checks / pre-ping); errors never show bound values."""
     if url.startswith("sqlite"):
         kwargs: dict[str, object] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
-        engine = create_engine(url, echo=echo, json_serializer=_json, **kwargs)
+        engine = create_engine(url, echo=echo, json_serializer=_json, hide_parameters=True, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: object, _: object) -> None:
@@ -33,8 +33,15 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cur.close()
 
         return engine
+    # hide_parameters: errors never carry bound values (names, phone ciphertexts, hashes) into logs.
     return create_engine(
-        url, echo=echo, json_serializer=_json, pool_pre_ping=True, pool_size=10, max_overflow=20
+        url,
+        echo=echo,
+        json_serializer=_json,
+        hide_parameters=True,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
     )
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
+import traceback
 from typing import Any
 
 import structlog
@@ -12,6 +14,68 @@ from structlog.types import EventDict, WrappedLogger
 from anju_common.pii import redact
 
 _configured = False
+
+
+_DB_MODULES = ("sqlalchemy", "psycopg", "sqlite3", "alembic")
+_DB_TEXT = re.compile(r"\[SQL: |\((?:psycopg|sqlite3)[.\w]*\)|\nDETAIL: ")
+
+
+def _is_db_error(exc: BaseException) -> bool:
+    return type(exc).__module__.split(".")[0] in _DB_MODULES
+
+
+def _safe_line(exc: BaseException) -> str:
+    """The last line of a traceback; a database error keeps its class, SQLSTATE and SQL, never its text."""
+    name = f"{type(exc).__module__}.{type(exc).__qualname__}"
+    if not _is_db_error(exc):
+        return f"{name}: {exc}"
+    orig = getattr(exc, "orig", None) or exc
+    diag = getattr(orig, "diag", None)
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(diag, "sqlstate", None)
+    constraint = getattr(diag, "constraint_name", None)
+    statement = str(getattr(exc, "statement", "") or "")[:1000]
+    sql = f" [SQL: {statement}]" if statement else ""
+    return (
+        f"{name}: database error sqlstate={sqlstate} constraint={constraint}"
+        f" (message hidden: it may quote bound values){sql}"
+    )
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _safe_traceback(exc: BaseException) -> str:
+    parts: list[str] = []
+    for item in reversed(_chain(exc)):
+        parts.append("Traceback (most recent call last):\n")
+        parts.extend(traceback.format_tb(item.__traceback__))
+        parts.append(_safe_line(item) + "\n")
+    return "".join(parts)
+
+
+def _hide_db_errors(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    """Bound SQL values never reach a log line: not from a traceback, nor from str(exc) in a field."""
+    exc_info = event_dict.get("exc_info")
+    exc: BaseException | None = None
+    if exc_info is True:
+        exc = sys.exc_info()[1]
+    elif isinstance(exc_info, BaseException):
+        exc = exc_info
+    elif isinstance(exc_info, tuple) and len(exc_info) == 3:
+        exc = exc_info[1]
+    if exc is not None and any(_is_db_error(e) for e in _chain(exc)):
+        event_dict.pop("exc_info")
+        event_dict["exception"] = _safe_traceback(exc)
+    for key, value in event_dict.items():
+        if isinstance(value, str) and key != "exception" and (match := _DB_TEXT.search(value)):
+            event_dict[key] = value[: match.start()] + "(database error details hidden)"
+    return event_dict
 
 
 def _redact_processor(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
@@ -32,6 +96,7 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _hide_db_errors,
         structlog.processors.format_exc_info,
         _redact_processor,
     ]

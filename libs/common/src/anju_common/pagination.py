@@ -1,8 +1,11 @@
-"""Opaque cursors for keyset pagination."""
+"""Opaque cursors for keyset pagination, signed (HMAC-SHA256) so a client can only hand back ours."""
 
 from __future__ import annotations
 
 import base64
+import binascii
+import hashlib
+import hmac
 import json
 import uuid
 from collections.abc import Sequence
@@ -15,11 +18,44 @@ from sqlmodel import col
 from sqlmodel.sql.expression import SelectOfScalar
 
 from anju_common.problems import Problem
+from anju_common.settings import DEV_CURSOR_SECRET
 
 T = TypeVar("T")
 SelectT = TypeVar("SelectT", bound=SelectOfScalar[Any])
 MAX_LIMIT = 200
-_BAD_CURSOR = "cursor is not valid; use next_cursor from a previous page"
+MAX_INT_CURSOR = 2**63 - 1
+_BAD_CURSOR = (
+    "分页游标无效, 请使用上一页返回的 next_cursor (cursor is not valid; use next_cursor from a previous page)"
+)
+_MAC_BYTES = 16
+_key = {"secret": DEV_CURSOR_SECRET.encode()}
+
+
+def set_cursor_secret(secret: str) -> None:
+    """Key the cursors of this process (create_app calls it with ANJU_CURSOR_SECRET)."""
+    _key["secret"] = secret.encode()
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(payload: bytes) -> bytes:
+    return hmac.new(_key["secret"], b"anju-cursor|" + payload, hashlib.sha256).digest()[:_MAC_BYTES]
+
+
+def bad_cursor() -> Problem:
+    """The 400 for a cursor this service did not issue."""
+    return Problem(
+        400,
+        _BAD_CURSOR,
+        code="bad-cursor",
+        errors=[{"field": "query.cursor", "message": _BAD_CURSOR, "type": "bad_cursor"}],
+    )
 
 
 class Page(BaseModel, Generic[T]):
@@ -30,25 +66,40 @@ class Page(BaseModel, Generic[T]):
 
 
 def encode_cursor(values: list[Any]) -> str:
-    """Opaque cursor for the sort key of the last item."""
+    """Signed opaque cursor for the sort key of the last item: base64(json).base64(mac)."""
     raw = json.dumps(values, separators=(",", ":"), default=str).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return f"{_b64(raw)}.{_b64(_mac(raw))}"
 
 
 def decode_cursor(cursor: str | None, size: int) -> list[Any] | None:
-    """Inverse of encode_cursor; a tampered cursor is a 400."""
+    """Inverse of encode_cursor; a cursor that is malformed, forged or altered is a 400."""
     if not cursor:
         return None
+    payload, sep, mac = cursor.partition(".")
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        raw, sig = _unb64(payload), _unb64(mac)
+    except (ValueError, binascii.Error) as exc:
+        raise bad_cursor() from exc
+    if not sep or not hmac.compare_digest(sig, _mac(raw)):
+        raise bad_cursor()
+    try:
         values = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise Problem(
-            400, "cursor is not valid; use next_cursor from a previous page", code="bad-cursor"
-        ) from exc
+        raise bad_cursor() from exc
     if not isinstance(values, list) or len(values) != size:
-        raise Problem(400, _BAD_CURSOR, code="bad-cursor")
+        raise bad_cursor()
     return values
+
+
+def int_cursor(cursor: str | None) -> int | None:
+    """Decode a one-integer cursor (e.g. a feed item id), checked to fit a BIGINT."""
+    values = decode_cursor(cursor, 1)
+    if values is None:
+        return None
+    value = values[0]
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT_CURSOR:
+        raise bad_cursor()
+    return value
 
 
 class Keyed(Protocol):
@@ -66,7 +117,7 @@ def keyset_after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
     try:
         return datetime.fromisoformat(values[0]), uuid.UUID(values[1])
     except (TypeError, ValueError, AttributeError) as exc:
-        raise Problem(400, _BAD_CURSOR, code="bad-cursor") from exc
+        raise bad_cursor() from exc
 
 
 def next_keyset_cursor(rows: Sequence[Keyed], limit: int) -> str | None:

@@ -10,6 +10,26 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from anju_common.crypto import DEV_HASH_KEY, DEV_KEYS, FieldCipher
 
+DEV_INTERNAL_SECRET = "dev-internal-secret-change-me-please-32b"  # noqa: S105 (public development default)
+DEV_SERVICE_TOKEN = "dev-service-token"  # noqa: S105 (public development default)
+DEV_CURSOR_SECRET = "dev-cursor-secret-change-me"  # noqa: S105 (public development default)
+# Settings that protect something: outside development/test mode none may keep a public default or be empty.
+SECRET_FIELDS = (
+    "internal_token_secret",
+    "service_token",
+    "pii_keys",
+    "pii_hash_key",
+    "cursor_secret",
+    "jwt_secret",
+    "api_key_pepper",
+    "callback_token",
+)
+DEVELOPMENT_MODES = ("development", "test")
+
+
+class InsecureSettingsError(SystemExit):
+    """The process would run with public development secrets outside development/test mode."""
+
 
 def _shared(name: str, default: Any) -> Any:
     """Declare a field read from ANJU_<NAME> whatever the service prefix."""
@@ -39,12 +59,47 @@ class ServiceSettings(BaseSettings):
     log_json: bool = _shared("log_json", True)
     run_workers: bool = True
     outbox_poll_seconds: float = _shared("outbox_poll_seconds", 0.2)
-    internal_token_secret: str = _shared("internal_token_secret", "dev-internal-secret-change-me-please-32b")
-    service_token: str = _shared("service_token", "dev-service-token")
+    # development and test accept the public development secrets; anything else (the default) refuses them.
+    env: Literal["development", "test", "production"] = _shared("env", "production")
+    internal_token_secret: str = _shared("internal_token_secret", DEV_INTERNAL_SECRET)
+    service_token: str = _shared("service_token", DEV_SERVICE_TOKEN)
+    cursor_secret: str = _shared("cursor_secret", DEV_CURSOR_SECRET)
     require_principal: bool = _shared("require_principal", False)
     pii_keys: str = _shared("pii_keys", DEV_KEYS)
     pii_active_key: str | None = _shared("pii_active_key", None)
     pii_hash_key: str = _shared("pii_hash_key", DEV_HASH_KEY)
+
+    def env_name(self, field: str) -> str:
+        """The environment variable that sets a field (ANJU_* for shared ones, else the service prefix)."""
+        alias = type(self).model_fields[field].validation_alias
+        if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+            return alias.choices[0]
+        return f"{self.model_config.get('env_prefix', '')}{field}".upper()
+
+    def insecure_secrets(self) -> list[str]:
+        """Environment variables of secrets that are empty or still a public development default."""
+        public = {DEV_KEYS, DEV_HASH_KEY, DEV_INTERNAL_SECRET, DEV_SERVICE_TOKEN, DEV_CURSOR_SECRET}
+        bad = []
+        for name in SECRET_FIELDS:
+            info = type(self).model_fields.get(name)
+            if info is None:
+                continue
+            value = str(getattr(self, name) or "")
+            if not value.strip() or value == info.default or value in public:
+                bad.append(self.env_name(name))
+        return bad
+
+    def refuse_insecure_defaults(self) -> None:
+        """Exit (naming the variables to set) when secrets are public defaults outside development/test."""
+        if self.env in DEVELOPMENT_MODES:
+            return
+        bad = self.insecure_secrets()
+        if bad:
+            raise InsecureSettingsError(
+                f"{self.service_name}: 拒绝使用公开的开发密钥启动 (refusing to start with public development "
+                f"secrets): set {', '.join(bad)} (make up generates them into var/secrets.env), "
+                "or set ANJU_ENV=development for a local trial"
+            )
 
     def cipher(self) -> FieldCipher:
         """The field cipher built from the PII key settings."""

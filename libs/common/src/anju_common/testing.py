@@ -19,6 +19,9 @@ from kafka import KafkaConsumer, TopicPartition
 from anju_common.kafka import kafka_reachable
 from anju_common.topics import ensure_topics
 
+# Tests may use the public development secrets; a service started by a test that wants the production
+# checks sets ANJU_ENV itself (the e2e harness does, with random secrets).
+os.environ["ANJU_ENV"] = "test"
 PG_URL = os.environ.get("ANJU_PG_URL", "postgresql+psycopg://anju:anju@127.0.0.1:5432")
 KAFKA = os.environ.get("ANJU_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 REDIS_URL = os.environ.get("ANJU_REDIS_URL", "redis://127.0.0.1:6379/0")

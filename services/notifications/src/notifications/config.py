@@ -56,6 +56,10 @@ class NotificationsSettings(ServiceSettings):
     # Provider callbacks (inbound SMS, delivery reports) must carry this token; empty disables the check.
     callback_token: str = "dev-callback-token"  # noqa: S105 (development default)
     webhook_timeout_seconds: float = 5.0
+    # Webhooks go only to public addresses unless listed here (CIDRs, addresses or host names, comma
+    # separated) for deployments that deliver inside their own network; the ports below are always refused.
+    webhook_allow: str = ""
+    webhook_blocked_ports: str = "2775,5432,6379,8000,8001,8002,8003,8004,9092,9093"
     webhook_max_failures: int = 5
     webhook_retry_base_seconds: float = 5.0
     webhook_poll_seconds: float = 0.5

@@ -338,3 +338,32 @@ def claim_deliveries(
         .with_for_update(of=WebhookDelivery, skip_locked=True)
     )
     return [(d, s, f) for d, s, f in session.exec(stmt)]
+
+
+# ------------------------------------------------------------------ key rotation
+def notifications_sealed_under_other_keys(
+    session: Session, active_kid: str, limit: int
+) -> Sequence[Notification]:
+    """Notifications whose phone was encrypted with a key other than the active one (locked, a batch)."""
+    stmt = (
+        select(Notification)
+        .where(
+            col(Notification.phone_enc).is_not(None), col(Notification.phone_enc).not_like(f"{active_kid}:%")
+        )
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return session.exec(stmt).all()
+
+
+def subscriptions_sealed_under_other_keys(
+    session: Session, active_kid: str, limit: int
+) -> Sequence[WebhookSubscription]:
+    """Webhook subscriptions whose signing secret was encrypted with another key (locked, a batch)."""
+    stmt = (
+        select(WebhookSubscription)
+        .where(col(WebhookSubscription.secret_enc).not_like(f"{active_kid}:%"))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return session.exec(stmt).all()

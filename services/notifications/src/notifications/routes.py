@@ -6,13 +6,12 @@ import hmac
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Annotated, Any
 
 import anyio
 from anju_common.db import session_scope
 from anju_common.deps import PrincipalDep, SessionDep
-from anju_common.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
+from anju_common.pagination import MAX_INT_CURSOR, MAX_LIMIT, Page, encode_cursor, int_cursor, keyset_after
 from anju_common.principal import Principal
 from anju_common.problems import Problem
 from fastapi import APIRouter, Header, Query, Request, status
@@ -35,7 +34,7 @@ from notifications.schemas import (
     WebhookCreate,
     WebhookPublic,
 )
-from notifications.webhooks import feed_payload
+from notifications.webhooks import check_webhook_url, feed_payload
 
 router = APIRouter(prefix="/api/v1")
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
@@ -78,12 +77,7 @@ def _feed_item(item: FeedItem) -> FeedItemPublic:
 
 
 def _feed_after(cursor: str | None) -> int | None:
-    values = decode_cursor(cursor, 1)
-    if values is None:
-        return None
-    if not isinstance(values[0], int):
-        raise Problem(400, "cursor is not valid; use next_cursor from a previous page", code="bad-cursor")
-    return values[0]
+    return int_cursor(cursor)
 
 
 # ------------------------------------------------------------------ provider callbacks
@@ -132,15 +126,7 @@ def list_notifications(
     cursor: Cursor = None,
 ) -> Page[NotificationPublic]:
     """Notifications in the caller's scope, newest first."""
-    after: tuple[datetime, uuid.UUID] | None = None
-    values = decode_cursor(cursor, 2)
-    if values is not None:
-        try:
-            after = datetime.fromisoformat(values[0]), uuid.UUID(values[1])
-        except (TypeError, ValueError):
-            raise Problem(
-                400, "cursor is not valid; use next_cursor from a previous page", code="bad-cursor"
-            ) from None
+    after = keyset_after(cursor)
     flt = repo.NotificationFilter(worker_id=worker_id, site_id=site_id, status=status_, in_doubt=in_doubt)
     rows = repo.list_notifications(session, principal, flt, after, limit)
     next_cursor = (
@@ -196,6 +182,7 @@ def create_webhook(
 ) -> WebhookPublic:
     """Subscribe an endpoint to the site's feed; the signing secret is returned once."""
     _site(principal, site_id)
+    check_webhook_url(str(body.url), _ctx(request).settings)
     sub, secret = service.create_subscription(
         session, _ctx(request), site_id, str(body.url), body.description, CLOCK.now()
     )
@@ -257,8 +244,8 @@ async def office_feed_stream(
     _site(principal, site_id)
     after = _feed_after(cursor)
     if last_event_id:
-        if not last_event_id.isdigit():
-            raise Problem(400, "Last-Event-ID must be a feed item id", code="bad-cursor")
+        if not last_event_id.isdigit() or int(last_event_id) > MAX_INT_CURSOR:
+            raise Problem(400, "Last-Event-ID 必须是动态条目编号 (must be a feed item id)", code="bad-cursor")
         after = int(last_event_id)
     runtime = _runtime(request)
     poll = runtime.context().settings.feed_poll_seconds

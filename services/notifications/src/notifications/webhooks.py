@@ -1,22 +1,34 @@
 """Office webhooks: each feed item POSTed to the site's subscriptions, signed (HMAC-SHA256 over timestamp and
-body), retried with backoff, the subscription disabled after repeated failure."""
+body), retried with backoff, the subscription disabled after repeated failure.
+
+Targets are checked at creation and again before every delivery, after DNS resolution: loopback, private,
+link-local (cloud metadata), unspecified, multicast and other non-global addresses, and the stack's own
+ports, are refused unless an address or host is on NOTIFICATIONS_WEBHOOK_ALLOW (ports never); the call goes
+to the checked address itself and redirects are not followed."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from anju_common.db import session_scope
+from anju_common.errors import InvalidFieldError
 from anju_common.logs import get_logger
 from sqlalchemy import Engine
 
 from notifications import repository as repo
 from notifications.clock import CLOCK, Clock
+from notifications.config import NotificationsSettings
 from notifications.metrics import WEBHOOK_OUTCOMES
 from notifications.models import DeliveryStatus, FeedItem
 from notifications.service import SECRET_CONTEXT, Context
@@ -24,6 +36,106 @@ from notifications.service import SECRET_CONTEXT, Context
 log = get_logger(__name__)
 SIGNATURE_HEADER = "X-Anju-Signature"
 TIMESTAMP_HEADER = "X-Anju-Timestamp"
+
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], list[str]]
+
+
+class BlockedTarget(Exception):
+    """A webhook URL points where the service must not send requests."""
+
+
+def system_resolve(host: str, port: int) -> list[str]:
+    """Every address the host name resolves to (the operating system's resolver)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+# Indirection so tests can play a DNS server whose answers change (rebinding).
+resolve: Resolver = system_resolve
+
+
+@dataclass(frozen=True)
+class TargetPolicy:
+    """Where webhooks may go: global unicast addresses, plus the allow-list; never the blocked ports."""
+
+    allow_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    allow_hosts: frozenset[str]
+    blocked_ports: frozenset[int]
+
+    @classmethod
+    def from_settings(cls, settings: NotificationsSettings) -> TargetPolicy:
+        """Parse NOTIFICATIONS_WEBHOOK_ALLOW (CIDRs, addresses, host names) and the blocked ports."""
+        networks, hosts = [], set()
+        for item in filter(None, (p.strip().lower() for p in settings.webhook_allow.split(","))):
+            try:
+                networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                hosts.add(item.rstrip("."))
+        ports = {int(p) for p in settings.webhook_blocked_ports.split(",") if p.strip()}
+        return cls(tuple(networks), frozenset(hosts), frozenset(ports))
+
+    def check_address(self, ip: IPAddress) -> None:
+        """Raise BlockedTarget for an address outside the public internet that the allow-list omits."""
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        if any(ip in net for net in self.allow_networks):
+            return
+        if not ip.is_global or ip.is_multicast:
+            raise BlockedTarget(
+                f"地址 {ip} 属于本机、内网、链路本地或组播地址 (address {ip} is loopback, private, "
+                "link-local, multicast or otherwise not public; add it to NOTIFICATIONS_WEBHOOK_ALLOW "
+                "to deliver inside your network)"
+            )
+
+    @staticmethod
+    def _addresses(host: str, port: int, resolver: Resolver) -> list[IPAddress]:
+        try:
+            return [ipaddress.ip_address(host)]
+        except ValueError:
+            pass
+        try:
+            found = [ipaddress.ip_address(a.split("%")[0]) for a in resolver(host, port)]
+        except (OSError, UnicodeError, ValueError) as exc:
+            raise BlockedTarget(f"无法解析主机 {host} (host {host} does not resolve)") from exc
+        if not found:
+            raise BlockedTarget(f"无法解析主机 {host} (host {host} does not resolve)")
+        return found
+
+    def pin(self, url: str, resolver: Resolver | None = None) -> tuple[str, str, str]:
+        """Check a URL and its resolved addresses; returns (URL with the checked address, Host, host name)."""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower().rstrip(".")
+        if parts.scheme not in ("http", "https") or not host:
+            raise BlockedTarget("只接受 http/https 地址 (only http and https URLs with a host)")
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as exc:
+            raise BlockedTarget("端口无效 (the port is not valid)") from exc
+        if port in self.blocked_ports:
+            raise BlockedTarget(f"端口 {port} 不允许 (port {port} belongs to the platform's own services)")
+        addresses = self._addresses(host, port, resolver or resolve)
+        if host not in self.allow_hosts:
+            for ip in addresses:  # every answer, so a mixed reply cannot slip a private one through
+                self.check_address(ip)
+        ip = addresses[0]
+        netloc = f"[{ip}]:{port}" if ip.version == 6 else f"{ip}:{port}"
+        pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+        host_header = host if parts.port is None else f"{host}:{parts.port}"
+        if ":" in host and parts.port is None:
+            host_header = f"[{host}]"
+        elif ":" in host:
+            host_header = f"[{host}]:{parts.port}"
+        return pinned, host_header, host
+
+
+def check_webhook_url(url: str, settings: NotificationsSettings) -> None:
+    """422 naming the url field when a new webhook would point somewhere it must not."""
+    try:
+        TargetPolicy.from_settings(settings).pin(url)
+    except BlockedTarget as exc:
+        raise InvalidFieldError("url", str(exc)) from exc
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -51,7 +163,9 @@ class WebhookSender:
         self.engine = engine
         self.ctx = ctx
         self.clock = clock
-        self.http = httpx.Client(timeout=ctx.settings.webhook_timeout_seconds)
+        self.policy = TargetPolicy.from_settings(ctx.settings)
+        # Redirects are never followed: a 3xx is a failed delivery, not a hop to an unchecked address.
+        self.http = httpx.Client(timeout=ctx.settings.webhook_timeout_seconds, follow_redirects=False)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -78,13 +192,7 @@ class WebhookSender:
                     "X-Anju-Delivery": str(delivery.id),
                     "X-Anju-Event": item.kind,
                 }
-                error: str | None = None
-                try:
-                    response = self.http.post(sub.url, content=body, headers=headers)
-                    if not 200 <= response.status_code < 300:
-                        error = f"HTTP {response.status_code}"
-                except httpx.HTTPError as exc:
-                    error = type(exc).__name__
+                error = self._post(sub.url, body, headers, str(sub.id))
                 delivery.attempts += 1
                 if error is None:
                     delivery.status = DeliveryStatus.delivered
@@ -106,6 +214,22 @@ class WebhookSender:
                         "webhook.disabled", subscription_id=str(sub.id), failures=sub.consecutive_failures
                     )
             return len(claimed)
+
+    def _post(self, url: str, body: bytes, headers: dict[str, str], sub_id: str) -> str | None:
+        """POST to the re-checked, resolved address; None on a 2xx, else the error."""
+        try:
+            target, host_header, host = self.policy.pin(url)
+        except BlockedTarget:
+            log.warning("webhook.blocked_target", subscription_id=sub_id)
+            return "blocked target"
+        extensions = {"sni_hostname": host} if target.startswith("https:") else {}
+        try:
+            response = self.http.post(
+                target, content=body, headers={**headers, "Host": host_header}, extensions=extensions
+            )
+        except httpx.HTTPError as exc:
+            return type(exc).__name__
+        return None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -25,7 +25,15 @@ from workers import repository as repo
 from workers.config import get_settings, today
 from workers.models import Site
 from workers.schemas import ImportReport, RowError
-from workers.spreadsheet import HeaderMap, ImportRow, is_blank, map_headers, read_table, validate_row
+from workers.spreadsheet import (
+    HeaderMap,
+    ImportRow,
+    XlsxLimits,
+    is_blank,
+    map_headers,
+    read_table,
+    validate_row,
+)
 
 
 @dataclass
@@ -104,7 +112,13 @@ def import_workers(
     if principal.role == "employer":
         raise Problem(403, "only employment-office staff import workers", code="forbidden")
     settings = get_settings()
-    rows = read_table(filename, stream)
+    limits = XlsxLimits(
+        max_rows=settings.import_max_rows,
+        max_unpacked_bytes=settings.import_max_unpacked_bytes,
+        max_ratio=settings.import_max_compression_ratio,
+        max_cells=settings.import_max_cells,
+    )
+    rows = read_table(filename, stream, limits)
     first = next(rows, None)
     if first is None:
         raise Problem(
@@ -183,7 +197,9 @@ def _batches(
             continue
         run.report.rows += 1
         if run.report.rows > max_rows:
-            raise Problem(413, f"at most {max_rows} rows per file", code="too-many-rows")
+            raise Problem(
+                413, f"每个文件最多 {max_rows} 行 (at most {max_rows} rows per file)", code="too-many-rows"
+            )
         batch.append((rownum, list(values)))
         if len(batch) >= size:
             yield batch

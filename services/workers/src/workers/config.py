@@ -22,6 +22,10 @@ class WorkersSettings(ServiceSettings):
     import_max_rows: int = 50_000
     import_max_bytes: int = 50 * 1024 * 1024
     import_chunk_rows: int = 2_000
+    # .xlsx checks before reading (zip bombs): unpacked size of all parts, per-part compression ratio, cells.
+    import_max_unpacked_bytes: int = 128 * 1024 * 1024
+    import_max_compression_ratio: float = 100.0
+    import_max_cells: int = 2_000_000
     # Helper processes that validate rows of big imports (0: validate in the request's process).
     import_processes: int = 1
 

@@ -209,7 +209,11 @@ def import_upload(
     """Import workers: rejected rows are reported, valid new rows stored, known workers skipped."""
     limit = get_settings().import_max_bytes
     if file.size is not None and file.size > limit:
-        raise Problem(413, f"the file is larger than {limit} bytes", code="file-too-large")
+        raise Problem(
+            413,
+            f"上传文件过大: 超过 {limit} 字节 (the file is larger than {limit} bytes)",
+            code="file-too-large",
+        )
     return import_workers(
         session, file.file, file.filename or "", site_id, principal, dry_run=dry_run, request_id=request_id
     )
