@@ -337,7 +337,7 @@ try:
     described = {}
     for d in admin.describe_topics(names) if names else []:
         parts = d["partitions"]
-        rf = max((len(p["replicas"]) for p in parts), default=0)
+        rf = max((len(p["replica_nodes"]) for p in parts), default=0)
         described[d.get("name", d.get("topic"))] = f"{len(parts)} partitions, replication factor {rf}"
     for name in names:
         print(f"{name}\t{described.get(name, '?')}")
