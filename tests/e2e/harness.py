@@ -268,6 +268,7 @@ def start_stack(infra: Infra, workdir: Path, **extra_env: str) -> Stack:
         common[f"GATEWAY_{name.upper()}_URL"] = f"http://127.0.0.1:{ports[name]}"
     common["GATEWAY_PORT"] = str(ports["gateway"])
     common["NOTIFICATIONS_WORKERS_URL"] = f"http://127.0.0.1:{ports['workers']}"
+    common["ANJU_WORKERS_URL"] = f"http://127.0.0.1:{ports['workers']}"
     common.update(extra_env)
     stack = Stack(infra=infra, workdir=workdir, env=common, topic_prefix=prefix)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from anju_common.db import session_scope
 from anju_common.logs import get_logger
@@ -14,7 +15,14 @@ from limits import RateLimitItem
 
 from gateway import repository as repo
 from gateway.runtime import GatewayRuntime, now
-from gateway.security import decode_access_token, digest, same_digest, split_api_key, unauthorized
+from gateway.security import (
+    AccessToken,
+    decode_access_token,
+    digest,
+    same_digest,
+    split_api_key,
+    unauthorized,
+)
 
 log = get_logger(__name__)
 API_KEY_HEADER = "x-api-key"
@@ -49,11 +57,64 @@ def authenticate(rt: GatewayRuntime, authorization: str | None, api_key: str | N
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise unauthorized("Authorization must be 'Bearer <access token>'", "bad-token")
-        principal = decode_access_token(token.strip(), rt.settings.jwt_secrets())
-        if rt.redis.exists(rt.key("user-disabled", principal.sub)):
-            raise unauthorized("this account is disabled", "account-disabled")
-        return principal
+        return current_staff(rt, decode_access_token(token.strip(), rt.settings.jwt_secrets()))
     raise unauthorized("log in (Bearer token) or send an employer API key (X-API-Key)", "no-credentials")
+
+
+def current_staff(rt: GatewayRuntime, access: AccessToken) -> Principal:
+    """The staff principal as the user is now (sites, role, active), not as the token remembers it."""
+    sub = access.principal.sub
+    markers = [rt.key("revoked-jti", access.jti), rt.key("user-disabled", sub)]
+    if access.sid:
+        markers.append(rt.key("revoked-sid", access.sid))
+    revoked_jti, disabled, *revoked_sid = rt.redis.mget(markers)
+    if revoked_jti or any(revoked_sid):
+        raise unauthorized(
+            "已退出登录，请重新登录 / this token was revoked at logout; log in again", "token-revoked"
+        )
+    state = _user_state(rt, sub)
+    if disabled or not state.get("active"):
+        raise unauthorized("账号已停用 / this account is disabled", "account-disabled")
+    return Principal(sub=sub, role=state["role"], site_ids=[uuid.UUID(s) for s in state["site_ids"]])
+
+
+def _user_state(rt: GatewayRuntime, sub: str) -> dict[str, Any]:
+    key = rt.key("user-state", sub)
+    cached = rt.redis.get(key)
+    if cached is not None:
+        state: dict[str, Any] = json.loads(cached)
+        return state
+    user_id = _user_id(sub)
+    with session_scope(rt.engine) as session:
+        user = repo.get_user(session, user_id) if user_id else None
+        state = (
+            {"active": user.active, "role": user.role.value, "site_ids": list(user.site_ids)}
+            if user is not None
+            else {"active": False}
+        )
+    rt.redis.set(key, json.dumps(state), ex=rt.settings.user_cache_seconds)
+    return state
+
+
+def _user_id(sub: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(sub.removeprefix("user:"))
+    except ValueError:
+        return None
+
+
+def forget_user(rt: GatewayRuntime, sub: str) -> None:
+    """Drop the cached state of a user so the next request reads the change."""
+    rt.redis.delete(rt.key("user-state", sub))
+
+
+def revoke_access(rt: GatewayRuntime, access: AccessToken | None, sid: str | None) -> None:
+    """Deny an access token (by jti) and every access token issued with a refresh token (by sid)."""
+    ttl = rt.settings.access_token_minutes * 60 + 60
+    if access is not None:
+        rt.redis.set(rt.key("revoked-jti", access.jti), b"1", ex=max(1, access.exp - int(now()) + 60))
+    if sid:
+        rt.redis.set(rt.key("revoked-sid", sid), b"1", ex=ttl)
 
 
 def _from_api_key(rt: GatewayRuntime, key: str) -> Principal:

@@ -33,6 +33,8 @@ class GatewaySettings(ServiceSettings):
     # API keys: HMAC-SHA256 of the secret part with this pepper; only the digest is stored.
     api_key_pepper: str = "dev-api-key-pepper-change-me"
     api_key_cache_seconds: int = 60
+    # A user's sites and active flag are read from the database at most this often (admin changes clear it).
+    user_cache_seconds: int = 30
 
     # Login lockout: after max_failures within the window the account (and the IP) waits lockout_seconds.
     login_max_failures: int = 5

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from anju_common.app import RequestContextMiddleware
+from anju_common.headers import SecurityHeaders
 from anju_common.inputs import NulGuardMiddleware
 from anju_common.logs import configure_logging, get_logger
 from anju_common.principal import Principal
@@ -129,6 +130,7 @@ def make_app() -> FastAPI:
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, import_bytes=settings.max_import_bytes
     )
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", tags=["ops"], include_in_schema=False)
     def healthz() -> dict[str, str]:

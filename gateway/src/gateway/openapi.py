@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 from anju_common.logs import get_logger
+from anju_common.principal import PRINCIPAL_HEADER, Principal, sign_principal
 
 from gateway.proxy import PUBLIC
 from gateway.runtime import GatewayRuntime
@@ -174,7 +175,11 @@ def _decorate(op: dict[str, Any], path: str, source: str, operation_ids: set[str
 
 async def _fetch(rt: GatewayRuntime, name: str, base: str) -> dict[str, Any] | None:
     try:
-        response = await rt.http.get(base.rstrip("/") + "/openapi.json", timeout=3.0)
+        # Services answer nothing, their documents included, without a signed caller.
+        token = sign_principal(Principal(sub="gateway", role="service"), rt.settings.internal_token_secret)
+        response = await rt.http.get(
+            base.rstrip("/") + "/openapi.json", headers={PRINCIPAL_HEADER: token}, timeout=3.0
+        )
         response.raise_for_status()
         doc: dict[str, Any] = response.json()
         return doc

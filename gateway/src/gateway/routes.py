@@ -68,9 +68,10 @@ def refresh(body: RefreshRequest, request: Request, session: SessionDep, rt: RtD
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
 def logout(body: RefreshRequest, request: Request, session: SessionDep, rt: RtDep) -> Response:
-    """Revoke a refresh token."""
+    """Revoke a refresh token and the access tokens issued with it (send the access token as Bearer too to
+    revoke that one whatever login it came from)."""
     rate_limit(rt, rt.limit_ip, "ip", client_ip(request))
-    service.logout(session, rt, body.refresh_token)
+    service.logout(session, rt, body.refresh_token, request.headers.get("authorization"))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

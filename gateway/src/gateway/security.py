@@ -39,8 +39,20 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         return False
 
 
-def issue_access_token(principal: Principal, username: str, secret: str, minutes: int) -> tuple[str, int]:
-    """A signed staff access token and its lifetime in seconds."""
+@dataclass(frozen=True)
+class AccessToken:
+    """What a verified access token says: who, and which token and login session it is (for revocation)."""
+
+    principal: Principal
+    jti: str
+    sid: str | None
+    exp: int
+
+
+def issue_access_token(
+    principal: Principal, username: str, secret: str, minutes: int, sid: str | None = None
+) -> tuple[str, int]:
+    """A signed staff access token and its lifetime in seconds; sid names the refresh token issued with it."""
     now = int(time.time())
     ttl = minutes * 60
     claims = {
@@ -54,6 +66,7 @@ def issue_access_token(principal: Principal, username: str, secret: str, minutes
         "iat": now,
         "exp": now + ttl,
         "jti": uuid.uuid4().hex,
+        **({"sid": sid} if sid else {}),
     }
     return jwt.encode(claims, secret, algorithm="HS256"), ttl
 
@@ -77,13 +90,22 @@ def _decode(token: str, secrets_: list[str]) -> dict[str, Any]:
     raise jwt.InvalidSignatureError("no secret configured")
 
 
-def decode_access_token(token: str, secret: str | list[str]) -> Principal:
+def decode_access_token(token: str, secret: str | list[str]) -> AccessToken:
     """The principal inside a valid access token; 401 for anything expired, forged or malformed."""
     try:
         claims: dict[str, Any] = _decode(token, [secret] if isinstance(secret, str) else secret)
         if claims.get("typ") != "access" or claims.get("role") not in ("admin", "office_staff"):
             raise jwt.InvalidTokenError("not an access token")
-        return Principal(sub=claims["sub"], role=claims["role"], site_ids=claims.get("site_ids") or [])
+        if not claims.get("jti"):
+            raise jwt.InvalidTokenError("not an access token")
+        principal = Principal(sub=claims["sub"], role=claims["role"], site_ids=claims.get("site_ids") or [])
+        sid = claims.get("sid")
+        return AccessToken(
+            principal=principal,
+            jti=str(claims["jti"]),
+            sid=str(sid) if sid else None,
+            exp=int(claims["exp"]),
+        )
     except jwt.ExpiredSignatureError as exc:
         raise unauthorized(
             "the access token has expired; refresh it or log in again", "token-expired"

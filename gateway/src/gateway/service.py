@@ -11,6 +11,7 @@ from anju_common.errors import ConflictError, ForbiddenError, InvalidFieldError,
 from anju_common.logs import get_logger
 from anju_common.principal import PRINCIPAL_HEADER, Principal, sign_principal
 from anju_common.problems import Problem
+from sqlalchemy import event
 from sqlmodel import Session
 
 from gateway import auth
@@ -19,6 +20,7 @@ from gateway.models import ApiKey, RefreshToken, StaffRole, StaffUser
 from gateway.runtime import GatewayRuntime
 from gateway.schemas import ApiKeyCreate, TokenResponse, UserCreate, UserUpdate
 from gateway.security import (
+    decode_access_token,
     digest,
     hash_password,
     issue_access_token,
@@ -51,14 +53,15 @@ def principal_of(user: StaffUser) -> Principal:
 # ------------------------------------------------------------------ tokens
 def _tokens(session: Session, rt: GatewayRuntime, user: StaffUser) -> TokenResponse:
     s = rt.settings
-    access, ttl = issue_access_token(principal_of(user), user.username, s.jwt_secret, s.access_token_minutes)
     refresh = new_refresh_token()
-    session.add(
-        RefreshToken(
-            user_id=user.id,
-            token_hash=digest(refresh, s.jwt_secret),
-            expires_at=_now() + timedelta(days=s.refresh_token_days),
-        )
+    row = RefreshToken(
+        user_id=user.id,
+        token_hash=digest(refresh, s.jwt_secret),
+        expires_at=_now() + timedelta(days=s.refresh_token_days),
+    )
+    session.add(row)
+    access, ttl = issue_access_token(
+        principal_of(user), user.username, s.jwt_secret, s.access_token_minutes, sid=str(row.id)
     )
     return TokenResponse(
         access_token=access,
@@ -115,12 +118,20 @@ def refresh(session: Session, rt: GatewayRuntime, token: str) -> TokenResponse:
     return _tokens(session, rt, user)
 
 
-def logout(session: Session, rt: GatewayRuntime, token: str) -> None:
-    """Revoke a refresh token (access tokens simply expire)."""
+def logout(session: Session, rt: GatewayRuntime, token: str, authorization: str | None) -> None:
+    """Revoke a refresh token and the access tokens of that login (and the one presented, if any)."""
     row = _refresh_row(session, rt, token)
     if row is not None and row.revoked_at is None:
         row.revoked_at = _now()
         session.add(row)
+    access = None
+    scheme, _, bearer = (authorization or "").partition(" ")
+    if scheme.lower() == "bearer" and bearer.strip():
+        try:
+            access = decode_access_token(bearer.strip(), rt.settings.jwt_secrets())
+        except Problem:
+            access = None  # an expired or foreign token needs no revoking
+    auth.revoke_access(rt, access, str(row.id) if row is not None else None)
 
 
 # ------------------------------------------------------------------ users
@@ -168,7 +179,14 @@ def update_user(session: Session, rt: GatewayRuntime, user_id: uuid.UUID, patch:
     user.updated_at = _now()
     session.add(user)
     session.flush()
+    _forget_user_after_commit(session, rt, f"user:{user.id}")
     return user
+
+
+def _forget_user_after_commit(session: Session, rt: GatewayRuntime, sub: str) -> None:
+    """Clear the cached user state now and once the change is committed (a request in between re-reads)."""
+    auth.forget_user(rt, sub)
+    event.listen(session, "after_commit", lambda _s: auth.forget_user(rt, sub), once=True)
 
 
 def check_sites_exist(rt: GatewayRuntime, site_ids: list[uuid.UUID]) -> None:
@@ -182,16 +200,29 @@ def check_sites_exist(rt: GatewayRuntime, site_ids: list[uuid.UUID]) -> None:
             raise InvalidFieldError(f"body.site_ids.{i}", f"no site {site_id}")
 
 
-def check_employer_visible(rt: GatewayRuntime, employer_id: uuid.UUID, principal: Principal) -> None:
-    """422 unless the employer exists and is within the caller's scope (asked of the jobs service)."""
+def check_employer_manageable(rt: GatewayRuntime, employer_id: uuid.UUID, principal: Principal) -> None:
+    """422 unless the employer exists in the caller's scope (asked of the jobs service); office staff also
+    need it to belong to one of their sites (cross-site employers get their keys from administrators)."""
     if not rt.settings.validate_references:
         return
-    status = _upstream_status(rt, "jobs", f"/api/v1/employers/{employer_id}", principal)
-    if status == 404:
+    response = _upstream_get(rt, "jobs", f"/api/v1/employers/{employer_id}", principal)
+    if response.status_code == 404:
         raise InvalidFieldError("body.employer_id", f"no employer {employer_id} in your scope")
+    if principal.role != "office_staff":
+        return
+    site_id = response.json().get("site_id")
+    if site_id is None or uuid.UUID(site_id) not in principal.site_ids:
+        raise ForbiddenError(
+            "跨安置点的用人单位由管理员发放密钥 / "
+            "keys of employers without a site are issued by administrators"
+        )
 
 
 def _upstream_status(rt: GatewayRuntime, service: str, path: str, principal: Principal) -> int:
+    return _upstream_get(rt, service, path, principal).status_code
+
+
+def _upstream_get(rt: GatewayRuntime, service: str, path: str, principal: Principal) -> httpx.Response:
     url = rt.settings.service_urls()[service].rstrip("/") + path
     token = sign_principal(principal, rt.settings.internal_token_secret)
     try:
@@ -206,7 +237,7 @@ def _upstream_status(rt: GatewayRuntime, service: str, path: str, principal: Pri
         raise Problem(
             503, f"the {service} service cannot confirm the reference now; retry", code="upstream-unavailable"
         )
-    return response.status_code
+    return response
 
 
 # ------------------------------------------------------------------ API keys
@@ -216,7 +247,7 @@ def create_api_key(
     """A new key for an employer in the caller's scope; the secret is returned once."""
     if principal.role not in ("admin", "office_staff"):
         raise ForbiddenError("only administrators and office staff create API keys")
-    check_employer_visible(rt, data.employer_id, principal)
+    check_employer_manageable(rt, data.employer_id, principal)
     new = new_api_key(rt.settings.api_key_pepper)
     key = ApiKey(
         employer_id=data.employer_id,

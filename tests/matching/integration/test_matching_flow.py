@@ -109,11 +109,11 @@ def wait_status(client: TestClient, match_id: str, status: str) -> dict[str, Any
 
 
 def propose(
-    client: TestClient, minfra: Infra, producer: Producer, n_workers: int = 1
+    client: TestClient, minfra: Infra, producer: Producer, n_workers: int = 1, **over: Any
 ) -> tuple[list[WorkerData], JobData, list[Any]]:
     """Workers registered at a fresh place, then a one-seat job next to them; waits for its proposals."""
     home, work = spot()
-    ws = [worker(location=home) for _ in range(n_workers)]
+    ws = [worker(location=home, **over) for _ in range(n_workers)]
     j = job(headcount=1, location=work)
     publish(producer, minfra, *(WorkerRegistered.build(w, subject=w.worker_id) for w in ws))
     for w in ws:
@@ -230,7 +230,7 @@ def test_wage_arrears_mark_the_worker_as_a_priority(
 def test_status_api_transitions_emit_events_and_illegal_ones_get_409(
     matching_app: TestClient, minfra: Infra, producer: Producer
 ) -> None:
-    _, j, proposed = propose(matching_app, minfra, producer)
+    _, j, proposed = propose(matching_app, minfra, producer, share_consent=True)
     match_id = str(proposed[0].data.match_id)
     url = f"/api/v1/matches/{match_id}/status"
 
@@ -474,3 +474,95 @@ def test_match_preview_ranks_without_storing_and_rejects_bad_input(
     assert matching_app.get("/api/v1/match-preview").status_code == 405
     assert matching_app.get(f"/api/v1/matches/{uuid.uuid4()}").status_code == 404
     assert matching_app.get("/api/v1/matches/not-a-uuid").status_code == 422
+
+
+EMPLOYER_MATCH_FIELDS = {
+    "id",
+    "job_id",
+    "worker_id",
+    "status",
+    "job_title",
+    "wage_min",
+    "wage_max",
+    "place",
+    "version",
+    "created_at",
+    "updated_at",
+}
+
+
+def _refer(client: TestClient, match_id: str, note: str) -> None:
+    for status in ("notified", "interested", "referred"):
+        r = client.post(f"/api/v1/matches/{match_id}/status", json={"status": status, "note": note})
+        assert r.status_code == 200, r.text
+
+
+def test_employers_get_their_own_shape_and_only_consenting_referred_workers(
+    matching_app: TestClient, minfra: Infra, producer: Producer
+) -> None:
+    monitored = household(monitoring_category="unstable", zero_employment=True)
+    ws, j, proposed = propose(
+        matching_app, minfra, producer, n_workers=2, household=monitored, caregiver=True
+    )
+    sharing, private = ws
+    assert sharing.worker_id != private.worker_id
+    by_worker = {e.data.worker_id: str(e.data.match_id) for e in proposed}
+    note = "已电话联系 13812345678，身份证 522731198603151234 已核对"
+    for match_id in by_worker.values():
+        _refer(matching_app, match_id, note)
+    # Only one of them agreed that employers see them.
+    publish(
+        producer,
+        minfra,
+        WorkerUpdated.build(
+            sharing.model_copy(update={"share_consent": True, "version": 2}), subject=sharing.worker_id
+        ),
+    )
+    employer = headers("employer", employer_id=j.employer_id)
+
+    def listed() -> list[dict[str, Any]]:
+        body = matching_app.get(f"/api/v1/jobs/{j.job_id}/matches", headers=employer).json()
+        items: list[dict[str, Any]] = body["matches"]
+        return items
+
+    assert wait_for(lambda: len(listed()) == 1, timeout=20)
+    [seen] = listed()
+    assert set(seen) == EMPLOYER_MATCH_FIELDS
+    assert seen["worker_id"] == str(sharing.worker_id)
+    private_match = by_worker[private.worker_id]
+    assert matching_app.get(f"/api/v1/matches/{private_match}", headers=employer).status_code == 404
+    assert (
+        matching_app.get(f"/api/v1/workers/{private.worker_id}/matches", headers=employer).status_code == 404
+    )
+    detail = matching_app.get(f"/api/v1/matches/{seen['id']}", headers=employer)
+    worker_view = matching_app.get(f"/api/v1/workers/{sharing.worker_id}/matches", headers=employer)
+    changed = matching_app.post(
+        f"/api/v1/matches/{seen['id']}/status", json={"status": "rejected"}, headers=employer
+    )
+    assert detail.status_code == worker_view.status_code == changed.status_code == 200
+    assert set(changed.json()) == EMPLOYER_MATCH_FIELDS
+    assert [set(m) for m in worker_view.json()["matches"]] == [EMPLOYER_MATCH_FIELDS]
+    assert set(detail.json()) == EMPLOYER_MATCH_FIELDS | {"history"}
+    assert {k for h in detail.json()["history"] for k in h} == {"from_status", "to_status", "note", "at"}
+    for r in (
+        detail,
+        worker_view,
+        changed,
+        matching_app.get(f"/api/v1/jobs/{j.job_id}/matches", headers=employer),
+    ):
+        for secret in (
+            str(monitored.household_id),
+            str(SITE),
+            "防返贫",
+            "零就业",
+            "照料",
+            "score",
+            "reasons",
+        ):
+            assert secret not in r.text, (r.request.url, secret)
+    # Notes were masked on the way in, so nobody (not even staff) reads the numbers back.
+    staff_detail = matching_app.get(f"/api/v1/matches/{private_match}").json()
+    assert staff_detail["household_id"] == str(monitored.household_id) and staff_detail["reasons"]
+    for r in (detail, matching_app.get(f"/api/v1/matches/{private_match}")):
+        assert "13812345678" not in r.text and "522731198603151234" not in r.text
+        assert "138****5678" in r.text

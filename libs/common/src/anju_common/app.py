@@ -17,6 +17,8 @@ from sqlalchemy import Engine, MetaData
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from anju_common.db import make_engine, ping
+from anju_common.guard import PrincipalGuard
+from anju_common.headers import SecurityHeaders
 from anju_common.inputs import NulGuardMiddleware
 from anju_common.kafka import ConsumerRunner, Producer, kafka_reachable
 from anju_common.logs import configure_logging, get_logger
@@ -186,7 +188,9 @@ def create_app(
     )
     install_problem_handlers(app)
     app.add_middleware(NulGuardMiddleware)
+    app.add_middleware(PrincipalGuard, settings=settings, routers=routers)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers")
     def healthz() -> dict[str, str]:

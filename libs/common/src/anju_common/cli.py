@@ -45,6 +45,7 @@ def service_main(
             port=settings.port,
             log_config=None,
             access_log=False,
+            server_header=False,
             timeout_graceful_shutdown=10,
         )
     else:

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from anju_common.app import Runtime
 from anju_common.db import session_scope
 from anju_common.principal import Principal, principal_from_request
+from anju_common.sites import SiteCheck
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -31,6 +32,12 @@ def get_principal(request: Request) -> Principal:
     return principal_from_request(request, settings.internal_token_secret, settings.require_principal)
 
 
+def get_sites(request: Request) -> SiteCheck:
+    """Checks of site ids in request bodies."""
+    runtime = get_runtime(request)
+    return SiteCheck(runtime.settings, runtime.redis)
+
+
 def get_request_id(request: Request) -> str | None:
     """The request id the middleware assigned."""
     value = getattr(request.state, "request_id", None)
@@ -40,4 +47,5 @@ def get_request_id(request: Request) -> str | None:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+SitesDep = Annotated[SiteCheck, Depends(get_sites)]
 RequestIdDep = Annotated[str | None, Depends(get_request_id)]

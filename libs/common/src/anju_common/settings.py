@@ -65,6 +65,9 @@ class ServiceSettings(BaseSettings):
     service_token: str = _shared("service_token", DEV_SERVICE_TOKEN)
     cursor_secret: str = _shared("cursor_secret", DEV_CURSOR_SECRET)
     require_principal: bool = _shared("require_principal", False)
+    # Site ids in bodies are confirmed with the workers service; unset means "when behind the gateway".
+    workers_url: str = _shared("workers_url", "http://127.0.0.1:8002")
+    check_sites: bool | None = _shared("check_sites", None)
     pii_keys: str = _shared("pii_keys", DEV_KEYS)
     pii_active_key: str | None = _shared("pii_active_key", None)
     pii_hash_key: str = _shared("pii_hash_key", DEV_HASH_KEY)

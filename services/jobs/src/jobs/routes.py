@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from anju_common.deps import PrincipalDep, RequestIdDep, SessionDep
+from anju_common.deps import PrincipalDep, RequestIdDep, SessionDep, SitesDep
 from anju_common.errors import etag, parse_if_match
 from anju_common.events import JobStatus, Shift, TrainingStatus
 from anju_common.pagination import MAX_LIMIT, Page, keyset_after, next_keyset_cursor
@@ -65,10 +65,10 @@ def training_public(c: TrainingCourse) -> TrainingPublic:
     "/employers", status_code=status.HTTP_201_CREATED, response_model=EmployerPublic, tags=["employers"]
 )
 def create_employer(
-    body: EmployerCreate, session: SessionDep, principal: PrincipalDep, response: Response
+    body: EmployerCreate, session: SessionDep, principal: PrincipalDep, sites: SitesDep, response: Response
 ) -> EmployerPublic:
-    """Register an employer."""
-    employer = service.create_employer(session, body, principal)
+    """Register an employer: office staff at their sites; cross-site ones (no site_id) only administrators."""
+    employer = service.create_employer(session, body, principal, sites)
     response.headers["ETag"] = etag(employer.version)
     return employer_public(employer)
 
@@ -98,11 +98,12 @@ def update_employer(
     body: EmployerUpdate,
     session: SessionDep,
     principal: PrincipalDep,
+    sites: SitesDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> EmployerPublic:
-    """Change an employer's details (If-Match or version required)."""
-    employer = service.update_employer(session, employer_id, body, principal, parse_if_match(if_match))
+    """Change an employer's details (If-Match or version required); only its site's staff or an admin."""
+    employer = service.update_employer(session, employer_id, body, principal, parse_if_match(if_match), sites)
     response.headers["ETag"] = etag(employer.version)
     return employer_public(employer)
 
@@ -113,11 +114,13 @@ def post_job(
     body: JobCreate,
     session: SessionDep,
     principal: PrincipalDep,
+    sites: SitesDep,
     request_id: RequestIdDep,
     response: Response,
 ) -> JobPublic:
-    """Post a job; job.posted is published through the outbox."""
-    job = service.post_job(session, body, principal, request_id)
+    """Post a job; job.posted is published through the outbox. With an API key employer_id defaults to
+    the key's employer."""
+    job = service.post_job(session, body, principal, sites, request_id)
     response.headers["ETag"] = etag(job.version)
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return job_public(job)
@@ -165,12 +168,13 @@ def update_job(
     body: JobUpdate,
     session: SessionDep,
     principal: PrincipalDep,
+    sites: SitesDep,
     request_id: RequestIdDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> JobPublic:
     """Change an open job (If-Match or version required; stale gets 412/409)."""
-    job = service.update_job(session, job_id, body, principal, parse_if_match(if_match), request_id)
+    job = service.update_job(session, job_id, body, principal, parse_if_match(if_match), sites, request_id)
     response.headers["ETag"] = etag(job.version)
     return job_public(job)
 
@@ -199,11 +203,12 @@ def publish_training(
     body: TrainingCreate,
     session: SessionDep,
     principal: PrincipalDep,
+    sites: SitesDep,
     request_id: RequestIdDep,
     response: Response,
 ) -> TrainingPublic:
-    """Publish a training course."""
-    course = service.publish_training(session, body, principal, request_id)
+    """Publish a training course: office staff at their sites; cross-site courses only administrators."""
+    course = service.publish_training(session, body, principal, sites, request_id)
     response.headers["ETag"] = etag(course.version)
     return training_public(course)
 
@@ -236,13 +241,14 @@ def update_training(
     body: TrainingUpdate,
     session: SessionDep,
     principal: PrincipalDep,
+    sites: SitesDep,
     request_id: RequestIdDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> TrainingPublic:
     """Change a course (If-Match or version required)."""
     course = service.update_training(
-        session, training_id, body, principal, parse_if_match(if_match), request_id
+        session, training_id, body, principal, parse_if_match(if_match), sites, request_id
     )
     response.headers["ETag"] = etag(course.version)
     return training_public(course)

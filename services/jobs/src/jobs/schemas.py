@@ -151,7 +151,9 @@ def _check_job_rules(
 class JobCreate(JobBase):
     """POST /jobs body."""
 
-    employer_id: uuid.UUID
+    employer_id: uuid.UUID | None = Field(
+        default=None, description="required for staff; an employer's API key implies its own employer"
+    )
 
     model_config = ConfigDict(
         extra="forbid",

@@ -22,6 +22,7 @@ from anju_common.events import (
 )
 from anju_common.outbox import record_event
 from anju_common.principal import Principal
+from anju_common.sites import SiteCheck
 from sqlmodel import Session
 
 from jobs import repository as repo
@@ -37,6 +38,15 @@ from jobs.schemas import (
     TrainingUpdate,
 )
 
+_CROSS_SITE_EMPLOYER = (
+    "跨安置点的用人单位（县级、劳务协作）由管理员登记和修改 / "
+    "employers without a site (county-level, labour cooperation) are registered and changed by administrators"
+)
+_CROSS_SITE_COURSE = (
+    "跨安置点的培训课程由管理员发布和修改 / "
+    "courses without a site are published and changed by administrators"
+)
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -47,14 +57,15 @@ def _emit(session: Session, ev: Event) -> None:
 
 
 # ------------------------------------------------------------------ employers
-def create_employer(session: Session, data: EmployerCreate, principal: Principal) -> Employer:
-    """Register an employer (admins and office staff of its site)."""
+def create_employer(
+    session: Session, data: EmployerCreate, principal: Principal, sites: SiteCheck
+) -> Employer:
+    """Register an employer: office staff at their own sites, administrators anywhere or cross-site."""
     if principal.role == "employer":
-        raise ForbiddenError("employers cannot register other employers")
-    if principal.role == "office_staff" and (
-        data.site_id is None or not principal.can_see_site(data.site_id)
-    ):
-        raise ForbiddenError("office staff register employers of their own sites")
+        raise ForbiddenError("用人单位不能登记其他用人单位 / employers cannot register other employers")
+    if principal.role == "office_staff" and data.site_id is None:
+        raise ForbiddenError(_CROSS_SITE_EMPLOYER)
+    sites.require(principal, data.site_id, "body.site_id")
     employer = Employer(**data.model_dump())
     session.add(employer)
     session.flush()
@@ -67,10 +78,21 @@ def update_employer(
     patch: EmployerUpdate,
     principal: Principal,
     if_match: int | None,
+    sites: SiteCheck,
 ) -> Employer:
-    """Change an employer's details."""
+    """Change an employer's details; only its owners may, and only into a site they own."""
     employer = get_employer(session, employer_id, principal)
+    if not employer_manageable(employer, principal):
+        raise ForbiddenError(_CROSS_SITE_EMPLOYER)
     check_version(employer.version, if_match, patch.version)
+    if "site_id" in patch.model_fields_set:
+        if principal.role == "employer":
+            raise ForbiddenError(
+                "用人单位不能更改所属安置点 / an employer cannot move itself to another site"
+            )
+        if principal.role == "office_staff" and patch.site_id is None:
+            raise ForbiddenError(_CROSS_SITE_EMPLOYER)
+        sites.require(principal, patch.site_id, "body.site_id")
     for key, value in patch.model_dump(exclude_unset=True, exclude={"version"}).items():
         setattr(employer, key, value)
     employer.version += 1
@@ -89,10 +111,20 @@ def get_employer(session: Session, employer_id: uuid.UUID, principal: Principal)
 
 
 def _employer_visible(employer: Employer, principal: Principal) -> bool:
+    """Office staff read their sites' employers and the cross-site ones (a directory to post jobs for)."""
     if principal.role == "employer":
         return employer.id == principal.employer_id
     if principal.role == "office_staff":
         return employer.site_id is None or principal.can_see_site(employer.site_id)
+    return True
+
+
+def employer_manageable(employer: Employer, principal: Principal) -> bool:
+    """Who may change an employer (and issue its keys): its site's staff; cross-site ones only admins."""
+    if principal.role == "employer":
+        return employer.id == principal.employer_id
+    if principal.role == "office_staff":
+        return employer.site_id is not None and principal.can_see_site(employer.site_id)
     return True
 
 
@@ -144,20 +176,44 @@ def _location_fields(loc: LocationIn) -> dict[str, Any]:
     }
 
 
-def post_job(session: Session, data: JobCreate, principal: Principal, request_id: str | None) -> Job:
+def _check_job_site(
+    principal: Principal, employer: Employer, site_id: uuid.UUID | None, sites: SiteCheck
+) -> None:
+    """A job is at one of the caller's sites; an employer's job at its own site or at none."""
+    if principal.role == "employer":
+        if site_id is not None and site_id != employer.site_id:
+            raise ForbiddenError(
+                "body.location.site_id: 用人单位只能在本单位所在安置点发布岗位 / "
+                "an employer posts jobs at its own site or at none"
+            )
+        return
+    if principal.role == "office_staff" and site_id is None:
+        raise ForbiddenError(
+            "body.location.site_id: 工作人员只在本安置点发布岗位 / office staff post jobs at their own sites"
+        )
+    sites.require(principal, site_id, "body.location.site_id")
+
+
+def post_job(
+    session: Session, data: JobCreate, principal: Principal, sites: SiteCheck, request_id: str | None
+) -> Job:
     """Store a job and emit job.posted in the same transaction."""
-    if principal.role == "employer" and principal.employer_id != data.employer_id:
-        raise ForbiddenError("an employer can post jobs only for itself")
-    employer = repo.get_employer(session, data.employer_id)
+    employer_id = data.employer_id
+    if principal.role == "employer":
+        if employer_id is not None and employer_id != principal.employer_id:
+            raise ForbiddenError("用人单位只能为本单位发布岗位 / an employer can post jobs only for itself")
+        employer_id = principal.employer_id
+    if employer_id is None:
+        raise InvalidFieldError("body.employer_id", "必填 / required (only an employer's API key implies it)")
+    employer = repo.get_employer(session, employer_id)
     if employer is None or not _employer_visible(employer, principal):
-        raise InvalidFieldError("body.employer_id", f"no employer {data.employer_id}")
-    if (
-        principal.role == "office_staff"
-        and data.location.site_id
-        and not principal.can_see_site(data.location.site_id)
-    ):
-        raise ForbiddenError("office staff post jobs only at their own sites")
-    job = Job(**data.model_dump(exclude={"location"}), **_location_fields(data.location))
+        raise InvalidFieldError("body.employer_id", f"no employer {employer_id}")
+    _check_job_site(principal, employer, data.location.site_id, sites)
+    job = Job(
+        **data.model_dump(exclude={"location", "employer_id"}),
+        employer_id=employer_id,
+        **_location_fields(data.location),
+    )
     session.add(job)
     session.flush()
     _emit(session, JobPosted.build(job_data(job, employer), subject=job.id, request_id=request_id))
@@ -178,6 +234,7 @@ def update_job(
     patch: JobUpdate,
     principal: Principal,
     if_match: int | None,
+    sites: SiteCheck,
     request_id: str | None,
 ) -> Job:
     """Apply a partial update under optimistic concurrency and emit job.updated."""
@@ -185,8 +242,12 @@ def update_job(
     check_version(job.version, if_match, patch.version)
     if job.status != JobStatus.open:
         raise ConflictError(f"job is {job.status.value}; only open jobs can change")
+    employer = repo.get_employer(session, job.employer_id)
+    assert employer is not None
     changes = patch.model_dump(exclude_unset=True, exclude={"version", "location"})
     if patch.location is not None:
+        if patch.location.site_id != job.site_id:
+            _check_job_site(principal, employer, patch.location.site_id, sites)
         changes.update(_location_fields(patch.location))
     merged = {**job.model_dump(), **changes}
     if merged["wage_min"] > merged["wage_max"]:
@@ -203,8 +264,6 @@ def update_job(
     job.updated_at = _now()
     session.add(job)
     session.flush()
-    employer = repo.get_employer(session, job.employer_id)
-    assert employer is not None
     _emit(session, JobUpdated.build(job_data(job, employer), subject=job.id, request_id=request_id))
     return job
 
@@ -284,20 +343,32 @@ def _staff_only(principal: Principal) -> None:
 
 
 def _course_in_scope(course: TrainingCourse, principal: Principal) -> bool:
-    """Office staff change only courses at their own sites (or at none)."""
+    """Office staff change only courses at their own sites."""
     return (
         principal.role != "office_staff" or course.site_id is None or principal.can_see_site(course.site_id)
     )
 
 
+def _check_course_owner(course: TrainingCourse, principal: Principal) -> None:
+    """404 for another site's course, 403 for a cross-site one an administrator published."""
+    if not _course_in_scope(course, principal):
+        raise NotFoundError("training", course.id)
+    if principal.role == "office_staff" and course.site_id is None:
+        raise ForbiddenError(_CROSS_SITE_COURSE)
+
+
+def _check_course_site(principal: Principal, site_id: uuid.UUID | None, sites: SiteCheck) -> None:
+    if principal.role == "office_staff" and site_id is None:
+        raise ForbiddenError(_CROSS_SITE_COURSE)
+    sites.require(principal, site_id, "body.location.site_id")
+
+
 def publish_training(
-    session: Session, data: TrainingCreate, principal: Principal, request_id: str | None
+    session: Session, data: TrainingCreate, principal: Principal, sites: SiteCheck, request_id: str | None
 ) -> TrainingCourse:
     """Store a course and emit training.published."""
     _staff_only(principal)
-    site_id = data.location.site_id
-    if principal.role == "office_staff" and site_id and not principal.can_see_site(site_id):
-        raise ForbiddenError("office staff publish courses only at their own sites")
+    _check_course_site(principal, data.location.site_id, sites)
     course = TrainingCourse(**data.model_dump(exclude={"location"}), **_location_fields(data.location))
     session.add(course)
     session.flush()
@@ -319,18 +390,20 @@ def update_training(
     patch: TrainingUpdate,
     principal: Principal,
     if_match: int | None,
+    sites: SiteCheck,
     request_id: str | None,
 ) -> TrainingCourse:
     """Change a course and emit training.published with the new state."""
     _staff_only(principal)
     course = get_training(session, training_id, for_update=True)
-    if not _course_in_scope(course, principal):
-        raise NotFoundError("training", training_id)
+    _check_course_owner(course, principal)
     check_version(course.version, if_match, patch.version)
     if course.status == TrainingStatus.closed:
         raise ConflictError("training is closed")
     changes = patch.model_dump(exclude_unset=True, exclude={"version", "location"})
     if patch.location is not None:
+        if patch.location.site_id != course.site_id:
+            _check_course_site(principal, patch.location.site_id, sites)
         changes.update(_location_fields(patch.location))
     merged = {**course.model_dump(), **changes}
     if merged["starts_on"] and merged["ends_on"] and merged["ends_on"] < merged["starts_on"]:
@@ -354,8 +427,7 @@ def close_training(
     """Close a course to new candidates."""
     _staff_only(principal)
     course = get_training(session, training_id, for_update=True)
-    if not _course_in_scope(course, principal):
-        raise NotFoundError("training", training_id)
+    _check_course_owner(course, principal)
     if course.status == TrainingStatus.closed:
         raise ConflictError("training is already closed")
     course.status = TrainingStatus.closed

@@ -71,18 +71,19 @@ def visible_match(
 ) -> Match:
     """A match in the caller's scope, else 404."""
     match = repo.get_match(session, match_id, for_update=for_update)
-    if match is None or not can_see_match(match, principal):
+    if match is None or not can_see_match(session, match, principal):
         raise NotFoundError("match", match_id)
     return match
 
 
-def can_see_match(match: Match, principal: Principal) -> bool:
-    """Scope rule of one match."""
+def can_see_match(session: Session, match: Match, principal: Principal) -> bool:
+    """Scope rule of one match: employers see their jobs' referred workers who agreed to share."""
     if principal.role == "employer":
         return (
             match.employer_id is not None
             and match.employer_id == principal.employer_id
             and match.status in EMPLOYER_STATUSES
+            and repo.shares_with_employers(session, match.worker_id)
         )
     return principal.can_see_site(match.site_id)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from anju_common.events import MatchStatus
 from anju_common.principal import Principal
@@ -214,12 +215,27 @@ def open_matches_of_worker(
     ).all()
 
 
+def _consenting_workers() -> Any:
+    """Workers who agreed to share their profile with employers (share_consent in the read model)."""
+    return select(WorkerView.worker_id).where(col(WorkerView.data)["share_consent"].as_boolean().is_(True))
+
+
+def shares_with_employers(session: Session, worker_id: uuid.UUID) -> bool:
+    """Whether the worker agreed that employers see them."""
+    view = session.get(WorkerView, worker_id)
+    return bool(view is not None and view.data and view.data.get("share_consent"))
+
+
 def match_scope(principal: Principal) -> ColumnElement[bool]:
     """Which matches a principal may see."""
     if principal.role == "employer":
         if principal.employer_id is None:
             return false()
-        return (col(Match.employer_id) == principal.employer_id) & col(Match.status).in_(EMPLOYER_STATUSES)
+        return (
+            (col(Match.employer_id) == principal.employer_id)
+            & col(Match.status).in_(EMPLOYER_STATUSES)
+            & col(Match.worker_id).in_(_consenting_workers())
+        )
     if principal.role == "office_staff":
         return col(Match.site_id).in_(principal.site_ids)
     return true()

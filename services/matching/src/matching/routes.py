@@ -19,6 +19,11 @@ from matching.engine.profiles import job_profile
 from matching.models import Match, TrainingOffer
 from matching.schemas import (
     Breakdown,
+    EmployerJobMatches,
+    EmployerMatch,
+    EmployerMatchDetail,
+    EmployerTransition,
+    EmployerWorkerMatches,
     JobMatches,
     MatchDetail,
     MatchPreview,
@@ -54,6 +59,11 @@ def match_public(m: Match) -> MatchPublic:
     )
 
 
+def employer_match(m: Match) -> EmployerMatch:
+    """The employer's shape of a match (nothing about the household, the site or the score)."""
+    return EmployerMatch.model_validate(m, from_attributes=True)
+
+
 def offer_public(o: TrainingOffer) -> TrainingOfferPublic:
     """Response shape of a training offer."""
     return TrainingOfferPublic.model_validate(o.model_dump())
@@ -81,7 +91,7 @@ def _sites(principal: Principal) -> list[uuid.UUID] | None:
     return principal.site_ids if principal.role == "office_staff" else None
 
 
-@router.get("/jobs/{job_id}/matches", response_model=JobMatches, tags=["matches"])
+@router.get("/jobs/{job_id}/matches", response_model=JobMatches | EmployerJobMatches, tags=["matches"])
 def job_matches(
     job_id: uuid.UUID,
     session: SessionDep,
@@ -92,8 +102,9 @@ def job_matches(
         bool, Query(description="also rank eligible workers now (not employers)")
     ] = False,
     limit: Limit = 50,
-) -> JobMatches:
-    """Stored proposals of a job, best first; optionally the live ranking with breakdowns and reasons."""
+) -> JobMatches | EmployerJobMatches:
+    """Stored proposals of a job, best first; optionally the live ranking with breakdowns and reasons.
+    The job's employer gets its own shape: referred workers who agreed to share, nothing else."""
     view = repo.get_job_view(session, job_id)
     if (
         view is None
@@ -106,16 +117,21 @@ def job_matches(
     ):
         raise NotFoundError("job", job_id)
     matches = repo.matches_of_job(session, job_id, principal, status, limit)
+    if principal.role == "employer":
+        if include_ranking:
+            _no_employers(principal, "rankings")
+        return EmployerJobMatches(job_id=job_id, matches=[employer_match(m) for m in matches])
     ranking = None
     if include_ranking:
-        _no_employers(principal, "rankings")
         job = state.jobs.get(job_id)
         ranked = [] if job is None else state.workers.rank(job, today(), limit, site_ids=_sites(principal))
         ranking = [ranked_worker(r) for r in ranked]
     return JobMatches(job_id=job_id, matches=[match_public(m) for m in matches], ranking=ranking)
 
 
-@router.get("/workers/{worker_id}/matches", response_model=WorkerMatches, tags=["matches"])
+@router.get(
+    "/workers/{worker_id}/matches", response_model=WorkerMatches | EmployerWorkerMatches, tags=["matches"]
+)
 def worker_matches(
     worker_id: uuid.UUID,
     session: SessionDep,
@@ -124,16 +140,15 @@ def worker_matches(
     status: MatchStatus | None = None,
     include_ranking: Annotated[bool, Query(description="also rank open jobs for the worker now")] = False,
     limit: Limit = 50,
-) -> WorkerMatches:
-    """A worker's proposals and training offers; optionally the live ranking of jobs."""
+) -> WorkerMatches | EmployerWorkerMatches:
+    """A worker's proposals and training offers; optionally the live ranking of jobs. An employer sees only
+    the worker's referrals to its own jobs, in its own shape, and only if the worker agreed to share."""
     view = repo.get_worker_view(session, worker_id)
     matches = repo.matches_of_worker(session, worker_id, principal, status, limit)
     if principal.role == "employer":
         if not matches:
             raise NotFoundError("worker", worker_id)
-        return WorkerMatches(
-            worker_id=worker_id, matches=[match_public(m) for m in matches], training_offers=[]
-        )
+        return EmployerWorkerMatches(worker_id=worker_id, matches=[employer_match(m) for m in matches])
     if view is None or not principal.can_see_site(view.site_id):
         raise NotFoundError("worker", worker_id)
     offers = repo.offers_of_worker(session, worker_id, limit)
@@ -164,18 +179,22 @@ def worker_matches(
     )
 
 
-@router.get("/matches/{match_id}", response_model=MatchDetail, tags=["matches"])
+@router.get("/matches/{match_id}", response_model=MatchDetail | EmployerMatchDetail, tags=["matches"])
 def get_match(
     match_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, response: Response
-) -> MatchDetail:
-    """One match with its status history."""
+) -> MatchDetail | EmployerMatchDetail:
+    """One match with its status history (employers: their shape, without who on the office side)."""
     m = matches.visible_match(session, match_id, principal)
-    history = [TransitionPublic.model_validate(t.model_dump()) for t in repo.transitions(session, match_id)]
+    rows = repo.transitions(session, match_id)
     response.headers["ETag"] = etag(m.version)
+    if principal.role == "employer":
+        steps = [EmployerTransition.model_validate(t, from_attributes=True) for t in rows]
+        return EmployerMatchDetail(**employer_match(m).model_dump(), history=steps)
+    history = [TransitionPublic.model_validate(t.model_dump()) for t in rows]
     return MatchDetail(**match_public(m).model_dump(), history=history)
 
 
-@router.post("/matches/{match_id}/status", response_model=MatchPublic, tags=["matches"])
+@router.post("/matches/{match_id}/status", response_model=MatchPublic | EmployerMatch, tags=["matches"])
 def change_status(
     match_id: uuid.UUID,
     body: StatusChange,
@@ -185,14 +204,14 @@ def change_status(
     request_id: RequestIdDep,
     response: Response,
     if_match: IfMatch = None,
-) -> MatchPublic:
+) -> MatchPublic | EmployerMatch:
     """Move a match along proposed → notified → interested | declined → referred → hired | rejected (→ left);
     expired from any open status. Illegal transitions answer 409; match.status_changed is published."""
     m = matches.change_status(
         session, state, match_id, body.status, principal, body.note, parse_if_match(if_match), request_id
     )
     response.headers["ETag"] = etag(m.version)
-    return match_public(m)
+    return employer_match(m) if principal.role == "employer" else match_public(m)
 
 
 @router.post("/match-preview", response_model=PreviewResult, tags=["matches"])

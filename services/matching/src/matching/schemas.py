@@ -7,12 +7,14 @@ from datetime import date, datetime
 from typing import Annotated, Self
 
 from anju_common.events import EmployerKind, MatchStatus, Reason, Shift
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from anju_common.pii import redact_text
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Region = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 SkillName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+# Phone and ID numbers typed into a note are masked before it is stored (employers read the history).
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(redact_text)]
 
 
 class Strict(BaseModel):
@@ -92,6 +94,53 @@ class MatchDetail(MatchPublic):
     """A match with its history."""
 
     history: list[TransitionPublic]
+
+
+class EmployerMatch(BaseModel):
+    """A match as the employer sees it: a referred worker who agreed to share, and the job. No household or
+    site, no poverty, monitoring or caregiver facts, no score or reasons; the worker's shared profile is
+    GET /workers/{worker_id}."""
+
+    id: uuid.UUID
+    job_id: uuid.UUID
+    worker_id: uuid.UUID
+    status: MatchStatus
+    job_title: str
+    wage_min: int
+    wage_max: int
+    place: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class EmployerTransition(BaseModel):
+    """One status change as the employer sees it (who on the office side is not shown)."""
+
+    from_status: MatchStatus
+    to_status: MatchStatus
+    note: str | None
+    at: datetime
+
+
+class EmployerMatchDetail(EmployerMatch):
+    """An employer's match with its history."""
+
+    history: list[EmployerTransition]
+
+
+class EmployerJobMatches(BaseModel):
+    """GET /jobs/{id}/matches for the job's employer: referred, consenting workers only."""
+
+    job_id: uuid.UUID
+    matches: list[EmployerMatch]
+
+
+class EmployerWorkerMatches(BaseModel):
+    """GET /workers/{id}/matches for an employer: that worker's matches with the employer's jobs."""
+
+    worker_id: uuid.UUID
+    matches: list[EmployerMatch]
 
 
 class TrainingOfferPublic(BaseModel):

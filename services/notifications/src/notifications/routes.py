@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import anyio
 from anju_common.db import session_scope
 from anju_common.deps import PrincipalDep, SessionDep
+from anju_common.guard import PUBLIC_ROUTE
 from anju_common.pagination import MAX_INT_CURSOR, MAX_LIMIT, Page, encode_cursor, int_cursor, keyset_after
 from anju_common.principal import Principal
 from anju_common.problems import Problem
@@ -81,7 +82,7 @@ def _feed_after(cursor: str | None) -> int | None:
 
 
 # ------------------------------------------------------------------ provider callbacks
-@router.post("/sms/inbound", response_model=InboundResult, tags=["sms"])
+@router.post("/sms/inbound", response_model=InboundResult, tags=["sms"], openapi_extra=PUBLIC_ROUTE)
 def sms_inbound(
     body: InboundSms, request: Request, session: SessionDep, token: CallbackToken = None
 ) -> InboundResult:
@@ -96,7 +97,7 @@ def sms_inbound(
     return InboundResult(id=inbound.id, reply=inbound.reply, notification_id=inbound.notification_id)
 
 
-@router.post("/sms/reports", response_model=NotificationPublic, tags=["sms"])
+@router.post("/sms/reports", response_model=NotificationPublic, tags=["sms"], openapi_extra=PUBLIC_ROUTE)
 def sms_report(
     body: DeliveryReport, request: Request, session: SessionDep, token: CallbackToken = None
 ) -> NotificationPublic:

@@ -135,4 +135,24 @@ class WorkerReferral(WorkersTable, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
+class PiiReveal(WorkersTable, table=True):
+    """Audit of one read of a worker's full phone or ID number by a person: who, when, which field, why."""
+
+    __tablename__ = "pii_reveal"
+    __table_args__ = (
+        Index("ix_pii_reveal_list", "created_at", "id"),
+        Index("ix_pii_reveal_worker", "worker_id", "created_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    worker_id: uuid.UUID = Field(index=False)
+    site_id: uuid.UUID = Field(index=True)
+    field: str = Field(max_length=20)
+    reason: str = Field(max_length=500)
+    actor: str = Field(max_length=100, index=True)
+    actor_role: str = Field(max_length=20)
+    request_id: str | None = Field(default=None, max_length=128)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
 emit = Emitter(event_tables, lambda: get_settings().topic_prefix)

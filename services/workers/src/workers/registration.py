@@ -79,20 +79,31 @@ def skills_text(skills: Iterable[dict[str, Any]]) -> str:
     return "|".join(str(s["name"]).lower() for s in skills)
 
 
-def _check_unique(session: Session, worker: Worker) -> None:
-    for column, value, what in (
-        ("id_number_hash", worker.id_number_hash, "this ID number"),
-        ("phone_name_hash", worker.phone_name_hash, "this phone number and name"),
-    ):
-        if value is None:
-            continue
-        other = repo.worker_by_natural_key(
-            session,
-            value if column == "id_number_hash" else None,
-            value if column == "phone_name_hash" else None,
+def _check_unique(session: Session, worker: Worker, principal: Principal) -> None:
+    """One person, one worker: the same ID number, the same phone and name (the import's natural keys),
+    or the same phone and name within a household is a 409. The existing worker's id is named only when
+    it is in the caller's scope; otherwise nothing tells where it is registered."""
+    candidates: list[tuple[Worker | None, str]] = [
+        (repo.worker_by_natural_key(session, worker.id_number_hash, None), "this ID number"),
+        (repo.worker_by_natural_key(session, None, worker.phone_name_hash), "this phone number and name"),
+    ]
+    if worker.phone_hash and worker.name:
+        same = repo.same_person_in_household(
+            session, worker.household_id, worker.phone_hash, worker.name, worker.id
         )
-        if other is not None and other.id != worker.id:
-            raise ConflictError(f"a worker with {what} is already registered")
+        candidates.append((same, "this phone number and name in the household"))
+    for other, what in candidates:
+        if other is None or other.id == worker.id:
+            continue
+        if principal.can_see_site(other.site_id):
+            raise ConflictError(
+                f"该人员已登记 / a worker with {what} is already registered",
+                existing_worker_id=str(other.id),
+            )
+        raise ConflictError(
+            f"该人员已登记，不在你的管辖范围内 / "
+            f"a worker with {what} is already registered outside your sites"
+        )
 
 
 def new_worker_fields(
@@ -133,7 +144,7 @@ def create_worker(
     staff_only(principal)
     household = visible_household(session, data.household_id, principal)
     worker = Worker(**new_worker_fields(data, household.id, household.site_id))
-    _check_unique(session, worker)
+    _check_unique(session, worker, principal)
     session.add(worker)
     session.flush()
     refresh_households(session, [household.id], request_id)
@@ -217,7 +228,7 @@ def update_worker(
     worker.phone_name_hash = (
         phone_name_hash(phone, worker.name) if phone and worker.name and not worker.id_number_hash else None
     )
-    _check_unique(session, worker)
+    _check_unique(session, worker, principal)
     bump(session, worker)
     refresh_households(session, {old_household, worker.household_id}, request_id)
     publish_worker(session, worker, request_id)

@@ -39,7 +39,7 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from workers.models import Household, Site, Worker, WorkerReferral, event_tables, metadata
+from workers.models import Household, PiiReveal, Site, Worker, WorkerReferral, event_tables, metadata
 
 EMPLOYED_STATUSES = (EmploymentStatus.employed, EmploymentStatus.seasonal)
 _IN_CHUNK = 5_000
@@ -444,3 +444,50 @@ def record_events(session: Session, events: Sequence[Event], topic_prefix: str) 
     if events:
         bulk_insert(session, event_tables.outbox, outbox_rows(events, topic_prefix=topic_prefix))
         mark_outbox_written(session)
+
+
+# ------------------------------------------------------------------ reveal audit
+@dataclass(frozen=True)
+class RevealFilter:
+    """Filters of the reveal audit log."""
+
+    worker_id: uuid.UUID | None = None
+    site_id: uuid.UUID | None = None
+    actor: str | None = None
+    field: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def list_reveals(
+    session: Session, flt: RevealFilter, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> list[PiiReveal]:
+    """Audit records matching the filters, newest first."""
+    stmt = select(PiiReveal)
+    if flt.worker_id:
+        stmt = stmt.where(col(PiiReveal.worker_id) == flt.worker_id)
+    if flt.site_id:
+        stmt = stmt.where(col(PiiReveal.site_id) == flt.site_id)
+    if flt.actor:
+        stmt = stmt.where(col(PiiReveal.actor) == flt.actor)
+    if flt.field:
+        stmt = stmt.where(col(PiiReveal.field) == flt.field)
+    if flt.since:
+        stmt = stmt.where(col(PiiReveal.created_at) >= flt.since)
+    if flt.until:
+        stmt = stmt.where(col(PiiReveal.created_at) < flt.until)
+    return list(session.exec(newest_first(stmt, PiiReveal, after, limit)))
+
+
+def same_person_in_household(
+    session: Session, household_id: uuid.UUID, phone_hash: str, name: str, exclude: uuid.UUID
+) -> Worker | None:
+    """Another worker of the household with this phone and name."""
+    return session.exec(
+        select(Worker).where(
+            col(Worker.household_id) == household_id,
+            col(Worker.phone_hash) == phone_hash,
+            col(Worker.name) == name,
+            col(Worker.id) != exclude,
+        )
+    ).first()

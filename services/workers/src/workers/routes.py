@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from anju_common.deps import PrincipalDep, RequestIdDep, RuntimeDep, SessionDep
@@ -14,7 +15,7 @@ from anju_common.principal import SERVICE_TOKEN_HEADER
 from anju_common.problems import Problem
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile, status
 
-from workers import contacts, employment, households, registration, sites, stats, views
+from workers import contacts, employment, households, registration, reveal, sites, stats, views
 from workers import repository as repo
 from workers.bulk import import_workers
 from workers.config import get_settings
@@ -29,6 +30,10 @@ from workers.schemas import (
     ImportReport,
     LookupIn,
     LookupOut,
+    PiiRevealPublic,
+    RevealField,
+    RevealIn,
+    RevealOut,
     SiteCreate,
     SitePublic,
     SiteStats,
@@ -321,6 +326,46 @@ def erase_worker(
 ) -> WorkerPublic:
     """Erase the worker's personal data on request; anonymous statistics remain."""
     return views.worker_public(registration.erase_worker(session, worker_id, principal, request_id))
+
+
+@router.post("/workers/{worker_id}/reveal", response_model=RevealOut, tags=["workers"])
+def reveal_pii(
+    worker_id: uuid.UUID,
+    body: RevealIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    request_id: RequestIdDep,
+    response: Response,
+) -> RevealOut:
+    """The worker's full phone (or ID number) for office staff of the worker's site, e.g. to call after a
+    failed SMS. A reason is required; who, when, which field and why are written to the audit log."""
+    record, value = reveal.reveal(session, worker_id, body, principal, request_id)
+    response.headers["Cache-Control"] = "no-store"
+    return RevealOut(worker_id=worker_id, field=body.field, value=value, audit_id=record.id)
+
+
+@router.get("/pii-reveals", response_model=Page[PiiRevealPublic], tags=["workers"])
+def list_pii_reveals(
+    session: SessionDep,
+    principal: PrincipalDep,
+    worker_id: uuid.UUID | None = None,
+    site_id: uuid.UUID | None = None,
+    actor: Annotated[str | None, Query(max_length=100, description="e.g. user:<id>")] = None,
+    field: RevealField | None = None,
+    since: Annotated[datetime | None, Query(description="from this time on (ISO 8601)")] = None,
+    until: Annotated[datetime | None, Query(description="before this time (ISO 8601)")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[PiiRevealPublic]:
+    """The audit log of full phone and ID number reads, newest first (administrators only)."""
+    flt = repo.RevealFilter(
+        worker_id=worker_id, site_id=site_id, actor=actor, field=field, since=since, until=until
+    )
+    rows = reveal.list_reveals(session, principal, flt, keyset_after(cursor), limit)
+    return Page(
+        items=[PiiRevealPublic.model_validate(r, from_attributes=True) for r in rows],
+        next_cursor=next_keyset_cursor(rows, limit),
+    )
 
 
 @router.post("/workers/{worker_id}/employment", response_model=EmploymentOut, tags=["workers"])

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from anju_common.events import EmploymentStatus, LivelihoodType, MonitoringCategory
+from anju_common.events import EmploymentStatus, Gender, LivelihoodType, MonitoringCategory
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -31,7 +31,6 @@ Lon = Annotated[float, Field(ge=-180, le=180, description="longitude, WGS84 degr
 Wage = Annotated[int, Field(ge=0, le=1_000_000, description="CNY per month")]
 CommuteKm = Annotated[float, Field(gt=0, le=5000, description="farthest acceptable workplace, km")]
 Month = Annotated[int, Field(ge=1, le=12)]
-Gender = Literal["female", "male"]
 Phone = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=3, max_length=32),
@@ -349,6 +348,47 @@ class EmploymentOut(BaseModel):
 
     worker: WorkerPublic
     household: HouseholdPublic
+
+
+# ------------------------------------------------------------------ reveal and its audit
+RevealField = Literal["phone", "id_number"]
+
+
+class RevealIn(Strict):
+    """POST /workers/{id}/reveal body: which field and why (the reason is audited)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"field": "phone", "reason": "短信发送失败，电话通知面试时间"}]},
+    )
+
+    field: RevealField = "phone"
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=500)] = Field(
+        description="why the full value is needed, e.g. 短信发送失败，电话通知"
+    )
+
+
+class RevealOut(BaseModel):
+    """The full value, once; every answer is an audit record."""
+
+    worker_id: uuid.UUID
+    field: RevealField
+    value: str | None = Field(description="E.164 phone or 18-character ID number; null when none is on file")
+    audit_id: uuid.UUID
+
+
+class PiiRevealPublic(BaseModel):
+    """One audited read of a worker's full phone or ID number."""
+
+    id: uuid.UUID
+    worker_id: uuid.UUID
+    site_id: uuid.UUID
+    field: RevealField
+    reason: str
+    actor: str
+    actor_role: str
+    request_id: str | None
+    created_at: datetime
 
 
 # ------------------------------------------------------------------ internal

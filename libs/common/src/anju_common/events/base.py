@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from anju_common.labels import LabelledEnum
 
 
 class Contract(BaseModel):
@@ -16,7 +17,7 @@ class Contract(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class EmployerKind(StrEnum):
+class EmployerKind(LabelledEnum):
     """Who offers the job."""
 
     workshop = "workshop"
@@ -25,7 +26,7 @@ class EmployerKind(StrEnum):
     public_welfare = "public_welfare"
 
 
-class Shift(StrEnum):
+class Shift(LabelledEnum):
     """Working-time pattern of a job."""
 
     day = "day"
@@ -34,7 +35,7 @@ class Shift(StrEnum):
     part_time = "part_time"
 
 
-class JobStatus(StrEnum):
+class JobStatus(LabelledEnum):
     """Lifecycle of a job."""
 
     open = "open"
@@ -42,7 +43,7 @@ class JobStatus(StrEnum):
     closed = "closed"
 
 
-class TrainingStatus(StrEnum):
+class TrainingStatus(LabelledEnum):
     """Lifecycle of a training course."""
 
     open = "open"
@@ -50,7 +51,7 @@ class TrainingStatus(StrEnum):
     closed = "closed"
 
 
-class LivelihoodType(StrEnum):
+class LivelihoodType(LabelledEnum):
     """How a worker makes a living after relocation."""
 
     migrant = "migrant"
@@ -59,7 +60,7 @@ class LivelihoodType(StrEnum):
     returnee_agriculture = "returnee_agriculture"
 
 
-class MonitoringCategory(StrEnum):
+class MonitoringCategory(LabelledEnum):
     """Poverty-return risk category of a household."""
 
     none = "none"
@@ -68,7 +69,7 @@ class MonitoringCategory(StrEnum):
     sudden_hardship = "sudden_hardship"
 
 
-class EmploymentStatus(StrEnum):
+class EmploymentStatus(LabelledEnum):
     """What a worker does now."""
 
     unemployed = "unemployed"
@@ -77,7 +78,7 @@ class EmploymentStatus(StrEnum):
     agriculture = "agriculture"
 
 
-class MatchStatus(StrEnum):
+class MatchStatus(LabelledEnum):
     """States of a proposed match."""
 
     proposed = "proposed"
@@ -91,13 +92,20 @@ class MatchStatus(StrEnum):
     left = "left"
 
 
-class ReplyKind(StrEnum):
+class ReplyKind(LabelledEnum):
     """Meaning of a worker's SMS reply."""
 
     interested = "interested"
     not_interested = "not_interested"
     opt_out = "opt_out"
     unknown = "unknown"
+
+
+class Gender(LabelledEnum):
+    """Recorded only; never a matching criterion."""
+
+    female = "female"
+    male = "male"
 
 
 class Location(Contract):
