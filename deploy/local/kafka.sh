@@ -135,6 +135,8 @@ share.coordinator.state.topic.replication.factor=${KAFKA_RF}
 share.coordinator.state.topic.min.isr=${KAFKA_MIN_ISR}
 share.coordinator.state.topic.num.partitions=10
 group.initial.rebalance.delay.ms=0
+# A node waits this long for the quorum before giving up (default 60 s; slow machines start JVMs slowly).
+initial.broker.registration.timeout.ms=600000
 log.retention.hours=168
 EOF
   cat >"$KAFKA_LOG4J" <<EOF
@@ -225,8 +227,6 @@ launch_node() {
   if port_open "$ANJU_KAFKA_HOST" "$NODE_CPORT"; then
     die "controller port $NODE_CPORT is in use (set ANJU_KAFKA_CONTROLLER_PORT or ANJU_KAFKA_CONTROLLER_PORTS)"
   fi
-  write_config
-  format_storage
   log "starting kafka $KAFKA_VERSION node $NODE/$KAFKA_NODES on $NODE_BOOTSTRAP (log: $KAFKA_LOG)"
   # setsid: own session, so a Ctrl-C in the calling shell does not reach the broker.
   setsid nohup java "-Xms256m" "-Xmx$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
@@ -263,6 +263,15 @@ start_nodes() {
   require_java
   cmd_fetch
   local i pids=()
+  # Format every node first (a JVM run each): launched one after another, the first node could give up
+  # waiting for a quorum while the others were still being formatted.
+  for i in "$@"; do
+    node_vars "$i"
+    if ! pid_from_file "$KAFKA_PIDFILE" "$KAFKA_PID_PATTERN" >/dev/null; then
+      write_config
+      format_storage
+    fi
+  done
   for i in "$@"; do
     node_vars "$i"
     pids[i]=$(launch_node)
