@@ -90,6 +90,8 @@ def stack(tmp_path: Path) -> Iterator[tuple[Supervised, int, int]]:
     )
     try:
         assert wait_for(lambda: _answers(a) and _answers(b), timeout=30), "stand-ins did not start"
+        # RUNNING once a program has stayed up for startsecs.
+        assert wait_for(lambda: sup.running_pid("alpha") and sup.running_pid("beta"), timeout=30)
         yield sup, a, b
     finally:
         sup.stop()
@@ -103,7 +105,7 @@ def test_a_killed_service_is_restarted_while_its_sibling_keeps_answering(
     assert old is not None
     os.kill(old, signal.SIGKILL)
     assert _answers(b), "the sibling went down with the killed service"
-    back = wait_for(lambda: sup.running_pid("alpha") not in (None, old) and _answers(a), timeout=15)
+    back = wait_for(lambda: sup.running_pid("alpha") not in (None, old) and _answers(a), timeout=30)
     assert back, "alpha was not restarted"
     assert _answers(b)
     rows = sup.info()
