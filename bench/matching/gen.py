@@ -2,14 +2,16 @@
 
 Every worker has latent canonical skills; what the office wrote down is a noisy spelling of them (Chinese
 name, a local alias, English, a pinyin spelling, a typo) or free text. Jobs are written the same way.
-The latent truth is what the offline evaluation labels against.
+The latent truth is what the offline evaluation labels against. For the offline evaluation a third of each
+trade's aliases are held out of the vocabulary the engine gets (`held_out`), and the generator writes those
+held-out spellings, so precision@k stops measuring the data file against itself.
 """
 
 from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from anju_common.events import (
@@ -24,12 +26,30 @@ from anju_common.events import (
     SkillData,
     WorkerData,
 )
-from matching.engine.taxonomy import default_taxonomy
+from anju_taxonomy import Data, Trade, default_vocabulary
 from pypinyin import lazy_pinyin
 
-TAX = default_taxonomy()
-CORE = [s for s in TAX.skills.values() if not s.entry_level]
-ENTRY = [s for s in TAX.skills.values() if s.entry_level]
+TAX = default_vocabulary()
+CORE = sorted((t for t in TAX.trades.values() if not t.entry_level), key=lambda t: t.id)
+ENTRY = sorted((t for t in TAX.trades.values() if t.entry_level), key=lambda t: t.id)
+# Spellings the generator may use for each trade (all aliases by default; held-out ones for the evaluation).
+SPELLINGS: dict[str, tuple[str, ...]] = {t.id: t.aliases for t in TAX.trades.values()}
+
+
+def held_out(data: Data, seed: int) -> tuple[Data, dict[str, tuple[str, ...]]]:
+    """The data with a third of each trade's Chinese aliases removed, and the removed ones by trade."""
+    rnd = random.Random(seed)
+    trades: dict[str, Trade] = {}
+    held: dict[str, tuple[str, ...]] = {}
+    ambiguous = {a.alias for a in data.ambiguous}
+    for t in data.trades.values():
+        chinese = [a for a in t.aliases if not a.isascii() and a not in ambiguous]
+        out = tuple(sorted(rnd.sample(chinese, len(chinese) // 3))) if len(chinese) >= 3 else ()
+        held[t.id] = out
+        trades[t.id] = replace(t, aliases=tuple(a for a in t.aliases if a not in out))
+    return replace(data, trades=trades), held
+
+
 FREE_TEXT = [
     "苗族银饰锻制",
     "蜡染工艺",
@@ -75,16 +95,17 @@ class Truth:
     """What the generator knows about a worker beyond what was written down."""
 
     skills: frozenset[str]
+    certificates: frozenset[str] = frozenset()
 
 
 def spell(rnd: random.Random, skill_id: str) -> str:
     """One way an office might write a canonical skill."""
-    s = TAX.skills[skill_id]
+    s = TAX.trades[skill_id]
     roll = rnd.random()
     if roll < 0.45:
         return s.zh
-    if roll < 0.75 and s.aliases:
-        return rnd.choice(s.aliases)
+    if roll < 0.75 and SPELLINGS.get(skill_id):
+        return rnd.choice(SPELLINGS[skill_id])
     if roll < 0.85:
         return s.en
     if roll < 0.93:
@@ -125,10 +146,18 @@ def workers(rnd: random.Random, n: int, where: list[Site]) -> tuple[list[WorkerD
         assert hh is not None
         latent = set(rnd.sample([s.id for s in CORE], rnd.choice([0, 1, 1, 2, 2, 3])))
         latent |= set(rnd.sample([s.id for s in ENTRY], rnd.choice([0, 1, 2])))
+        # Licensed trades (welders, drivers, cooks) are mostly recorded with their licence.
         written = [
-            SkillData(name=spell(rnd, s), level=rnd.randint(1, 5), certified=rnd.random() < 0.15)
+            SkillData(
+                name=spell(rnd, s),
+                level=rnd.randint(1, 5),
+                certified=rnd.random() < (0.7 if TAX.licences(s) else 0.15),
+            )
             for s in sorted(latent)
         ]
+        held = TAX.held_certificates(
+            c for w, s in zip(written, sorted(latent), strict=True) if w.certified for c in TAX.licences(s)
+        )
         if rnd.random() < 0.1:
             written.append(SkillData(name=rnd.choice(FREE_TEXT), level=rnd.randint(1, 5)))
         kind = rnd.choices(["local", "migrant", "worker_peasant", "returnee_agriculture"], [50, 25, 15, 10])[
@@ -162,7 +191,7 @@ def workers(rnd: random.Random, n: int, where: list[Site]) -> tuple[list[WorkerD
             household=hh,
         )
         out.append(w)
-        truth[w.worker_id] = Truth(frozenset(latent))
+        truth[w.worker_id] = Truth(frozenset(latent), held)
     return out, truth
 
 
@@ -195,7 +224,7 @@ def jobs(
         if rnd.random() < 0.5:
             need.add(rnd.choice(ENTRY).id)
         skills = [spell(rnd, s) for s in sorted(need)]
-        title = TAX.skills[sorted(need)[0]].zh if need else "普工"
+        title = TAX.trades[sorted(need)[0]].zh if need else "普工"
         j = JobData(
             job_id=uuid.uuid4(),
             employer_id=uuid.uuid4(),

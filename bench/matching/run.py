@@ -19,12 +19,13 @@ import platform
 import random
 import statistics
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from anju_taxonomy import Vocabulary, default_vocabulary
 from matching.engine.index import JobIndex, WorkerIndex
-from matching.engine.normalise import Normaliser
 from matching.engine.profiles import (
     JobProfile,
     WorkerProfile,
@@ -33,9 +34,9 @@ from matching.engine.profiles import (
     worker_profile,
 )
 from matching.engine.rules import Params
-from matching.engine.taxonomy import Taxonomy, default_taxonomy
 from rapidfuzz import fuzz
 
+from bench.matching import gen
 from bench.matching.gen import jobs as gen_jobs
 from bench.matching.gen import sites as gen_sites
 from bench.matching.gen import workers as gen_workers
@@ -56,7 +57,7 @@ def build(
 ) -> tuple[WorkerIndex, JobIndex, list[JobProfile], dict[str, Any]]:
     """Generate payloads, normalise them and fill the indexes, as the service does at startup."""
     rnd = random.Random(seed)
-    norm = Normaliser(default_taxonomy())
+    norm = default_vocabulary()
     params = Params()
     where = gen_sites(rnd)
     windex = WorkerIndex(norm, params)
@@ -170,10 +171,13 @@ def speed(
 
 
 # ------------------------------------------------------------------ offline evaluation
-def relevant(w: Any, truth: frozenset[str], j: Any, jtruth: frozenset[str]) -> list[str] | None:
+def relevant(w: Any, truth: gen.Truth, j: Any, jtruth: frozenset[str]) -> list[str] | None:
     """The label: why a worker is right for a job (reason codes), or None when not."""
-    core = {s for s in jtruth if not default_taxonomy().is_entry_level(s)}
-    if not core <= truth:
+    tax = default_vocabulary()
+    core = {s for s in jtruth if not tax.is_entry_level(s)}
+    if not core <= truth.skills:
+        return None
+    if not frozenset().union(*(tax.licences(s) for s in jtruth)) <= truth.certificates:
         return None
     if w.employment_status == "employed" or (w.caregiver and j.shift == "night"):
         return None
@@ -208,14 +212,22 @@ def relevant(w: Any, truth: frozenset[str], j: Any, jtruth: frozenset[str]) -> l
 def evaluate_offline(n_workers: int, n_jobs: int, seed: int) -> dict[str, Any]:
     """precision@10 of the engine and of a title/skill-overlap + region baseline on a labelled set."""
     rnd = random.Random(seed + 7)
-    norm = Normaliser(default_taxonomy())
+    # The engine gets the vocabulary without the held-out aliases; the generator writes exactly those.
+    data, held = gen.held_out(default_vocabulary().data, seed)
+    norm = Vocabulary(data)
+    saved = dict(gen.SPELLINGS)
+    gen.SPELLINGS.clear()
+    gen.SPELLINGS.update(held)
     where = gen_sites(rnd, 4)
-    ws, wtruth = gen_workers(rnd, n_workers, where)
-    js, jtruth = gen_jobs(rnd, n_jobs, where)
+    try:
+        ws, wtruth = gen_workers(rnd, n_workers, where)
+        js, jtruth = gen_jobs(rnd, n_jobs, where)
+    finally:
+        gen.SPELLINGS.clear()
+        gen.SPELLINGS.update(saved)
     windex = WorkerIndex(norm, Params())
-    # Ablation: the same engine with an empty skill taxonomy, so every skill is free text matched fuzzily.
-    tax = default_taxonomy()
-    raw_norm = Normaliser(Taxonomy(skills={}, physical=tax.physical, sources=()))
+    # Ablation: the same engine with an empty vocabulary, so every skill is free text matched fuzzily.
+    raw_norm = Vocabulary(replace(data, trades={}, ambiguous=(), distinct=frozenset()))
     raw_index = WorkerIndex(raw_norm, Params())
     for w in ws:
         windex.upsert(worker_profile(w, norm), household_profile(w.household))
@@ -224,7 +236,7 @@ def evaluate_offline(n_workers: int, n_jobs: int, seed: int) -> dict[str, Any]:
     for j in js:
         rel = {}
         for w in ws:
-            why = relevant(w, wtruth[w.worker_id].skills, j, jtruth[j.job_id])
+            why = relevant(w, wtruth[w.worker_id], j, jtruth[j.job_id])
             if why:
                 rel[w.worker_id] = why
         if len(rel) >= 10:
@@ -255,6 +267,7 @@ def evaluate_offline(n_workers: int, n_jobs: int, seed: int) -> dict[str, Any]:
         "precision_at_10_engine": round(statistics.mean(engine_p), 3),
         "precision_at_10_engine_without_taxonomy": round(statistics.mean(raw_p), 3),
         "precision_at_10_baseline": round(statistics.mean(base_p), 3),
+        "held_out_aliases": sum(len(v) for v in held.values()),
         "example_labels": [
             {"job": js_title, "worker_skills": [s.name for s in by_id[wid].skills], "why": why}
             for js_title, (wid, why) in (

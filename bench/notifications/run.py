@@ -34,10 +34,11 @@ import httpx
 import psycopg
 from anju_common.kafka import Producer
 from anju_common.migrate import upgrade
+from anju_common.testing import free_port
 from anju_common.topics import ensure_topics
 
 from tests.notifications.helpers import match_proposed
-from tests.notifications.peers import SmppPeer, WorkerDirectory, free_port
+from tests.notifications.peers import SmppPeer, WorkerDirectory
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = ROOT / "services" / "notifications" / "migrations"

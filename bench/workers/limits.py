@@ -42,12 +42,19 @@ def _lying(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def child(path: str) -> None:
     """Read one file as the import does; print status, seconds and the RSS it added."""
     from anju_common.problems import Problem
     from workers.spreadsheet import XlsxLimits, read_table
 
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = _status_kb("VmRSS")  # current, not the import-time peak
     started = time.perf_counter()
     rows, status = 0, 200
     try:
@@ -57,7 +64,7 @@ def child(path: str) -> None:
     except Problem as exc:
         status = exc.status
     seconds = time.perf_counter() - started
-    extra = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    extra = (_status_kb("VmHWM") - before) / 1024
     print(
         json.dumps(
             {"status": status, "rows": rows, "seconds": round(seconds, 3), "extra_rss_mb": round(extra)}

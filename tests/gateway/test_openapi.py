@@ -51,3 +51,30 @@ def test_security_schemes_errors_and_examples(gw: TestClient) -> None:
 def test_docs_page(gw: TestClient) -> None:
     page = gw.get("/docs")
     assert page.status_code == 200 and "/openapi.json" in page.text and "swagger" in page.text.lower()
+
+
+def test_every_error_of_every_operation_is_problem_json(gw: TestClient) -> None:
+    doc = gw.get("/openapi.json").json()
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            errors = {code: r for code, r in op["responses"].items() if int(code) >= 400}
+            assert {"400", "401", "404", "429", "503"} <= set(errors), (method, path)
+            assert all(r["content"] == problem for r in errors.values()), (method, path)
+    own = doc["paths"]["/api/v1/users/{user_id}"]["patch"]["responses"]
+    assert {"403", "404", "409", "413", "422"} <= set(own)
+    assert doc["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status", "detail"]
+
+
+def test_a_method_the_document_does_not_declare_is_405_with_allow(
+    gw: TestClient, admin_headers: dict[str, str]
+) -> None:
+    assert gw.put("/api/v1/jobs", json={}).status_code == 401  # credentials first
+    for path, allow in (("/api/v1/jobs", "GET, HEAD"), ("/api/v1/auth/me", "GET, HEAD")):
+        response = gw.put(path, json={}, headers=admin_headers)
+        assert response.status_code == 405, response.text
+        assert response.headers["allow"] == allow
+        assert response.headers["content-type"].startswith("application/problem+json")
+    options = gw.options("/api/v1/users", headers=admin_headers)
+    assert options.status_code == 405 and options.headers["allow"] == "GET, HEAD, POST"
+    assert gw.get("/api/v1/jobs", headers=admin_headers).status_code == 200

@@ -14,18 +14,17 @@ from anju_common.events import (
     TrainingData,
     WorkerData,
 )
+from anju_taxonomy import default_vocabulary
 from matching.engine.index import JobIndex, WorkerIndex
-from matching.engine.normalise import Normaliser
 from matching.engine.profiles import household_profile, job_profile, training_profile, worker_profile
 from matching.engine.rules import Params
-from matching.engine.taxonomy import default_taxonomy
 
 SITE = uuid.UUID("5f0c6f5e-2a8e-4a59-9c55-0a2c1f6e8c11")
 OTHER_SITE = uuid.UUID("6a1d7f6e-3b9f-4b6a-8d66-1b3d2f7f9d22")
 TODAY = date(2026, 11, 25)
 # 惠水县 resettlement site (Guizhou) and places around it.
 SITE_LAT, SITE_LON = 26.13, 106.65
-NORM = Normaliser(default_taxonomy())
+NORM = default_vocabulary()
 
 
 def household(**over: Any) -> HouseholdData:

@@ -154,7 +154,7 @@ def stage_factory(
 @pytest.fixture
 def run_app() -> Iterator[Callable[[Stage], TestClient]]:
     """Starts the notifications app (relay, consumer, dispatcher, webhooks) for a stage; stops it after."""
-    from notifications.clock import CLOCK
+    from anju_common.clock import CLOCK
     from notifications.config import get_settings
 
     saved = dict(os.environ)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
+from anju_common.clock import utcnow
 from anju_common.db import session_scope
 from anju_common.logs import get_logger
 from anju_common.principal import Principal
@@ -14,7 +14,7 @@ from anju_common.problems import Problem
 from limits import RateLimitItem
 
 from gateway import repository as repo
-from gateway.runtime import GatewayRuntime, now
+from gateway.runtime import GatewayRuntime
 from gateway.security import (
     AccessToken,
     decode_access_token,
@@ -39,7 +39,7 @@ def rate_limit(rt: GatewayRuntime, item: RateLimitItem, scope: str, identity: st
     if allowed:
         return
     stats = rt.limiter.get_window_stats(item, scope, identity)
-    retry = max(1, int(stats.reset_time - now()) + 1)
+    retry = max(1, int(stats.reset_time - utcnow().timestamp()) + 1)
     raise Problem(
         429,
         f"rate limit of {item} per {scope} exceeded; retry after {retry} s",
@@ -112,7 +112,9 @@ def revoke_access(rt: GatewayRuntime, access: AccessToken | None, sid: str | Non
     """Deny an access token (by jti) and every access token issued with a refresh token (by sid)."""
     ttl = rt.settings.access_token_minutes * 60 + 60
     if access is not None:
-        rt.redis.set(rt.key("revoked-jti", access.jti), b"1", ex=max(1, access.exp - int(now()) + 60))
+        rt.redis.set(
+            rt.key("revoked-jti", access.jti), b"1", ex=max(1, access.exp - int(utcnow().timestamp()) + 60)
+        )
     if sid:
         rt.redis.set(rt.key("revoked-sid", sid), b"1", ex=ttl)
 
@@ -149,7 +151,7 @@ def _from_api_key(rt: GatewayRuntime, key: str) -> Principal:
     # Record last use at most once a minute per key, so busy keys do not write on every request.
     if rt.redis.set(rt.key("apikey-used", str(key_id)), b"1", ex=60, nx=True):
         with session_scope(rt.engine) as session:
-            repo.touch_api_key(session, key_id, datetime.now(UTC))
+            repo.touch_api_key(session, key_id, utcnow())
     return Principal(sub=f"apikey:{key_id}", role="employer", employer_id=uuid.UUID(entry["employer_id"]))
 
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
-from anju_common.db import session_scope
 from anju_common.principal import Principal
 from anju_common.problems import Problem
 from fastapi import Depends, Request
-from sqlmodel import Session
 
 from gateway.auth import authenticate, rate_limit
 from gateway.runtime import GatewayRuntime
@@ -19,12 +16,6 @@ def get_rt(request: Request) -> GatewayRuntime:
     """The gateway runtime built at startup."""
     runtime: GatewayRuntime = request.app.state.runtime
     return runtime
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request, committed at the boundary."""
-    with session_scope(get_rt(request).engine) as session:
-        yield session
 
 
 def client_ip(request: Request) -> str:
@@ -55,6 +46,5 @@ def admin_principal(principal: Annotated[Principal, Depends(current_principal)])
 
 
 RtDep = Annotated[GatewayRuntime, Depends(get_rt)]
-SessionDep = Annotated[Session, Depends(get_session)]
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 AdminDep = Annotated[Principal, Depends(admin_principal)]

@@ -4,25 +4,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from anju_common.app import RequestContextMiddleware
+from anju_common.app import RequestContextMiddleware, add_ops_routes
 from anju_common.headers import SecurityHeaders
 from anju_common.inputs import NulGuardMiddleware
 from anju_common.logs import configure_logging, get_logger
+from anju_common.openapi import install_openapi
 from anju_common.principal import Principal
-from anju_common.problems import Problem, install_problem_handlers
+from anju_common.problems import Problem, install_problem_handlers, problem_response
 from fastapi import FastAPI, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.auth import authenticate, rate_limit
 from gateway.config import get_settings
 from gateway.deps import client_ip
-from gateway.openapi import aggregated
+from gateway.openapi import aggregated, allowed_methods
 from gateway.proxy import PUBLIC, body_limit, forward, is_safe_path, resolve
 from gateway.routes import router
 from gateway.runtime import GatewayRuntime
@@ -78,8 +77,6 @@ class BodyLimitMiddleware:
 
 async def _send_problem(scope: Scope, send: Send, status: int, detail: str) -> None:
     request = Request(scope)
-    from anju_common.problems import problem_response
-
     response = problem_response(request, status, detail, code="body-too-large")
     await response(scope, _noop_receive, send)
 
@@ -132,21 +129,7 @@ def make_app() -> FastAPI:
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     app.add_middleware(SecurityHeaders)
 
-    @app.get("/healthz", tags=["ops"], include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": settings.service_name}
-
-    @app.get("/readyz", tags=["ops"], include_in_schema=False)
-    def readyz(request: Request, response: Response) -> dict[str, Any]:
-        runtime: GatewayRuntime = request.app.state.runtime
-        checks = runtime.readiness()
-        ok = all(v == "ok" for v in checks.values())
-        response.status_code = 200 if ok else 503
-        return {"status": "ok" if ok else "unavailable", "checks": checks, "circuits": runtime.circuits()}
-
-    @app.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    add_ops_routes(app, settings.service_name, in_schema=False, report=lambda rt: {"circuits": rt.circuits()})
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> JSONResponse:
@@ -169,12 +152,20 @@ def make_app() -> FastAPI:
         if service is None:
             await aggregated(runtime, app.openapi())
             service = resolve(path, runtime.dynamic_routes)
-        if service is None:
+        # The document is the contract: a method it does not declare for a known path (the gateway's own
+        # included) is a 405 with Allow, once the caller is authenticated.
+        allowed = allowed_methods(await aggregated(runtime, app.openapi()), path)
+        if service is None and allowed is None:
             raise Problem(404, f"no route for {path}", code="no-route")
         principal = await run_in_threadpool(_gate, request, runtime, bool(PUBLIC.match(path)))
+        if service is None or (allowed is not None and request.method not in allowed):
+            raise Problem(
+                405, f"{request.method} is not allowed here", headers={"Allow": ", ".join(allowed or [])}
+            )
         body = await request.body()
         return await forward(request, runtime, service, principal, body)
 
+    install_openapi(app)
     return app
 
 

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
+from anju_common.clock import utcnow
 from anju_common.db import enum_type
 from sqlalchemy import JSON, Column, DateTime
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
-
-
-def utcnow() -> datetime:
-    """Timezone-aware now."""
-    return datetime.now(UTC)
 
 
 class StaffRole(StrEnum):

@@ -11,8 +11,15 @@ from typing import Any
 
 import httpx
 from anju_common.logs import get_logger
+from anju_common.openapi import (
+    PROBLEM_SCHEMA,
+    decorate_operation,
+    drop_unused_validation_schemas,
+    errors_of,
+)
 from anju_common.principal import PRINCIPAL_HEADER, Principal, sign_principal
 
+from gateway.deps import admin_principal, current_principal, limit_ip
 from gateway.proxy import PUBLIC
 from gateway.runtime import GatewayRuntime
 
@@ -32,39 +39,10 @@ SECURITY_SCHEMES: dict[str, Any] = {
         "description": "Workshops and enterprises: a key created for their employer id (shown once).",
     },
 }
-PROBLEM_SCHEMA: dict[str, Any] = {
-    "title": "Problem",
-    "type": "object",
-    "description": "RFC 9457 problem details; `errors` names each invalid field.",
-    "required": ["type", "title", "status", "detail"],
-    "properties": {
-        "type": {"type": "string", "example": "urn:anju:problem:validation-error"},
-        "title": {"type": "string", "example": "Validation failed"},
-        "status": {"type": "integer", "example": 422},
-        "detail": {"type": "string", "example": "body.wage_min: Input should be greater than or equal to 0"},
-        "instance": {"type": "string", "example": "/api/v1/jobs"},
-        "request_id": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "field": {"type": "string"},
-                    "message": {"type": "string"},
-                    "type": {"type": "string"},
-                },
-            },
-        },
-    },
-}
+errors_of(current_principal, 401, 403, 429)
+errors_of(admin_principal, 403)
+errors_of(limit_ip, 429)
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/problem+json": {"schema": {"$ref": f"{REF}Problem"}}},
-    }
 
 
 def _rewrite_refs(node: Any, mapping: dict[str, str]) -> Any:
@@ -124,10 +102,8 @@ def merge(own: dict[str, Any], services: dict[str, dict[str, Any]]) -> dict[str,
                     continue
                 _decorate(op, path, source, operation_ids)
                 merged[method] = op
-    # FastAPI's own 422 shapes are replaced by Problem above; drop them once nothing points at them.
-    for name in ("HTTPValidationError", "ValidationError"):
-        if name in schemas and f'"{REF}{name}"' not in _canonical([paths, schemas]):
-            del schemas[name]
+    document_schemas = {"paths": paths, "components": {"schemas": schemas}}
+    drop_unused_validation_schemas(document_schemas)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -158,19 +134,18 @@ def _decorate(op: dict[str, Any], path: str, source: str, operation_ids: set[str
             op["operationId"] = op_id
         operation_ids.add(op_id)
     public = path in PUBLIC_OWN or bool(PUBLIC.match(path))
-    responses = op.setdefault("responses", {})
-    if "422" in responses:
-        responses["422"] = _problem("Validation failed: `errors` names each invalid field")
-    responses.setdefault("400", _problem("Bad request"))
-    responses.setdefault("413", _problem("Request body too large"))
-    responses.setdefault("429", _problem("Rate limit exceeded; see Retry-After"))
-    responses.setdefault("503", _problem("The owning service is unavailable; see Retry-After"))
+    # What the gateway itself can answer on any route: an unsafe URL (400), bad credentials (401: public
+    # routes check a password, refresh or callback token of their own), no route (404), its rate limits
+    # (429), an owning service down or its circuit open (503); the body limit (413) where there is a body;
+    # a principal not allowed (403) where the route is not public.
+    statuses = {400, 401, 404, 429, 503}
+    if "requestBody" in op:
+        statuses.add(413)
     if public:
         op["security"] = []
     else:
-        responses.setdefault("401", _problem("Missing, expired or invalid credentials"))
-        responses.setdefault("403", _problem("Authenticated but not allowed"))
-        responses.setdefault("404", _problem("Not found, or outside the caller's scope"))
+        statuses.add(403)
+    decorate_operation(op, statuses)
 
 
 async def _fetch(rt: GatewayRuntime, name: str, base: str) -> dict[str, Any] | None:
@@ -207,3 +182,14 @@ async def aggregated(rt: GatewayRuntime, own: dict[str, Any]) -> dict[str, Any]:
         for name, doc in services.items()
     }
     return document
+
+
+def allowed_methods(document: dict[str, Any], path: str) -> list[str] | None:
+    """The methods the document declares for a concrete path (HEAD with GET), or None if no path matches."""
+    for template, item in (document.get("paths") or {}).items():
+        if template_pattern(template).match(path):
+            methods = [m.upper() for m in item if m in _METHODS]
+            if "GET" in methods and "HEAD" not in methods:
+                methods.append("HEAD")
+            return sorted(methods)
+    return None

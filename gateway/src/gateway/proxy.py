@@ -20,7 +20,7 @@ log = get_logger(__name__)
 # Order matters: the matches of a job or a worker belong to matching, the rest of those trees do not.
 ROUTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/api/v1/(jobs|workers)/[^/]+/matches(/.*)?$"), "matching"),
-    (re.compile(r"^/api/v1/(matches|match-preview|training-offers)(/.*)?$"), "matching"),
+    (re.compile(r"^/api/v1/(matches|match-preview|training-offers|taxonomy)(/.*)?$"), "matching"),
     (re.compile(r"^/api/v1/(employers|jobs|trainings)(/.*)?$"), "jobs"),
     (re.compile(r"^/api/v1/(sites|households|workers|pii-reveals)(/.*)?$"), "workers"),
     (re.compile(r"^/api/v1/(notifications|sms|offices)(/.*)?$"), "notifications"),

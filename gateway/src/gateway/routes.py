@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
+from anju_common.deps import SessionDep
 from anju_common.errors import NotFoundError
 from anju_common.problems import Problem
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -13,7 +14,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from gateway import repository as repo
 from gateway import service
 from gateway.auth import rate_limit
-from gateway.deps import AdminDep, PrincipalDep, RtDep, SessionDep, client_ip
+from gateway.deps import AdminDep, PrincipalDep, RtDep, client_ip
 from gateway.models import ApiKey, StaffUser
 from gateway.schemas import (
     ApiKeyCreate,

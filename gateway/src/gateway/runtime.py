@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import redis
-from anju_common.db import make_engine, ping
+from anju_common.db import make_engine
+from anju_common.health import readiness_checks
 from limits import RateLimitItem, parse
 from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -88,18 +88,7 @@ class GatewayRuntime:
 
     def readiness(self) -> dict[str, str]:
         """Database and Redis (the gateway needs no Kafka); upstream circuits are reported too."""
-        checks: dict[str, str] = {}
-        try:
-            ping(self.engine)
-            checks["database"] = "ok"
-        except Exception as exc:
-            checks["database"] = f"error: {type(exc).__name__}"
-        try:
-            self.redis.ping()
-            checks["redis"] = "ok"
-        except Exception as exc:
-            checks["redis"] = f"error: {type(exc).__name__}"
-        return checks
+        return readiness_checks(self.engine, self.redis)
 
     def circuits(self) -> dict[str, str]:
         """State of each upstream circuit."""
@@ -110,8 +99,3 @@ class GatewayRuntime:
         await self.http.aclose()
         self.redis.close()
         self.engine.dispose()
-
-
-def now() -> float:
-    """Wall-clock seconds (a seam for tests)."""
-    return time.time()

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from anju_common.clock import utcnow
 from anju_common.db import session_scope
 from anju_common.errors import ConflictError, ForbiddenError, InvalidFieldError, NotFoundError
 from anju_common.logs import get_logger
@@ -33,10 +34,6 @@ from gateway.security import (
 log = get_logger(__name__)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -57,7 +54,7 @@ def _tokens(session: Session, rt: GatewayRuntime, user: StaffUser) -> TokenRespo
     row = RefreshToken(
         user_id=user.id,
         token_hash=digest(refresh, s.jwt_secret),
-        expires_at=_now() + timedelta(days=s.refresh_token_days),
+        expires_at=utcnow() + timedelta(days=s.refresh_token_days),
     )
     session.add(row)
     access, ttl = issue_access_token(
@@ -83,7 +80,7 @@ def login(session: Session, rt: GatewayRuntime, username: str, password: str) ->
         log.info("auth.login_failed")
         raise unauthorized("username or password is wrong", "invalid-credentials")
     auth.record_login_success(rt, username)
-    user.last_login_at = _now()
+    user.last_login_at = utcnow()
     session.add(user)
     log.info("auth.login", user_id=str(user.id), role=user.role.value)
     return _tokens(session, rt, user)
@@ -106,14 +103,14 @@ def refresh(session: Session, rt: GatewayRuntime, token: str) -> TokenResponse:
     if row.revoked_at is not None:
         # The request fails, so its transaction rolls back: the revocation needs a unit of work of its own.
         with session_scope(rt.engine) as own:
-            repo.revoke_user_refresh_tokens(own, row.user_id, _now())
+            repo.revoke_user_refresh_tokens(own, row.user_id, utcnow())
         raise unauthorized("the refresh token was already used; log in again", "refresh-token-reused")
-    if _aware(row.expires_at) <= _now():
+    if _aware(row.expires_at) <= utcnow():
         raise unauthorized("the refresh token has expired; log in again", "refresh-token-expired")
     user = repo.get_user(session, row.user_id)
     if user is None or not user.active:
         raise unauthorized("this account is disabled", "account-disabled")
-    row.revoked_at = _now()
+    row.revoked_at = utcnow()
     session.add(row)
     return _tokens(session, rt, user)
 
@@ -122,7 +119,7 @@ def logout(session: Session, rt: GatewayRuntime, token: str, authorization: str 
     """Revoke a refresh token and the access tokens of that login (and the one presented, if any)."""
     row = _refresh_row(session, rt, token)
     if row is not None and row.revoked_at is None:
-        row.revoked_at = _now()
+        row.revoked_at = utcnow()
         session.add(row)
     access = None
     scheme, _, bearer = (authorization or "").partition(" ")
@@ -170,13 +167,13 @@ def update_user(session: Session, rt: GatewayRuntime, user_id: uuid.UUID, patch:
         user.display_name = patch.display_name
     if patch.password is not None:
         user.password_hash = hash_password(patch.password)
-        repo.revoke_user_refresh_tokens(session, user.id, _now())
+        repo.revoke_user_refresh_tokens(session, user.id, utcnow())
     if patch.active is not None:
         user.active = patch.active
         if not patch.active:
-            repo.revoke_user_refresh_tokens(session, user.id, _now())
+            repo.revoke_user_refresh_tokens(session, user.id, utcnow())
         auth.mark_user_disabled(rt, f"user:{user.id}", not patch.active)
-    user.updated_at = _now()
+    user.updated_at = utcnow()
     session.add(user)
     session.flush()
     _forget_user_after_commit(session, rt, f"user:{user.id}")
@@ -282,7 +279,7 @@ def revoke_api_key(session: Session, rt: GatewayRuntime, key_id: uuid.UUID, prin
     """Revoke a key at once (idempotent)."""
     key = visible_key(session, key_id, principal)
     if key.revoked_at is None:
-        key.revoked_at = _now()
+        key.revoked_at = utcnow()
         session.add(key)
     auth.forget_api_key(rt, key.prefix)
     log.info("apikey.revoked", api_key_id=str(key.id))

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 from anju_common.db import make_engine, session_scope
+from anju_common.event_tables import EventTables, define_event_tables
 from anju_common.events import JobClosed, JobClosedData
 from anju_common.kafka import ConsumerConfig, ConsumerRunner, Producer
-from anju_common.outbox import EventTables, OutboxRelay, define_event_tables, record_event
+from anju_common.outbox import OutboxRelay, record_event
 from anju_common.testing import PrivateBroker, wait_for
 from anju_common.topics import ensure_topics
 from sqlalchemy import Engine, MetaData

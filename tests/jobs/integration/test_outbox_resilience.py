@@ -9,10 +9,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from anju_common.kafka import Producer
 from anju_common.outbox import OutboxRelay, pending_count
-from anju_common.testing import Infra, PrivateBroker, wait_for
+from anju_common.testing import Infra, PrivateBroker, topic_records, wait_for
 from anju_common.topics import ensure_topics
 from fastapi.testclient import TestClient
-from kafka import KafkaConsumer, TopicPartition
 
 from tests.jobs.helpers import job_payload, make_employer
 
@@ -21,20 +20,7 @@ ClientFactory = Callable[[str, bool], TestClient]
 
 
 def _keys_on(bootstrap: str, topic: str) -> list[bytes]:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=500)
-    try:
-        parts = wait_for(lambda: consumer.partitions_for_topic(topic), timeout=10) or {0}
-        tps = [TopicPartition(topic, p) for p in parts]
-        consumer.assign(tps)
-        consumer.seek_to_beginning()
-        ends = consumer.end_offsets(tps)
-        keys: list[bytes] = []
-        while any(consumer.position(tp) < ends[tp] for tp in tps):
-            for batch in consumer.poll(timeout_ms=500).values():
-                keys += [r.key for r in batch]
-        return keys
-    finally:
-        consumer.close()
+    return [r.key for r in topic_records(bootstrap, topic)]
 
 
 @pytest.fixture

@@ -188,14 +188,15 @@ def test_out_of_order_worker_events_keep_the_newest_version(
 ) -> None:
     home, work = spot()
     v1 = worker(location=home)
-    v2 = v1.model_copy(update={"skills": [SkillData(name="电焊", level=3)], "version": 2})
+    # Certified: welding legally needs the licence, and this test is about versions.
+    v2 = v1.model_copy(update={"skills": [SkillData(name="电焊", level=3, certified=True)], "version": 2})
     publish(producer, minfra, WorkerUpdated.build(v2, subject=v1.worker_id))
     wait_worker(matching_app, v1.worker_id)
     publish(producer, minfra, WorkerRegistered.build(v1, subject=v1.worker_id))  # older, arrives late
     time.sleep(1.5)
     state = matching_app.app.state.runtime.matching  # type: ignore[attr-defined]
     profile = state.workers.get(v1.worker_id)
-    assert profile is not None and profile.skill_ids() == {"welding"}
+    assert profile is not None and profile.skill_ids() == {"welder"}
     j = job(headcount=1, location=work)  # a sewing job: the v1 profile would match, v2 does not
     publish(producer, minfra, JobPosted.build(j, subject=j.job_id))
     welding = job(headcount=1, location=work, skills=["焊工"])
@@ -394,18 +395,22 @@ def test_a_new_course_is_offered_to_workers_it_unlocks_jobs_for(
     home, work = spot()
     j = job(headcount=2, location=work, skills=["电焊"])
     packer = worker(location=home, skills=[SkillData(name="包装工")])
-    welder = worker(location=home, skills=[SkillData(name="焊工", level=2)])
+    # Welding legally needs the special-operations licence: the welder holds it, the packer does not.
+    welder = worker(location=home, skills=[SkillData(name="焊工", level=2, certified=True)])
     publish(producer, minfra, JobPosted.build(j, subject=j.job_id))
     publish(producer, minfra, *(WorkerRegistered.build(w, subject=w.worker_id) for w in (packer, welder)))
     wait_events(minfra, MatchProposed, 1, job_id=j.job_id)
     wait_worker(matching_app, packer.worker_id)
     assert own_events(minfra, TrainingOffered, worker_id=packer.worker_id) == []
-    course = training(title="电焊工培训", skills_taught=["电焊"], location=work)
+    course = training(title="电焊工特种作业取证培训", skills_taught=["电焊"], location=work)
     publish(producer, minfra, TrainingPublished.build(course, subject=course.training_id))
     offer = wait_events(minfra, TrainingOffered, 1, worker_id=packer.worker_id)[0]
     assert offer.data.training_id == course.training_id
     assert offer.data.unlocks_job_ids == [j.job_id]
-    assert offer.data.missing_skills == ["焊工"]
+    # The skill and the licence are the gap; the offer names the licence and the course that leads to it.
+    assert "电焊工" in offer.data.missing_skills
+    (licence,) = [m for m in offer.data.missing_skills if m != "电焊工"]
+    assert "特种作业操作证" in licence and "培训" in licence
     time.sleep(1.0)
     assert own_events(minfra, TrainingOffered, worker_id=welder.worker_id) == [], "the welder needs no course"
 
@@ -449,7 +454,7 @@ def test_match_preview_ranks_without_storing_and_rejects_bad_input(
     wait_worker(matching_app, w.worker_id)
     body = {
         "title": "缝纫工",
-        "skills": ["sewing machine operator"],
+        "skills": ["sewing machinist"],
         "headcount": 3,
         "wage_min": 2800,
         "wage_max": 3800,
@@ -459,7 +464,7 @@ def test_match_preview_ranks_without_storing_and_rejects_bad_input(
     r = matching_app.post("/api/v1/match-preview", json=body, params={"limit": 5})
     assert r.status_code == 200, r.text
     out = r.json()
-    assert out["normalised_skills"] == ["sewing"]
+    assert out["normalised_skills"] == ["sewing_machinist"]
     assert [x["worker_id"] for x in out["ranking"]] == [str(w.worker_id)]
     assert own_events(minfra, MatchProposed, worker_id=w.worker_id) == [], "a preview proposes nothing"
     assert out["ranking"][0]["breakdown"]["skill"] > 0

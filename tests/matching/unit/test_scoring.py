@@ -49,13 +49,13 @@ def test_skill_level_and_certificate_raise_the_skill_component() -> None:
 
 
 def test_aliases_match_across_languages() -> None:
-    r = _only(worker(skills=[SkillData(name="sewing machine operator", level=3)]), job(skills=["缝纫工"]))
+    r = _only(worker(skills=[SkillData(name="sewing machinist", level=3)]), job(skills=["缝纫工"]))
     assert r.breakdown["skill"] > 0.8
 
 
 def test_free_text_skills_match_fuzzily() -> None:
-    w = worker(skills=[SkillData(name="苗族银饰锻制", level=3)])
-    r = _only(w, job(skills=["苗族银饰锻造"]))
+    w = worker(skills=[SkillData(name="刺梨果脯熬制", level=3)])
+    r = _only(w, job(skills=["刺梨果脯熬煮"]))
     assert 0.5 < r.breakdown["skill"] < 1.0
 
 

@@ -29,7 +29,7 @@ def test_course_that_teaches_the_missing_skill_is_offered_with_the_jobs_it_unloc
     t, unlocked = found
     assert t.training_id == course.training_id
     assert {u.job.job_id for u in unlocked} == {a.job_id, b.job_id}
-    assert all(u.missing == {"sewing"} for u in unlocked)
+    assert all(u.missing == {"sewing_machinist"} for u in unlocked)
 
 
 def test_no_offer_when_the_course_is_full_closed_past_or_out_of_commute() -> None:

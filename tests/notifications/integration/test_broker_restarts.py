@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 from anju_common.events import NotificationSent, parse_event
 from anju_common.kafka import Producer
-from anju_common.testing import PrivateBroker, free_port, wait_for
+from anju_common.testing import PrivateBroker, free_port, topic_records, wait_for
 from anju_common.topics import ensure_topics
-from kafka import KafkaConsumer, TopicPartition
 
 from tests.notifications.conftest import Stage
 from tests.notifications.helpers import match_proposed
@@ -27,20 +26,7 @@ PER_ROUND = 30
 
 
 def _records(bootstrap: str, topic: str) -> list[bytes]:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    try:
-        parts = wait_for(lambda: consumer.partitions_for_topic(topic), timeout=10) or {0}
-        tps = [TopicPartition(topic, p) for p in parts]
-        consumer.assign(tps)
-        consumer.seek_to_beginning()
-        ends = consumer.end_offsets(tps)
-        values: list[bytes] = []
-        while any(consumer.position(tp) < ends[tp] for tp in tps):
-            for batch in consumer.poll(timeout_ms=500).values():
-                values += [r.value for r in batch]
-        return values
-    finally:
-        consumer.close()
+    return [r.value for r in topic_records(bootstrap, topic)]
 
 
 def test_broker_restarts_lose_nothing_and_duplicate_nothing(

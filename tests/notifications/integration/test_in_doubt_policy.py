@@ -12,7 +12,7 @@ from anju_common.testing import wait_for
 from fastapi.testclient import TestClient
 from notifications.models import Notification, NotificationStatus
 from notifications.providers.base import Submitted
-from notifications.service import remember_accepted
+from notifications.sending import remember_accepted
 from sqlmodel import Session
 
 from tests.notifications.conftest import Stage, engine_of
@@ -77,9 +77,9 @@ def test_a_submit_redis_saw_accepted_is_recorded_sent_not_in_doubt(
     client = run_app(stage)
     engine = engine_of(client)
     worker = directory.add()
-    ctx = client.app.state.runtime.context()  # type: ignore[attr-defined]
+    cache = client.app.state.runtime.redis  # type: ignore[attr-defined]
     stuck = _stuck(client, worker)
-    remember_accepted(ctx, stuck.id, 1, Submitted(message_ids=["m-accepted"], segments=1))
+    remember_accepted(cache, stuck.id, 1, Submitted(message_ids=["m-accepted"], segments=1))
     assert wait_for(lambda: getattr(first_of(engine, worker["worker_id"]), "status", None) == "sent")
     row = first_of(engine, worker["worker_id"])
     assert not row.in_doubt and row.provider_message_id == "m-accepted"

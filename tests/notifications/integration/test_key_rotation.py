@@ -18,9 +18,9 @@ def test_reencrypt_reseals_webhook_secrets_under_the_active_key(
     stage_factory: Callable[..., Stage], run_app: Callable[[Stage], TestClient]
 ) -> None:
     from notifications.config import get_settings
+    from notifications.feed import SECRET_CONTEXT
     from notifications.maintenance import reencrypt_all
     from notifications.models import WebhookSubscription
-    from notifications.service import SECRET_CONTEXT
 
     client = run_app(stage_factory())
     site = uuid.uuid4()

@@ -10,10 +10,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from anju_common.clock import CLOCK
 from anju_common.events import ReplyKind, WorkerOptedOut, WorkerReplied
 from anju_common.testing import wait_for
 from fastapi.testclient import TestClient
-from notifications.clock import CLOCK
 from notifications.models import FeedItem, InboundMessage, Notification, NotificationStatus, OptOut
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select

@@ -16,14 +16,17 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine, MetaData
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from anju_common.db import make_engine, ping
+from anju_common.db import make_engine
+from anju_common.event_tables import EventTables
 from anju_common.guard import PrincipalGuard
 from anju_common.headers import SecurityHeaders
+from anju_common.health import readiness_checks
 from anju_common.inputs import NulGuardMiddleware
-from anju_common.kafka import ConsumerRunner, Producer, kafka_reachable
+from anju_common.kafka import ConsumerRunner, Producer
 from anju_common.logs import configure_logging, get_logger
 from anju_common.metrics import HTTP_LATENCY, HTTP_REQUESTS
-from anju_common.outbox import EventTables, OutboxRelay
+from anju_common.openapi import install_openapi
+from anju_common.outbox import OutboxRelay
 from anju_common.pagination import set_cursor_secret
 from anju_common.problems import install_problem_handlers
 from anju_common.settings import ServiceSettings
@@ -94,19 +97,7 @@ class Runtime:
 
     def readiness(self) -> dict[str, str]:
         """Check database, Kafka and Redis; value is 'ok' or the error."""
-        checks: dict[str, str] = {}
-        try:
-            ping(self.engine)
-            checks["database"] = "ok"
-        except Exception as exc:
-            checks["database"] = f"error: {type(exc).__name__}"
-        checks["kafka"] = "ok" if kafka_reachable(self.settings.kafka_bootstrap) else "error: unreachable"
-        try:
-            self.redis.ping()
-            checks["redis"] = "ok"
-        except Exception as exc:
-            checks["redis"] = f"error: {type(exc).__name__}"
-        return checks
+        return readiness_checks(self.engine, self.redis, self.settings.kafka_bootstrap)
 
 
 class RequestContextMiddleware:
@@ -192,22 +183,42 @@ def create_app(
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     app.add_middleware(SecurityHeaders)
 
-    @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": settings.service_name}
+    add_ops_routes(app, settings.service_name)
+    for router in routers:
+        app.include_router(router)
+    install_openapi(app)
+    return app
 
-    @app.get("/readyz", tags=["ops"], summary="Readiness: database, Kafka and Redis reachable")
+
+def add_ops_routes(
+    app: FastAPI,
+    service_name: str,
+    *,
+    in_schema: bool = True,
+    report: Callable[[Any], dict[str, Any]] | None = None,
+) -> None:
+    """/healthz, /readyz (the runtime's readiness checks, plus what report adds) and /metrics."""
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers", include_in_schema=in_schema)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": service_name}
+
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        summary="Readiness: database, Kafka and Redis reachable",
+        include_in_schema=in_schema,
+    )
     def readyz(request: Request, response: Response) -> dict[str, Any]:
-        runtime: Runtime = request.app.state.runtime
-        checks = runtime.readiness()
+        runtime = request.app.state.runtime
+        checks: dict[str, str] = runtime.readiness()
         ok = all(v == "ok" for v in checks.values())
         response.status_code = 200 if ok else 503
-        return {"status": "ok" if ok else "unavailable", "checks": checks}
+        body: dict[str, Any] = {"status": "ok" if ok else "unavailable", "checks": checks}
+        if report is not None:
+            body.update(report(runtime))
+        return body
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
     def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
-    for router in routers:
-        app.include_router(router)
-    return app

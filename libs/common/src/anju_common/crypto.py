@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -69,3 +70,9 @@ class FieldCipher:
     def blind_index(self, value: str, *, context: str = "") -> str:
         """Keyed hash for equality lookups without decrypting (HMAC-SHA256, hex)."""
         return hmac.new(self.hash_key, f"{context}|{value}".encode(), hashlib.sha256).hexdigest()
+
+
+@lru_cache(maxsize=8)
+def cipher_from_config(keys: str, hash_key: str, active_kid: str | None = None) -> FieldCipher:
+    """FieldCipher.from_config, parsed once per configuration."""
+    return FieldCipher.from_config(keys, hash_key, active_kid)

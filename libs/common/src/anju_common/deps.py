@@ -21,8 +21,9 @@ def get_runtime(request: Request) -> Runtime:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request, committed after the handler returns and before the response."""
-    with session_scope(get_runtime(request).engine) as session:
+    """One transaction per request, committed after the handler returns and before the response (any
+    runtime with an engine: the services' and the gateway's)."""
+    with session_scope(request.app.state.runtime.engine) as session:
         yield session
 
 

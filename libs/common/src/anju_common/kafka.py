@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,11 +16,20 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 
+from anju_common.background import BackgroundThread
 from anju_common.db import session_scope
+from anju_common.event_tables import EventTables
 from anju_common.events import Event, parse_event
+from anju_common.inbox import (
+    already_processed,
+    mark_checked,
+    mark_many_processed,
+    mark_processed,
+    processed_ids,
+)
 from anju_common.logs import get_logger
 from anju_common.metrics import DEAD_LETTERS, EVENT_LATENCY, EVENTS_CONSUMED
-from anju_common.outbox import EventTables, already_processed, mark_processed
+from anju_common.outbox import CE_HEADERS, buffered_events
 
 log = get_logger(__name__)
 
@@ -72,8 +80,7 @@ class Producer:
 
     def publish(self, ev: Event, topic_prefix: str = "") -> None:
         """Send one event and wait for the broker's acknowledgement."""
-        headers = [("content-type", b"application/cloudevents+json; charset=utf-8")]
-        self.send(f"{topic_prefix}{ev.topic()}", ev.key(), ev.to_json(), headers).get(timeout=20)
+        self.send(f"{topic_prefix}{ev.topic()}", ev.key(), ev.to_json(), CE_HEADERS).get(timeout=20)
 
     def reset(self) -> None:
         """Drop the client without waiting; the next send builds a new one."""
@@ -120,10 +127,18 @@ class ConsumerConfig:
     poll_timeout_ms: int = 200
     max_records: int = 200
     session_timeout_ms: int = 10000
+    # Handle a whole poll in one transaction (one commit instead of one per message); anything going wrong
+    # in it falls back to the one-message-at-a-time path with its retries and dead-lettering.
+    batch: bool = False
 
 
-class ConsumerRunner:
-    """Poll, handle each event in its own transaction with an inbox row, then commit offsets."""
+class _Fallback(Exception):
+    """A batch needs the one-message-at-a-time path (a malformed record, a failing handler)."""
+
+
+class ConsumerRunner(BackgroundThread):
+    """Poll, handle each event (or, in batch mode, each poll) in one transaction with its inbox rows, then
+    commit offsets and call after_commit."""
 
     def __init__(
         self,
@@ -132,14 +147,16 @@ class ConsumerRunner:
         tables: EventTables,
         handlers: Mapping[str, Handler],
         producer: Producer,
+        *,
+        after_commit: Callable[[], None] | None = None,
     ) -> None:
         self.config = config
         self.engine = engine
         self.tables = tables
         self.handlers = handlers
         self.producer = producer
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.after_commit = after_commit
+        super().__init__(f"consumer-{config.name}")
         self._consumer: KafkaConsumer | None = None
         self.ready = threading.Event()
 
@@ -172,7 +189,7 @@ class ConsumerRunner:
                 self._dead_letter(topic, key, value, partition, offset, f"rejected: {exc}", ev.type)
                 return "dead_lettered"
             except (OperationalError, DBAPIError, KafkaError, OSError, TimeoutError) as exc:
-                if self._stop.is_set():
+                if self.stopping.is_set():
                     raise
                 delay = min(0.2 * 2 ** min(attempt, 6), 10.0)
                 log.warning(
@@ -182,7 +199,7 @@ class ConsumerRunner:
                     error=_short(exc),
                     retry_in=delay,
                 )
-                self._stop.wait(delay)
+                self.stopping.wait(delay)
             except Exception as exc:
                 if attempt >= self.config.max_attempts:
                     log.exception("consumer.handler_failed", consumer=self.config.name, event_id=str(ev.id))
@@ -196,7 +213,7 @@ class ConsumerRunner:
                         ev.type,
                     )
                     return "dead_lettered"
-                self._stop.wait(min(0.1 * 2**attempt, 5.0))
+                self.stopping.wait(min(0.1 * 2**attempt, 5.0))
 
     def _handle_once(self, ev: Any, handler: Handler) -> str:
         try:
@@ -267,16 +284,16 @@ class ConsumerRunner:
 
     def run(self) -> None:
         """Consume until stop() is called; survives broker outages."""
-        while not self._stop.is_set():
+        while not self.stopping.is_set():
             try:
                 self._consumer = self._make_consumer()
                 self.ready.set()
                 self._loop(self._consumer)
             except Exception as exc:
-                if self._stop.is_set():
+                if self.stopping.is_set():
                     break
                 log.warning("consumer.restart", consumer=self.config.name, error=_short(exc))
-                self._stop.wait(2.0)
+                self.stopping.wait(2.0)
             finally:
                 if self._consumer is not None:
                     try:
@@ -285,33 +302,73 @@ class ConsumerRunner:
                         log.debug("consumer.close_failed", error=_short(exc))
                     self._consumer = None
 
+    def handle_batch(self, records: Sequence[Any]) -> int:
+        """Handle polled records in one transaction; returns how many were handled. Raises _Fallback when
+        the batch must go one by one."""
+        events = []
+        for rec in records:
+            try:
+                events.append(parse_event(rec.value))
+            except (ValidationError, ValueError, UnicodeDecodeError, TypeError) as exc:
+                raise _Fallback("malformed record") from exc
+        handled: list[Event] = []
+        try:
+            with session_scope(self.engine) as session, session.no_autoflush, buffered_events(session):
+                mark_checked(session)
+                done = processed_ids(session, self.tables, self.config.name, [str(ev.id) for ev in events])
+                for ev in events:
+                    handler = self.handlers.get(ev.type)
+                    if handler is None or str(ev.id) in done:
+                        continue
+                    done.add(str(ev.id))
+                    handler(session, ev)
+                    handled.append(ev)
+                mark_many_processed(session, self.tables, self.config.name, handled)
+        except Exception as exc:
+            raise _Fallback(type(exc).__name__) from exc
+        return len(handled)
+
     def _loop(self, consumer: KafkaConsumer) -> None:
-        while not self._stop.is_set():
+        while not self.stopping.is_set():
             batches: dict[TopicPartition, Iterable[Any]] = consumer.poll(
                 timeout_ms=self.config.poll_timeout_ms, max_records=self.config.max_records
             )
             if not batches:
                 continue
-            offsets: dict[TopicPartition, OffsetAndMetadata] = {}
-            try:
-                for tp, records in batches.items():
-                    for rec in records:
-                        self.handle_raw(rec.topic, rec.key, rec.value, rec.partition, rec.offset)
-                        offsets[tp] = OffsetAndMetadata(rec.offset + 1, "", -1)
-            finally:
-                if offsets:
-                    consumer.commit(offsets)
+            if self.config.batch:
+                self._batch(consumer, [rec for recs in batches.values() for rec in recs])
+            else:
+                self._one_by_one(consumer, batches)
+            if self.after_commit is not None:
+                self.after_commit()
 
-    def start(self) -> None:
-        """Run in a daemon thread."""
-        self._thread = threading.Thread(target=self.run, name=f"consumer-{self.config.name}", daemon=True)
-        self._thread.start()
+    def _one_by_one(self, consumer: KafkaConsumer, batches: Mapping[TopicPartition, Iterable[Any]]) -> None:
+        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        try:
+            for tp, records in batches.items():
+                for rec in records:
+                    self.handle_raw(rec.topic, rec.key, rec.value, rec.partition, rec.offset)
+                    offsets[tp] = OffsetAndMetadata(rec.offset + 1, "", -1)
+        finally:
+            if offsets:
+                consumer.commit(offsets)
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Finish the current message, commit, close."""
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout)
+    def _batch(self, consumer: KafkaConsumer, records: list[Any]) -> None:
+        if not records:
+            return
+        try:
+            self.handle_batch(records)
+        except _Fallback as exc:
+            log.info(
+                "consumer.batch_fallback", consumer=self.config.name, reason=str(exc), records=len(records)
+            )
+            for rec in records:
+                self.handle_raw(rec.topic, rec.key, rec.value, rec.partition, rec.offset)
+        offsets = {
+            TopicPartition(rec.topic, rec.partition): OffsetAndMetadata(rec.offset + 1, "", -1)
+            for rec in records
+        }
+        consumer.commit(offsets)
 
 
 def _short(exc: BaseException) -> str:
@@ -322,8 +379,3 @@ def _short(exc: BaseException) -> str:
 def decode_headers(headers: Iterable[tuple[str, bytes]] | None) -> dict[str, str]:
     """Kafka headers as a str dict."""
     return {k: v.decode(errors="replace") for k, v in (headers or [])}
-
-
-def dump(obj: Any) -> bytes:
-    """Compact JSON bytes."""
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str).encode()

@@ -1,87 +1,47 @@
-"""Transactional outbox and consumer inbox: tables, the writer and the relay that publishes."""
+"""Transactional outbox: events written in the caller's transaction, and the relay that publishes them."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    DateTime,
-    Engine,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    event,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Engine, Table, event, func, insert, select, update
 from sqlalchemy.orm import Session as OrmSession
 
+from anju_common.background import BackgroundThread
+from anju_common.clock import utcnow
+from anju_common.event_tables import EventTables
 from anju_common.events import Event
 from anju_common.logs import get_logger
 from anju_common.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
 
-if TYPE_CHECKING:
-    from anju_common.kafka import Producer
-
 log = get_logger(__name__)
-# Kafka protocol binding of CloudEvents, structured mode.
+# Kafka protocol binding of CloudEvents, structured mode: the one definition of the record headers.
 CE_HEADERS = [("content-type", b"application/cloudevents+json; charset=utf-8")]
 _WAKE = threading.Event()
+_DIRTY = "anju_outbox_dirty"
+_BUFFER = "anju_outbox_buffer"
 
 
-def utcnow() -> datetime:
-    """Timezone-aware now in UTC."""
-    return datetime.now(UTC)
+class Publisher(Protocol):
+    """What the relay needs of a Kafka producer (anju_common.kafka.Producer)."""
 
+    def send(
+        self, topic: str, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]] | None = None
+    ) -> Any:
+        """Queue a message; returns a future."""
 
-@dataclass(frozen=True)
-class EventTables:
-    """The outbox and inbox tables of one service's database."""
+    def flush(self, timeout: float | None = 20.0) -> None:
+        """Wait until queued messages are acknowledged or failed."""
 
-    outbox: Table
-    inbox: Table
-
-
-def define_event_tables(metadata: MetaData) -> EventTables:
-    """Add outbox_event and inbox_event to a service's metadata."""
-    outbox = Table(
-        "outbox_event",
-        metadata,
-        Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
-        Column("event_id", String(36), nullable=False, unique=True),
-        Column("topic", String(200), nullable=False),
-        Column("key", String(200), nullable=False),
-        Column("event_type", String(200), nullable=False),
-        Column("payload", Text, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow),
-        Column("published_at", DateTime(timezone=True), nullable=True),
-        Column("attempts", Integer, nullable=False, default=0),
-        Column("last_error", Text, nullable=True),
-        Index("ix_outbox_event_pending", "published_at", "id"),
-    )
-    inbox = Table(
-        "inbox_event",
-        metadata,
-        Column("consumer", String(200), primary_key=True),
-        Column("event_id", String(36), primary_key=True),
-        Column("event_type", String(200), nullable=False),
-        Column("processed_at", DateTime(timezone=True), nullable=False, default=utcnow),
-    )
-    return EventTables(outbox=outbox, inbox=inbox)
+    def reset(self) -> None:
+        """Drop the client; the next send builds a new one."""
 
 
 def _wake_relay(session: OrmSession) -> None:
-    if session.info.pop("anju_outbox_dirty", False):
+    if session.info.pop(_DIRTY, False):
         _WAKE.set()
 
 
@@ -107,7 +67,7 @@ def outbox_rows(events: Sequence[Event], *, topic_prefix: str = "") -> list[dict
 
 def mark_outbox_written(session: OrmSession) -> None:
     """Ask for the relay to be woken when this session commits."""
-    session.info["anju_outbox_dirty"] = True
+    session.info[_DIRTY] = True
 
 
 def record_event(session: OrmSession, tables: EventTables, ev: Event, *, topic_prefix: str = "") -> None:
@@ -118,11 +78,35 @@ def record_event(session: OrmSession, tables: EventTables, ev: Event, *, topic_p
 def record_events(
     session: OrmSession, tables: EventTables, events: Sequence[Event], *, topic_prefix: str = ""
 ) -> None:
-    """Write many events into the outbox with one statement, inside the caller's transaction."""
+    """Write many events into the outbox with one statement (or into the batch buffer), in the caller's
+    transaction."""
     if not events:
         return
-    session.execute(insert(tables.outbox), outbox_rows(events, topic_prefix=topic_prefix))
+    rows = outbox_rows(events, topic_prefix=topic_prefix)
+    buffer: dict[Table, list[dict[str, Any]]] | None = session.info.get(_BUFFER)
+    if buffer is not None:
+        buffer.setdefault(tables.outbox, []).extend(rows)
+        return
+    session.execute(insert(tables.outbox), rows)
     mark_outbox_written(session)
+
+
+@contextmanager
+def buffered_events(session: OrmSession) -> Iterator[None]:
+    """Collect the events recorded inside and write them as one multi-row insert at the end (batches)."""
+    if _BUFFER in session.info:  # nested: the outer block writes them
+        yield
+        return
+    buffer: dict[Table, list[dict[str, Any]]] = {}
+    session.info[_BUFFER] = buffer
+    try:
+        yield
+    finally:
+        session.info.pop(_BUFFER, None)
+    for table, rows in buffer.items():
+        session.execute(insert(table), rows)
+    if buffer:
+        mark_outbox_written(session)
 
 
 class Emitter:
@@ -141,35 +125,14 @@ class Emitter:
         record_events(session, self.tables, events, topic_prefix=self.topic_prefix())
 
 
-def already_processed(session: OrmSession, tables: EventTables, consumer: str, event_id: str) -> bool:
-    """True when this consumer has already handled the event (inbox de-duplication)."""
-    row = session.execute(
-        select(tables.inbox.c.event_id).where(
-            tables.inbox.c.consumer == consumer, tables.inbox.c.event_id == event_id
-        )
-    ).first()
-    return row is not None
-
-
-def mark_processed(
-    session: OrmSession, tables: EventTables, consumer: str, event_id: str, event_type: str
-) -> None:
-    """Record the event as handled in the same transaction as its effects."""
-    session.execute(
-        insert(tables.inbox).values(
-            consumer=consumer, event_id=event_id, event_type=event_type, processed_at=utcnow()
-        )
-    )
-
-
-class OutboxRelay:
+class OutboxRelay(BackgroundThread):
     """Publishes pending outbox rows in id order and marks them sent."""
 
     def __init__(
         self,
         engine: Engine,
         tables: EventTables,
-        producer: Producer,
+        producer: Publisher,
         *,
         batch_size: int = 500,
         poll_seconds: float = 0.2,
@@ -179,8 +142,9 @@ class OutboxRelay:
         self.producer = producer
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__("outbox-relay")
+        # Commits that wrote events wake every relay of the process at once.
+        self.wakeup = _WAKE
 
     def publish_pending(self) -> int:
         """Publish one batch; returns how many rows were published."""
@@ -226,7 +190,7 @@ class OutboxRelay:
     def run(self) -> None:
         """Loop until stopped: publish, then sleep until woken or the poll interval passes."""
         backoff = self.poll_seconds
-        while not self._stop.is_set():
+        while not self.stopping.is_set():
             try:
                 n = self.publish_pending()
                 backoff = self.poll_seconds
@@ -239,26 +203,11 @@ class OutboxRelay:
                 self.producer.reset()
                 # Capped low: the relay should be publishing within seconds of the broker answering again.
                 backoff = min(max(backoff * 2, 0.5), 2.0)
-            _WAKE.wait(backoff)
-            _WAKE.clear()
-
-    def start(self) -> None:
-        """Run in a daemon thread."""
-        self._thread = threading.Thread(target=self.run, name="outbox-relay", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Ask the loop to end and wait for it."""
-        self._stop.set()
-        _WAKE.set()
-        if self._thread:
-            self._thread.join(timeout)
+            self.sleep(backoff)
 
 
 def pending_count(engine: Engine, tables: EventTables) -> int:
     """How many events wait to be published."""
-    from sqlalchemy import func
-
     with engine.connect() as conn:
         value: Any = conn.execute(
             select(func.count()).select_from(tables.outbox).where(tables.outbox.c.published_at.is_(None))

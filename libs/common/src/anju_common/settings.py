@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from anju_common.crypto import DEV_HASH_KEY, DEV_KEYS, FieldCipher
+from anju_common.crypto import DEV_HASH_KEY, DEV_KEYS, FieldCipher, cipher_from_config
 
 DEV_INTERNAL_SECRET = "dev-internal-secret-change-me-please-32b"  # noqa: S105 (public development default)
 DEV_SERVICE_TOKEN = "dev-service-token"  # noqa: S105 (public development default)
@@ -106,7 +106,7 @@ class ServiceSettings(BaseSettings):
 
     def cipher(self) -> FieldCipher:
         """The field cipher built from the PII key settings."""
-        return FieldCipher.from_config(self.pii_keys, self.pii_hash_key, self.pii_active_key)
+        return cipher_from_config(self.pii_keys, self.pii_hash_key, self.pii_active_key)
 
     def sqlalchemy_url(self) -> str:
         """The database URL: explicit, else SQLite under var/, else anju_<service> on PostgreSQL."""

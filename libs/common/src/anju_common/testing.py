@@ -38,6 +38,24 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, interval: floa
     return value
 
 
+def topic_records(bootstrap: str, topic: str) -> list[Any]:
+    """Every record a topic holds now, from the beginning of each partition (on any broker)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=500)
+    try:
+        parts = wait_for(lambda: consumer.partitions_for_topic(topic), timeout=10) or {0}
+        tps = [TopicPartition(topic, p) for p in parts]
+        consumer.assign(tps)
+        consumer.seek_to_beginning()
+        ends = consumer.end_offsets(tps)
+        records: list[Any] = []
+        while any(consumer.position(tp) < ends[tp] for tp in tps):
+            for batch in consumer.poll(timeout_ms=500).values():
+                records += batch
+        return records
+    finally:
+        consumer.close()
+
+
 def _libpq(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 

@@ -17,10 +17,11 @@ class Versioned(Protocol):
     updated_at: datetime
 
 
-def bump(session: Session, row: Versioned, *, flush: bool = True) -> None:
-    """Record a change of row: next version, updated now, added to the session (flushed unless told not)."""
+def bump(session: Session, row: Versioned, *, at: datetime | None = None, flush: bool = True) -> None:
+    """Record a change of row: next version, updated now (or at), added to the session and flushed (unless
+    told not to)."""
     row.version += 1
-    row.updated_at = utcnow()
+    row.updated_at = at or utcnow()
     session.add(row)
     if flush:
         session.flush()

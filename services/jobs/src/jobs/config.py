@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 
+from anju_common import clock
 from anju_common.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
 
@@ -23,3 +25,8 @@ class JobsSettings(ServiceSettings):
 def get_settings() -> JobsSettings:
     """Cached settings; tests call get_settings.cache_clear() after changing the environment."""
     return JobsSettings()
+
+
+def today() -> date:
+    """Today in the service's time zone, from the kit clock (tests may pin it)."""
+    return clock.today(get_settings().timezone)

@@ -6,7 +6,8 @@ from anju_common.app import Runtime, create_app
 from fastapi import FastAPI
 
 from jobs.config import get_settings
-from jobs.consumers import ExpiryTicker, build_consumer
+from jobs.consumers import build_consumer
+from jobs.expiry import ExpiryTicker
 from jobs.models import event_tables, metadata
 from jobs.routes import router
 
@@ -16,7 +17,7 @@ def build_runtime() -> Runtime:
     settings = get_settings()
     runtime = Runtime.build(settings, metadata, event_tables)
     runtime.add_consumer(build_consumer(runtime))
-    runtime.workers.append(ExpiryTicker(runtime, settings))
+    runtime.workers.append(ExpiryTicker(runtime.engine))
     return runtime
 
 

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
+from anju_common.clock import utcnow
 from anju_common.db import enum_type
+from anju_common.event_tables import define_event_tables
 from anju_common.events import EmployerKind, JobStatus, Shift, TrainingStatus
-from anju_common.outbox import define_event_tables
+from anju_common.outbox import Emitter
 from sqlalchemy import JSON, Column, DateTime, Index
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    """Timezone-aware now."""
-    return datetime.now(UTC)
+from jobs.config import get_settings
 
 
 class JobsTable(SQLModel, registry=registry()):
@@ -112,3 +111,6 @@ class TrainingCourse(JobsTable, table=True):
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+emit = Emitter(event_tables, lambda: get_settings().topic_prefix)

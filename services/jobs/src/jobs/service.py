@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
+from anju_common.clock import utcnow
 from anju_common.errors import ConflictError, ForbiddenError, InvalidFieldError, NotFoundError, check_version
 from anju_common.events import (
-    Event,
     JobClosed,
     JobClosedData,
     JobData,
@@ -20,14 +20,13 @@ from anju_common.events import (
     TrainingPublished,
     TrainingStatus,
 )
-from anju_common.outbox import record_event
 from anju_common.principal import Principal
 from anju_common.sites import SiteCheck
+from anju_common.versioning import bump
 from sqlmodel import Session
 
 from jobs import repository as repo
-from jobs.config import get_settings
-from jobs.models import Employer, Job, TrainingCourse, event_tables
+from jobs.models import Employer, Job, TrainingCourse, emit
 from jobs.schemas import (
     EmployerCreate,
     EmployerUpdate,
@@ -46,14 +45,6 @@ _CROSS_SITE_COURSE = (
     "跨安置点的培训课程由管理员发布和修改 / "
     "courses without a site are published and changed by administrators"
 )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _emit(session: Session, ev: Event) -> None:
-    record_event(session, event_tables, ev, topic_prefix=get_settings().topic_prefix)
 
 
 # ------------------------------------------------------------------ employers
@@ -95,10 +86,7 @@ def update_employer(
         sites.require(principal, patch.site_id, "body.site_id")
     for key, value in patch.model_dump(exclude_unset=True, exclude={"version"}).items():
         setattr(employer, key, value)
-    employer.version += 1
-    employer.updated_at = _now()
-    session.add(employer)
-    session.flush()
+    bump(session, employer)
     return employer
 
 
@@ -216,7 +204,7 @@ def post_job(
     )
     session.add(job)
     session.flush()
-    _emit(session, JobPosted.build(job_data(job, employer), subject=job.id, request_id=request_id))
+    emit(session, JobPosted.build(job_data(job, employer), subject=job.id, request_id=request_id))
     return job
 
 
@@ -260,11 +248,8 @@ def update_job(
         raise InvalidFieldError("body.headcount", f"{job.hired_count} people are already hired")
     for key, value in changes.items():
         setattr(job, key, value)
-    job.version += 1
-    job.updated_at = _now()
-    session.add(job)
-    session.flush()
-    _emit(session, JobUpdated.build(job_data(job, employer), subject=job.id, request_id=request_id))
+    bump(session, job)
+    emit(session, JobUpdated.build(job_data(job, employer), subject=job.id, request_id=request_id))
     return job
 
 
@@ -274,13 +259,10 @@ def close_job(session: Session, job: Job, reason: str, request_id: str | None) -
         raise ConflictError(f"job is already {job.status.value}")
     job.status = JobStatus.filled if reason == "filled" else JobStatus.closed
     job.closed_reason = reason
-    job.closed_at = _now()
-    job.updated_at = job.closed_at
-    job.version += 1
-    session.add(job)
-    session.flush()
+    job.closed_at = utcnow()
+    bump(session, job, at=job.closed_at)
     data = JobClosedData(job_id=job.id, employer_id=job.employer_id, reason=reason, version=job.version)  # type: ignore[arg-type]
-    _emit(session, JobClosed.build(data, subject=job.id, request_id=request_id))
+    emit(session, JobClosed.build(data, subject=job.id, request_id=request_id))
     return job
 
 
@@ -298,16 +280,13 @@ def record_hire(session: Session, job_id: uuid.UUID) -> Job | None:
     if job is None:
         return None
     job.hired_count += 1
-    job.updated_at = _now()
     if job.status == JobStatus.open and job.hired_count >= job.headcount:
         return close_job(session, job, "filled", None)
-    job.version += 1
-    session.add(job)
-    session.flush()
+    bump(session, job)
     if job.status == JobStatus.open:
         employer = repo.get_employer(session, job.employer_id)
         assert employer is not None
-        _emit(session, JobUpdated.build(job_data(job, employer), subject=job.id))
+        emit(session, JobUpdated.build(job_data(job, employer), subject=job.id))
     return job
 
 
@@ -372,7 +351,7 @@ def publish_training(
     course = TrainingCourse(**data.model_dump(exclude={"location"}), **_location_fields(data.location))
     session.add(course)
     session.flush()
-    _emit(session, TrainingPublished.build(training_data(course), subject=course.id, request_id=request_id))
+    emit(session, TrainingPublished.build(training_data(course), subject=course.id, request_id=request_id))
     return course
 
 
@@ -413,11 +392,8 @@ def update_training(
     for key, value in changes.items():
         setattr(course, key, value)
     course.status = TrainingStatus.full if course.seats_taken >= course.seats else TrainingStatus.open
-    course.version += 1
-    course.updated_at = _now()
-    session.add(course)
-    session.flush()
-    _emit(session, TrainingPublished.build(training_data(course), subject=course.id, request_id=request_id))
+    bump(session, course)
+    emit(session, TrainingPublished.build(training_data(course), subject=course.id, request_id=request_id))
     return course
 
 
@@ -431,9 +407,6 @@ def close_training(
     if course.status == TrainingStatus.closed:
         raise ConflictError("training is already closed")
     course.status = TrainingStatus.closed
-    course.version += 1
-    course.updated_at = _now()
-    session.add(course)
-    session.flush()
-    _emit(session, TrainingPublished.build(training_data(course), subject=course.id, request_id=request_id))
+    bump(session, course)
+    emit(session, TrainingPublished.build(training_data(course), subject=course.id, request_id=request_id))
     return course

@@ -12,6 +12,9 @@ from pydantic_settings import SettingsConfigDict
 
 from matching.engine.rules import Params
 
+# The one source of the ranking defaults (weights, skill coverage, fuzzy cutoff, commute cap).
+_ENGINE = Params()
+
 
 class MatchingSettings(ServiceSettings):
     """What the matching service reads from the environment."""
@@ -21,15 +24,15 @@ class MatchingSettings(ServiceSettings):
     service_name: str = "matching"
     port: int = 8003
     timezone: str = "Asia/Shanghai"
-    # Score weights (relative; the score is normalised to 0..100).
-    weight_skill: float = Field(default=40.0, ge=0)
-    weight_commute: float = Field(default=15.0, ge=0)
-    weight_wage: float = Field(default=15.0, ge=0)
-    weight_schedule: float = Field(default=10.0, ge=0)
-    weight_household: float = Field(default=20.0, ge=0)
-    min_skill_coverage: float = Field(default=0.5, ge=0, le=1)
-    fuzzy_cutoff: float = Field(default=80.0, ge=50, le=100)
-    max_commute_cap_km: float = 300.0
+    # Score weights (relative; the score is normalised to 0..100); the defaults are the engine's.
+    weight_skill: float = Field(default=_ENGINE.weights["skill"], ge=0)
+    weight_commute: float = Field(default=_ENGINE.weights["commute"], ge=0)
+    weight_wage: float = Field(default=_ENGINE.weights["wage"], ge=0)
+    weight_schedule: float = Field(default=_ENGINE.weights["schedule"], ge=0)
+    weight_household: float = Field(default=_ENGINE.weights["household"], ge=0)
+    min_skill_coverage: float = Field(default=_ENGINE.min_skill_coverage, ge=0, le=1)
+    fuzzy_cutoff: float = Field(default=_ENGINE.fuzzy_cutoff, ge=50, le=100)
+    max_commute_cap_km: float = _ENGINE.max_commute_cap_km
     # Balancing: open proposals per worker per rolling week, proposals per open seat of a job.
     max_open_per_worker_week: int = Field(default=3, ge=1)
     proposals_per_seat: float = Field(default=3.0, gt=0)

@@ -1,13 +1,11 @@
-"""Event consumers and periodic tasks of the matching service."""
+"""Event consumers of the matching service."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from anju_common.app import Runtime
-from anju_common.db import session_scope
 from anju_common.events import (
     EmploymentChanged,
     HouseholdUpdated,
@@ -25,8 +23,7 @@ from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
 from anju_common.logs import get_logger
 from sqlmodel import Session
 
-from matching import matches, projection, zero_employment
-from matching.config import MatchingSettings, today
+from matching import matches, projection
 from matching.state import MatchingState
 
 log = get_logger(__name__)
@@ -89,40 +86,3 @@ def build_consumer(runtime: Runtime, state: MatchingState) -> ConsumerRunner:
         bootstrap=s.kafka_bootstrap,
     )
     return ConsumerRunner(config, runtime.engine, runtime.tables, handlers(state), runtime.producer)
-
-
-class ZeroEmploymentTicker:
-    """Checks zero-employment deadlines on a timer (replica safe: households are locked SKIP LOCKED)."""
-
-    def __init__(self, runtime: Runtime, state: MatchingState, settings: MatchingSettings) -> None:
-        self.runtime = runtime
-        self.state = state
-        self.settings = settings
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def tick(self) -> int:
-        """One check as of today in the service's time zone."""
-        with session_scope(self.runtime.engine) as session:
-            return len(zero_employment.check_zero_employment(session, self.state, today()))
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                n = self.tick()
-                if n:
-                    log.info("matching.zero_employment_alerted", households=n)
-            except Exception as exc:
-                log.warning("matching.zero_employment_check_failed", error=str(exc))
-            self._stop.wait(self.settings.zero_check_seconds)
-
-    def start(self) -> None:
-        """Run in a daemon thread."""
-        self._thread = threading.Thread(target=self._run, name="zero-employment", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the timer."""
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout)

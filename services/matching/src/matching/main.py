@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from anju_common.app import Runtime, create_app
+from anju_common.app import create_app
 from anju_common.db import session_scope
 from anju_common.logs import get_logger
 from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
 from matching.config import get_settings
-from matching.consumers import ZeroEmploymentTicker, build_consumer
+from matching.consumers import build_consumer
 from matching.models import event_tables, metadata
 from matching.routes import router
+from matching.runtime import MatchingRuntime
 from matching.state import MatchingState
+from matching.taxonomy_routes import router as taxonomy_router
+from matching.zero_employment import ZeroEmploymentTicker
 
 log = get_logger(__name__)
-
-
-@dataclass
-class MatchingRuntime(Runtime):
-    """The shared runtime plus this process's in-memory ranking state."""
-
-    matching: MatchingState | None = None
 
 
 def build_runtime() -> MatchingRuntime:
@@ -39,7 +33,7 @@ def build_runtime() -> MatchingRuntime:
         log.warning("matching.state_not_loaded", error=str(exc)[:300])
     runtime.matching = state
     runtime.add_consumer(build_consumer(runtime, state))
-    runtime.workers.append(ZeroEmploymentTicker(runtime, state, settings))
+    runtime.workers.append(ZeroEmploymentTicker(runtime.engine, state))
     return runtime
 
 
@@ -50,7 +44,7 @@ def make_app() -> FastAPI:
         title="Anju matching service",
         description="Ranks workers for jobs with reasons, proposes matches and training offers; "
         "publishes matching.events.",
-        routers=[router],
+        routers=[router, taxonomy_router],
         runtime_factory=build_runtime,
     )
 

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
+from anju_common.clock import utcnow
 from anju_common.db import enum_type
+from anju_common.event_tables import define_event_tables
 from anju_common.events import JobStatus, MatchStatus
-from anju_common.outbox import Emitter, define_event_tables
+from anju_common.outbox import Emitter
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import AutoString, Field, SQLModel
 
 from matching.config import get_settings
 from matching.lifecycle import OfferStatus
-
-
-def utcnow() -> datetime:
-    """Timezone-aware now."""
-    return datetime.now(UTC)
 
 
 class MatchingTable(SQLModel, registry=registry()):

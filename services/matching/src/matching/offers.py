@@ -42,7 +42,27 @@ def offer_training(
         return None
     course, unlocked = found
     missing = frozenset().union(*(b.missing for b in unlocked)) - worker.skill_ids()
+    certs = frozenset().union(*(b.missing_certificates for b in unlocked)) - worker.certificates
+    missing |= {CERT + c for c in certs}
     return record_offer(session, state, worker, course, missing, [b.job.job_id for b in unlocked])
+
+
+CERT = "cert:"  # a missing licence among an offer's missing skills
+
+
+def _missing_label(state: MatchingState, missing: str) -> str:
+    """What an offer names as the gap: the skill, or the licence with the course that leads to it."""
+    if missing.startswith(CERT):
+        cert = state.norm.certificate(missing[len(CERT) :])
+        if cert is None:
+            return missing[len(CERT) :]
+        return f"{cert.zh}（{cert.course_zh}）" if cert.course_zh else cert.zh
+    return state.norm.label(missing, missing)[0]
+
+
+def held_gaps(worker: WorkerProfile) -> set[str]:
+    """Skills and licences a worker has, in the terms of an offer's missing skills."""
+    return worker.skill_ids() | {CERT + c for c in worker.certificates}
 
 
 def record_offer(
@@ -75,7 +95,7 @@ def record_offer(
         household_id=worker.household_id,
         site_id=worker.site_id,
         title=course.title,
-        missing_skills=[state.norm.taxonomy.label(m, m)[0] for m in missing],
+        missing_skills=[_missing_label(state, m) for m in missing],
         unlocks_job_ids=job_ids,
         starts_on=course.starts_on,
         subsidy_cny=course.subsidy_cny,
@@ -99,13 +119,20 @@ def offer_new_course(
     unlocks: dict[uuid.UUID, list[tuple[float, JobProfile]]] = {}
     for job in state.jobs.open_jobs():
         taught = job.core_skill_ids() & course.skill_ids
-        if not taught:
+        licences = job.certificates & course.certificates
+        if not taught and not licences:
             continue
-        # Rank as if the taught skills were not asked for: who would be eligible once trained.
-        relaxed = replace(job, skills=tuple(s for s in job.skills if s.skill_id not in taught))
+        # Rank as if the taught skills and licences were not asked for: who would be eligible once trained.
+        relaxed = replace(
+            job,
+            skills=tuple(s for s in job.skills if s.skill_id not in taught),
+            certificates=job.certificates - licences,
+        )
         for r in state.workers.rank(relaxed, day, per_job, with_reasons=False):
             worker = state.workers.get(r.worker_id)
-            if worker is None or not (taught - worker.skill_ids()) or not within_reach(worker, course):
+            if worker is None or not within_reach(worker, course):
+                continue
+            if not (taught - worker.skill_ids()) and not (licences - worker.certificates):
                 continue
             unlocks.setdefault(r.worker_id, []).append((r.score, job))
     offers = []
@@ -119,6 +146,10 @@ def offer_new_course(
         missing = (
             frozenset().union(*(j.core_skill_ids() & course.skill_ids for _, j in jobs)) - worker.skill_ids()
         )
+        certs = (
+            frozenset().union(*(j.certificates & course.certificates for _, j in jobs)) - worker.certificates
+        )
+        missing |= {CERT + c for c in certs}
         offer = record_offer(session, state, worker, course, missing, [j.job_id for _, j in jobs])
         if offer is not None:
             offers.append(offer)
@@ -126,7 +157,7 @@ def offer_new_course(
 
 
 def complete_offers(session: Session, worker: WorkerProfile) -> None:
-    held = worker.skill_ids()
+    held = held_gaps(worker)
     for offer in repo.open_offers_of_worker(session, worker.worker_id):
         if offer.missing_skills and set(offer.missing_skills) <= held:
             offer.status = OfferStatus.completed

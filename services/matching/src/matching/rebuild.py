@@ -26,6 +26,7 @@ from anju_common.events import (
 )
 from anju_common.logs import get_logger
 from anju_common.migrate import upgrade
+from anju_common.versioning import bump
 from kafka import KafkaConsumer, TopicPartition
 from pydantic import ValidationError
 from sqlalchemy import Engine
@@ -113,9 +114,7 @@ def apply_own_event(session: Session, ev: Event) -> bool:
         if current is None or current.status == d2.to_status:
             return False
         current.status = d2.to_status
-        current.version += 1
-        current.updated_at = ev.time
-        session.add(current)
+        bump(session, current, at=ev.time, flush=False)
         session.add(
             MatchTransition(
                 match_id=d2.match_id,

@@ -17,6 +17,7 @@ from matching.config import today
 from matching.engine.index import Ranked
 from matching.engine.profiles import job_profile
 from matching.models import Match, TrainingOffer
+from matching.runtime import MatchingRuntime
 from matching.schemas import (
     Breakdown,
     EmployerJobMatches,
@@ -45,8 +46,9 @@ IfMatch = Annotated[str | None, Header(description='ETag from a previous respons
 
 def get_state(request: Request) -> MatchingState:
     """The process's ranking state."""
-    state: MatchingState = request.app.state.runtime.matching
-    return state
+    runtime: MatchingRuntime = request.app.state.runtime
+    assert runtime.matching is not None
+    return runtime.matching
 
 
 StateDep = Annotated[MatchingState, Depends(get_state)]

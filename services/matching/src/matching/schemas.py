@@ -31,6 +31,9 @@ class Breakdown(BaseModel):
     wage: float
     schedule: float
     household: float
+    skill_neighbour: float = Field(
+        default=0.0, description="part of `skill` earned through neighbouring trades (0 when none)"
+    )
 
 
 class RankedWorker(BaseModel):

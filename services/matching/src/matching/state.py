@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from anju_common.events import HouseholdData, JobData, MonitoringCategory, TrainingData, WorkerData
+from anju_common.events import JobData, MonitoringCategory, TrainingData, WorkerData
 from anju_common.logs import get_logger
+from anju_taxonomy import Vocabulary, default_vocabulary
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from matching import repository as repo
 from matching.engine.index import JobIndex, WorkerIndex
-from matching.engine.normalise import Normaliser
 from matching.engine.profiles import (
     HouseholdProfile,
     household_profile,
@@ -21,7 +21,6 @@ from matching.engine.profiles import (
     worker_profile,
 )
 from matching.engine.rules import Params
-from matching.engine.taxonomy import default_taxonomy
 from matching.models import HouseholdView
 
 log = get_logger(__name__)
@@ -31,9 +30,9 @@ _HOOKS = "matching_after_commit"
 class MatchingState:
     """Worker and job indexes shared by the consumers and the HTTP handlers of one process."""
 
-    def __init__(self, params: Params) -> None:
+    def __init__(self, params: Params, vocabulary: Vocabulary | None = None) -> None:
         self.params = params
-        self.norm = Normaliser(default_taxonomy(), params.fuzzy_cutoff)
+        self.norm = vocabulary or default_vocabulary()
         self.workers = WorkerIndex(self.norm, params)
         self.jobs = JobIndex(self.norm, params, self.workers.names)
 
@@ -59,10 +58,6 @@ class MatchingState:
         for tv in repo.all_trainings(session):
             self.jobs.upsert_training(training_profile(TrainingData.model_validate(tv.data), self.norm))
         log.info("matching.state_loaded", workers=len(self.workers), jobs=len(self.jobs))
-
-    def household(self, data: HouseholdData) -> HouseholdProfile:
-        """A household payload as a profile."""
-        return household_profile(data)
 
 
 def household_from_view(view: HouseholdView) -> HouseholdProfile:

@@ -6,21 +6,27 @@ import uuid
 from datetime import date
 
 import numpy as np
+from anju_common.background import PeriodicTask
 from anju_common.clock import utcnow
+from anju_common.db import session_scope
 from anju_common.events import (
     EmployerKind,
     EmploymentStatus,
     ZeroEmploymentAlerted,
     ZeroEmploymentAlertedData,
 )
+from anju_common.logs import get_logger
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from matching import repository as repo
-from matching.config import get_settings
+from matching.config import get_settings, today
 from matching.engine.profiles import HouseholdProfile
 from matching.models import emit
 from matching.proposals import create_match
 from matching.state import MatchingState
+
+log = get_logger(__name__)
 
 
 def working_days(since: date, day: date) -> int:
@@ -82,3 +88,25 @@ def check_zero_employment(session: Session, state: MatchingState, day: date) -> 
         session.add(hh)
         alerted.append(hh.household_id)
     return alerted
+
+
+class ZeroEmploymentTicker(PeriodicTask):
+    """Checks zero-employment deadlines on a timer (replica safe: households are locked SKIP LOCKED)."""
+
+    def __init__(self, engine: Engine, state: MatchingState) -> None:
+        super().__init__(
+            "zero-employment",
+            get_settings().zero_check_seconds,
+            failed_event="matching.zero_employment_check_failed",
+        )
+        self.engine = engine
+        self.state = state
+
+    def tick(self) -> int:
+        """One check as of today in the service's time zone."""
+        with session_scope(self.engine) as session:
+            return len(check_zero_employment(session, self.state, today()))
+
+    def done(self, count: int) -> None:
+        """Log the alerts."""
+        log.info("matching.zero_employment_alerted", households=count)

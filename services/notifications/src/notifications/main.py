@@ -6,24 +6,22 @@ from anju_common.app import Runtime, create_app
 from fastapi import FastAPI
 
 from notifications.config import get_settings
-from notifications.consumers import ProviderEvents, build_consumer
+from notifications.consumers import build_consumer
 from notifications.contacts import ContactClient
 from notifications.dispatcher import Dispatcher
 from notifications.models import event_tables, metadata
+from notifications.provider_events import ProviderEvents
 from notifications.providers import build_provider
 from notifications.ratelimit import Limits, RateLimiter
 from notifications.routes import router
-from notifications.runtime import NotificationsRuntime
 from notifications.webhooks import WebhookSender
 
 
 def build_runtime() -> Runtime:
     """Engine, producer, Redis, the outbox relay, the consumer, the SMS dispatcher and the webhook sender."""
     settings = get_settings()
-    runtime = NotificationsRuntime.build(settings, metadata, event_tables)
-    assert isinstance(runtime, NotificationsRuntime)
-    ctx = runtime.context()
-    events = ProviderEvents(runtime.engine, ctx)
+    runtime = Runtime.build(settings, metadata, event_tables)
+    events = ProviderEvents(runtime.engine)
     runtime.workers.append(events)
     provider = build_provider(settings, events)
     contacts = ContactClient(settings.workers_url, settings.service_token, settings.contact_timeout_seconds)
@@ -32,12 +30,10 @@ def build_runtime() -> Runtime:
         Limits(settings.limit_per_minute, settings.limit_per_hour, settings.limit_per_day),
         prefix=settings.topic_prefix,
     )
-    dispatcher = Dispatcher(runtime.engine, ctx, provider, contacts, limiter)
+    dispatcher = Dispatcher(runtime.engine, provider, contacts, limiter, runtime.redis)
     runtime.workers.append(dispatcher)
-    runtime.add_consumer(
-        build_consumer(runtime.engine, ctx, runtime.producer, runtime.tables, dispatcher.wake)
-    )
-    runtime.workers.append(WebhookSender(runtime.engine, ctx))
+    runtime.add_consumer(build_consumer(runtime, dispatcher.wake))
+    runtime.workers.append(WebhookSender(runtime.engine))
     return runtime
 
 

@@ -8,7 +8,8 @@ from anju_common.db import make_engine, session_scope
 
 from notifications import repository as repo
 from notifications.config import get_settings
-from notifications.service import PHONE_CONTEXT, SECRET_CONTEXT
+from notifications.feed import SECRET_CONTEXT
+from notifications.phones import PHONE_CONTEXT
 
 
 def reencrypt_all(batch: int = 500) -> int:

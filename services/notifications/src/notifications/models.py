@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from anju_common.clock import utcnow
 from anju_common.db import enum_type
-from anju_common.outbox import define_event_tables
+from anju_common.event_tables import define_event_tables
+from anju_common.outbox import Emitter
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    """Timezone-aware now."""
-    return datetime.now(UTC)
+from notifications.config import get_settings
 
 
 class NotificationStatus(StrEnum):
@@ -196,3 +195,6 @@ class WebhookDelivery(NotificationsTable, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     delivered_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+emit = Emitter(event_tables, lambda: get_settings().topic_prefix)

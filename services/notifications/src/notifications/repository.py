@@ -80,16 +80,6 @@ def lock_notifications(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.
     return {n.id: n for n in session.exec(stmt)}
 
 
-def processed_event_ids(session: Session, inbox: Any, consumer: str, event_ids: Sequence[str]) -> set[str]:
-    """Which of these event ids this consumer has handled already (one query for a batch)."""
-    if not event_ids:
-        return set()
-    stmt: Any = select(inbox.c.event_id).where(
-        inbox.c.consumer == consumer, inbox.c.event_id.in_(list(event_ids))
-    )
-    return {str(r) for r in session.exec(stmt)}
-
-
 def claim_due(session: Session, now: datetime, limit: int) -> list[Notification]:
     """Pending notifications that are due, locked so no other dispatcher takes them."""
     stmt = (

@@ -9,8 +9,10 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import anyio
+from anju_common.clock import CLOCK
 from anju_common.db import session_scope
-from anju_common.deps import PrincipalDep, SessionDep
+from anju_common.deps import PrincipalDep, SessionDep, get_runtime
+from anju_common.errors import NotFoundError
 from anju_common.guard import PUBLIC_ROUTE
 from anju_common.pagination import MAX_INT_CURSOR, MAX_LIMIT, Page, encode_cursor, int_cursor, keyset_after
 from anju_common.principal import Principal
@@ -18,12 +20,11 @@ from anju_common.problems import Problem
 from fastapi import APIRouter, Header, Query, Request, status
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from notifications import feed, inbound, sending
 from notifications import repository as repo
-from notifications import service
-from notifications.clock import CLOCK
+from notifications.config import get_settings
 from notifications.models import FeedItem, Notification, NotificationStatus, WebhookSubscription
 from notifications.providers.base import Inbound, Receipt
-from notifications.runtime import NotificationsRuntime
 from notifications.schemas import (
     DeliveryReport,
     FeedItemPublic,
@@ -45,24 +46,15 @@ CallbackToken = Annotated[
 ]
 
 
-def _runtime(request: Request) -> NotificationsRuntime:
-    runtime: NotificationsRuntime = request.app.state.runtime
-    return runtime
-
-
-def _ctx(request: Request) -> service.Context:
-    return _runtime(request).context()
-
-
 def _check_callback(request: Request, token: str | None) -> None:
-    expected = _ctx(request).settings.callback_token
+    expected = get_settings().callback_token
     if expected and not hmac.compare_digest((token or "").encode(), expected.encode()):
         raise Problem(401, "X-Anju-Callback-Token is missing or wrong", code="bad-callback-token")
 
 
 def _site(principal: Principal, site_id: uuid.UUID) -> None:
     if not principal.can_see_site(site_id):
-        raise Problem(404, "site not found", code="not-found")
+        raise NotFoundError("site", site_id)
 
 
 def _public(note: Notification) -> NotificationPublic:
@@ -91,10 +83,10 @@ def sms_inbound(
     message = Inbound(
         phone=body.phone, text=body.text, provider=body.provider, provider_message_id=body.provider_message_id
     )
-    inbound = service.handle_inbound(session, _ctx(request), message, CLOCK.now())
-    if inbound is None:
+    reply = inbound.handle_inbound(session, message, CLOCK.now())
+    if reply is None:
         return InboundResult(id=None, reply="duplicate", notification_id=None, duplicate=True)
-    return InboundResult(id=inbound.id, reply=inbound.reply, notification_id=inbound.notification_id)
+    return InboundResult(id=reply.id, reply=reply.reply, notification_id=reply.notification_id)
 
 
 @router.post("/sms/reports", response_model=NotificationPublic, tags=["sms"], openapi_extra=PUBLIC_ROUTE)
@@ -108,9 +100,9 @@ def sms_report(
         delivered=body.status == "delivered",
         code=body.error_code or ("" if body.status == "delivered" else "undelivered"),
     )
-    note = service.apply_receipt(session, _ctx(request), receipt, CLOCK.now())
+    note = sending.apply_receipt(session, receipt, CLOCK.now())
     if note is None:
-        raise Problem(404, "provider_message_id: no SMS with this id", code="not-found")
+        raise NotFoundError("SMS with provider_message_id", body.provider_message_id)
     return _public(note)
 
 
@@ -153,7 +145,7 @@ def get_notification(
     """One notification."""
     note = repo.get_notification(session, notification_id, principal)
     if note is None:
-        raise Problem(404, "notification not found", code="not-found")
+        raise NotFoundError("notification", notification_id)
     return _public(note)
 
 
@@ -167,7 +159,7 @@ def resend_notification(
     notification_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> NotificationPublic:
     """Queue the same SMS again as a new notification (refused after an opt-out)."""
-    note = service.resend(session, _ctx(request), notification_id, principal, CLOCK.now())
+    note = sending.resend(session, notification_id, principal, CLOCK.now())
     return _public(note)
 
 
@@ -183,10 +175,8 @@ def create_webhook(
 ) -> WebhookPublic:
     """Subscribe an endpoint to the site's feed; the signing secret is returned once."""
     _site(principal, site_id)
-    check_webhook_url(str(body.url), _ctx(request).settings)
-    sub, secret = service.create_subscription(
-        session, _ctx(request), site_id, str(body.url), body.description, CLOCK.now()
-    )
+    check_webhook_url(str(body.url), get_settings())
+    sub, secret = feed.create_subscription(session, site_id, str(body.url), body.description, CLOCK.now())
     return _webhook(sub, secret)
 
 
@@ -205,7 +195,7 @@ def enable_webhook(
 ) -> WebhookPublic:
     """Re-enable a webhook disabled after repeated failures; waiting deliveries resume."""
     _site(principal, site_id)
-    return _webhook(service.set_subscription_active(session, site_id, webhook_id, True, CLOCK.now()))
+    return _webhook(feed.set_subscription_active(session, site_id, webhook_id, True, CLOCK.now()))
 
 
 @router.post(
@@ -216,7 +206,7 @@ def disable_webhook(
 ) -> WebhookPublic:
     """Pause a webhook."""
     _site(principal, site_id)
-    return _webhook(service.set_subscription_active(session, site_id, webhook_id, False, CLOCK.now()))
+    return _webhook(feed.set_subscription_active(session, site_id, webhook_id, False, CLOCK.now()))
 
 
 @router.get("/offices/{site_id}/feed", response_model=FeedPage, tags=["offices"])
@@ -248,8 +238,8 @@ async def office_feed_stream(
         if not last_event_id.isdigit() or int(last_event_id) > MAX_INT_CURSOR:
             raise Problem(400, "Last-Event-ID 必须是动态条目编号 (must be a feed item id)", code="bad-cursor")
         after = int(last_event_id)
-    runtime = _runtime(request)
-    poll = runtime.context().settings.feed_poll_seconds
+    runtime = get_runtime(request)
+    poll = get_settings().feed_poll_seconds
 
     def fetch(after_id: int | None) -> list[dict[str, Any]]:
         with session_scope(runtime.engine) as session:

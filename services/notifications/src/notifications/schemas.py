@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, UrlConstraints, field_validator
 
 from notifications.models import NotificationStatus
 from notifications.providers.base import to_e164
@@ -93,11 +93,22 @@ class StatusCounts(BaseModel):
     counts: dict[str, int]
 
 
+WEBHOOK_URL_MAX = 500  # webhook_subscription.url
+
+
 class WebhookCreate(Strict):
     """A subscription of an office to its site's feed."""
 
-    url: HttpUrl
+    url: Annotated[HttpUrl, UrlConstraints(max_length=WEBHOOK_URL_MAX)]
     description: str | None = Field(default=None, max_length=200)
+
+    @field_validator("url")
+    @classmethod
+    def _fits_the_column(cls, url: HttpUrl) -> HttpUrl:
+        # Normalising (a trailing slash, punycode hosts) can lengthen a URL past the stored column's size.
+        if len(str(url)) > WEBHOOK_URL_MAX:
+            raise ValueError(f"the URL is longer than {WEBHOOK_URL_MAX} characters")
+        return url
 
 
 class WebhookPublic(BaseModel):

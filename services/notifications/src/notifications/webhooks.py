@@ -13,7 +13,6 @@ import hmac
 import ipaddress
 import json
 import socket
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,17 +20,18 @@ from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from anju_common.background import BackgroundThread
+from anju_common.clock import CLOCK, Clock
 from anju_common.db import session_scope
 from anju_common.errors import InvalidFieldError
 from anju_common.logs import get_logger
 from sqlalchemy import Engine
 
 from notifications import repository as repo
-from notifications.clock import CLOCK, Clock
-from notifications.config import NotificationsSettings
+from notifications.config import NotificationsSettings, get_settings
+from notifications.feed import SECRET_CONTEXT
 from notifications.metrics import WEBHOOK_OUTCOMES
 from notifications.models import DeliveryStatus, FeedItem
-from notifications.service import SECRET_CONTEXT, Context
 
 log = get_logger(__name__)
 SIGNATURE_HEADER = "X-Anju-Signature"
@@ -156,26 +156,25 @@ def feed_payload(item: FeedItem) -> dict[str, object]:
     }
 
 
-class WebhookSender:
+class WebhookSender(BackgroundThread):
     """Background worker delivering due webhook calls."""
 
-    def __init__(self, engine: Engine, ctx: Context, clock: Clock = CLOCK) -> None:
+    def __init__(self, engine: Engine, clock: Clock = CLOCK) -> None:
+        super().__init__("office-webhooks")
         self.engine = engine
-        self.ctx = ctx
         self.clock = clock
-        self.policy = TargetPolicy.from_settings(ctx.settings)
+        settings = get_settings()
+        self.policy = TargetPolicy.from_settings(settings)
         # Redirects are never followed: a 3xx is a failed delivery, not a hop to an unchecked address.
-        self.http = httpx.Client(timeout=ctx.settings.webhook_timeout_seconds, follow_redirects=False)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.http = httpx.Client(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
 
     def _backoff(self, attempts: int) -> timedelta:
-        seconds = self.ctx.settings.webhook_retry_base_seconds * 2 ** max(0, attempts - 1)
+        seconds = get_settings().webhook_retry_base_seconds * 2 ** max(0, attempts - 1)
         return timedelta(seconds=min(seconds, 3600.0))
 
     def run_once(self) -> int:
         """Deliver one batch; returns how many calls were made."""
-        s = self.ctx.settings
+        s = get_settings()
         now = self.clock.now()
         with session_scope(self.engine) as session:
             claimed = repo.claim_deliveries(session, now, 20)
@@ -184,7 +183,7 @@ class WebhookSender:
                     continue
                 body = json.dumps(feed_payload(item), ensure_ascii=False, separators=(",", ":")).encode()
                 timestamp = str(int(time.time()))
-                secret = self.ctx.cipher.decrypt(sub.secret_enc, context=SECRET_CONTEXT)
+                secret = s.cipher().decrypt(sub.secret_enc, context=SECRET_CONTEXT)
                 headers = {
                     "Content-Type": "application/json",
                     TIMESTAMP_HEADER: timestamp,
@@ -231,23 +230,17 @@ class WebhookSender:
             return type(exc).__name__
         return None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    def run(self) -> None:
+        """Deliver until stopped."""
+        while not self.stopping.is_set():
             try:
                 if self.run_once():
                     continue
             except Exception as exc:
                 log.warning("webhook.loop_failed", error=f"{type(exc).__name__}: {exc}"[:300])
-            self._stop.wait(self.ctx.settings.webhook_poll_seconds)
-
-    def start(self) -> None:
-        """Run in a daemon thread."""
-        self._thread = threading.Thread(target=self._run, name="office-webhooks", daemon=True)
-        self._thread.start()
+            self.stopping.wait(get_settings().webhook_poll_seconds)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the loop."""
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout)
+        super().stop(timeout)
         self.http.close()

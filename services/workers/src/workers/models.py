@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
+from anju_common.clock import utcnow
 from anju_common.db import enum_type
+from anju_common.event_tables import define_event_tables
 from anju_common.events import EmploymentStatus, LivelihoodType, MonitoringCategory
-from anju_common.outbox import Emitter, define_event_tables
+from anju_common.outbox import Emitter
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from workers.config import get_settings
-
-
-def utcnow() -> datetime:
-    """Timezone-aware now."""
-    return datetime.now(UTC)
 
 
 class WorkersTable(SQLModel, registry=registry()):

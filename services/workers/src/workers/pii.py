@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from anju_common.crypto import FieldCipher
@@ -13,20 +12,12 @@ from workers.config import get_settings
 from workers.models import Worker
 
 PHONE_CTX = "worker.phone"
-
-
 ID_CTX = "worker.id_number"
-
-
-@lru_cache(maxsize=4)
-def _cipher(keys: str, hash_key: str, active: str | None) -> FieldCipher:
-    return FieldCipher.from_config(keys, hash_key, active)
 
 
 def cipher() -> FieldCipher:
     """The field cipher of the current settings."""
-    s = get_settings()
-    return _cipher(s.pii_keys, s.pii_hash_key, s.pii_active_key)
+    return get_settings().cipher()
 
 
 def phone_hash(e164: str) -> str:

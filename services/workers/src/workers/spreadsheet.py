@@ -19,6 +19,7 @@ from anju_common.events import MonitoringCategory
 from anju_common.problems import Problem
 from charset_normalizer import from_bytes
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from pydantic import Field, ValidationError
 from python_calamine import CalamineError, CalamineWorkbook
@@ -585,11 +586,16 @@ def template_xlsx() -> bytes:
     return out.getvalue()
 
 
+def _sheet_text(value: str | None) -> str | None:
+    """Text a worksheet can hold: control characters stored in a name would make openpyxl refuse the cell."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if value else value
+
+
 def stats_xlsx(stats: SiteStats) -> bytes:
     """A site's statistics as a workbook: summary, by livelihood type, by monitoring category, households."""
     wb = Workbook(write_only=True)
     summary = wb.create_sheet("概况 summary")
-    summary.append(["安置点 site", stats.site_name])
+    summary.append(["安置点 site", _sheet_text(stats.site_name)])
     summary.append(["日期 as of", stats.as_of.isoformat()])
     summary.append(["户数 households", stats.households])
     summary.append(["劳动力 labour force", stats.labour_force])
@@ -622,7 +628,7 @@ def stats_xlsx(stats: SiteStats) -> bytes:
         zero.append(
             [
                 str(h.household_id),
-                h.household_ref,
+                _sheet_text(h.household_ref),
                 h.monitoring_category.value,
                 h.zero_employment_since.isoformat() if h.zero_employment_since else None,
                 h.days,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from anju_common.clock import utcnow
 from anju_common.labels import LabelledEnum
 
 
@@ -139,7 +140,7 @@ class Event(BaseModel):
     id: uuid.UUID = Field(default_factory=uuid.uuid4)
     source: str
     type: str = ""
-    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    time: datetime = Field(default_factory=utcnow)
     subject: str
     datacontenttype: Literal["application/json"] = "application/json"
     dataschema: str

@@ -6,17 +6,24 @@ import math
 import threading
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 import numpy as np
 from anju_common.events import LivelihoodType, Reason
+from anju_taxonomy import Vocabulary
 from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
-from matching.engine.normalise import Normaliser
-from matching.engine.profiles import HouseholdProfile, JobProfile, TrainingProfile, WorkerProfile, WorkerSkill
+from matching.engine.profiles import (
+    HouseholdProfile,
+    JobProfile,
+    RequiredSkill,
+    TrainingProfile,
+    WorkerProfile,
+    WorkerSkill,
+)
 from matching.engine.rules import (
     ENTRY_CREDIT,
     JOB_COLUMNS,
@@ -138,11 +145,11 @@ class _RowSets:
 class WorkerIndex:
     """Every worker as numpy columns, with the structures that find candidates for a job quickly."""
 
-    def __init__(self, norm: Normaliser, params: Params, names: Interner | None = None) -> None:
+    def __init__(self, norm: Vocabulary, params: Params, names: Interner | None = None) -> None:
         self.norm = norm
-        self.taxonomy = norm.taxonomy
+        self.taxonomy = norm
         self.params = params
-        self.names = names or Interner(sorted(norm.taxonomy.physical))
+        self.names = names or interner(norm)
         self.store = ColumnStore(WORKER_COLUMNS)
         self.ids: list[uuid.UUID] = []
         self.tie: list[int] = []
@@ -169,8 +176,8 @@ class WorkerIndex:
 
     def _unindex(self, row: int, p: WorkerProfile) -> None:
         for s in p.skills:
-            if s.skill_id:
-                self.skills.remove(s.skill_id, row)
+            for ident in s.ids():
+                self.skills.remove(ident, row)
             self.texts.remove(s.text, row)
         if p.lat is not None and p.lon is not None:
             self.grid.remove(self._cell(p.lat, p.lon), row)
@@ -183,8 +190,8 @@ class WorkerIndex:
             return
         for s in p.skills:
             credit = level_credit(s.level, s.certified)
-            if s.skill_id:
-                self.skills.add(s.skill_id, row, credit)
+            for ident in s.ids():
+                self.skills.add(ident, row, credit)
             self.texts.add(s.text, row, credit)
             self._text_keys = None
         if p.lat is not None and p.lon is not None:
@@ -291,7 +298,7 @@ class WorkerIndex:
         if core and self.params.min_skill_coverage > 0:
             has_any = np.zeros(self.store.n, dtype=np.bool_)
             for req in core:
-                for hit_rows, _ in self._requirement_postings(req.skill_id, req.text):
+                for hit_rows, _, _ in self._requirement_postings(req):
                     has_any[hit_rows] = True
             mask &= has_any
         return np.flatnonzero(mask).astype(np.int64)
@@ -301,38 +308,47 @@ class WorkerIndex:
             self._text_keys = [k for k, v in self.texts.rows.items() if v]
         return self._text_keys
 
-    def _requirement_postings(
-        self, skill_id: str | None, text: str
-    ) -> list[tuple[IntArray, NDArray[np.float64]]]:
-        """(rows, credit) pairs that satisfy one requirement: the id's postings, or fuzzy text matches."""
-        if skill_id:
-            return [self.skills.arrays(skill_id)]
+    def _requirement_postings(self, req: RequiredSkill) -> list[tuple[IntArray, NDArray[np.float64], bool]]:
+        """(rows, credit, via a neighbouring trade) that satisfy one requirement: the trade's postings (and
+        those of the trades an ambiguous name can mean), its neighbours' at their partial credit, or fuzzy
+        text matches."""
+        if req.skill_id:
+            out = [(*self.skills.arrays(i), False) for i in (req.skill_id, *req.also)]
+            for other, credit, _, _ in self.norm.neighbours(req.skill_id):
+                rows, credits = self.skills.arrays(other)
+                if len(rows):
+                    out.append((rows, credits * credit, True))
+            return out
         vocab = self._text_vocabulary()
         if not vocab:
             return []
         cutoff = self.params.fuzzy_cutoff
-        scores = process.cdist([text], vocab, scorer=fuzz.ratio, score_cutoff=cutoff, workers=1)[0]
-        out = []
+        scores = process.cdist([req.text], vocab, scorer=fuzz.ratio, score_cutoff=cutoff, workers=1)[0]
+        found = []
         for idx in np.nonzero(scores)[0]:
             rows, credits = self.texts.arrays(vocab[idx])
-            out.append((rows, credits * (float(scores[idx]) / 100.0)))
-        return out
+            found.append((rows, credits * (float(scores[idx]) / 100.0), False))
+        return found
 
     def skill_columns(
         self, job: JobProfile, rows: IntArray
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Coverage and mean credit of the job's skills for the given rows, via the inverted index."""
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """Coverage, mean credit and the part of it from neighbouring trades, for the given rows."""
         n = len(rows)
         if not job.skills:
-            return np.ones(n), np.ones(n)
+            return np.ones(n), np.ones(n), np.zeros(n)
         total = np.zeros(n)
+        partial = np.zeros(n)
         met = np.zeros(n)
         core = 0
         for req in job.skills:
-            dense = np.zeros(self.store.n)
-            for hit_rows, credits in self._requirement_postings(req.skill_id, req.text):
-                np.maximum.at(dense, hit_rows, credits)
-            credit = dense[rows]
+            direct = np.zeros(self.store.n)
+            near = np.zeros(self.store.n)
+            for hit_rows, credits, neighbour in self._requirement_postings(req):
+                np.maximum.at(near if neighbour else direct, hit_rows, credits)
+            d, nb = direct[rows], near[rows]
+            credit = np.maximum(d, nb)
+            partial += np.where(nb > d, nb, 0.0)
             if req.entry_level:
                 credit = np.maximum(credit, ENTRY_CREDIT)
             else:
@@ -340,15 +356,15 @@ class WorkerIndex:
                 met += credit > 0
             total += credit
         coverage = met / core if core else np.ones(n)
-        return coverage, total / len(job.skills)
+        return coverage, total / len(job.skills), partial / len(job.skills)
 
     # -- ranking -------------------------------------------------------------------------------
     def evaluate_rows(self, job: JobProfile, rows: IntArray, today: date) -> Evaluation:
         """Filters and components of the job against some rows."""
         w = self.store.take(rows)
         j = as_cols(job_row(job, self.names), JOB_COLUMNS)
-        cov, score = self.skill_columns(job, rows)
-        return evaluate(w, j, cov, score, today, self.params)
+        cov, score, partial = self.skill_columns(job, rows)
+        return evaluate(w, j, cov, score, today, self.params, skill_neighbour=partial)
 
     def rank(
         self,
@@ -412,7 +428,7 @@ class WorkerIndex:
         dist = float(ev.distance[i])
         why: tuple[Reason, ...] = ()
         if with_reasons:
-            sm = skill_match(p.skills, job.skills, self.params.fuzzy_cutoff)
+            sm = skill_match(p.skills, job.skills, self.params.fuzzy_cutoff, self.norm)
             why = tuple(reasons(p, h, job, comps, dist, sm, self.taxonomy, today))
         return Ranked(
             worker_id=p.worker_id,
@@ -433,14 +449,15 @@ class Blocked:
     job: JobProfile
     missing: frozenset[str]
     score_if_trained: float
+    missing_certificates: frozenset[str] = frozenset()
 
 
 class JobIndex:
     """Every job as numpy columns, for ranking jobs for one worker."""
 
-    def __init__(self, norm: Normaliser, params: Params, names: Interner) -> None:
+    def __init__(self, norm: Vocabulary, params: Params, names: Interner) -> None:
         self.norm = norm
-        self.taxonomy = norm.taxonomy
+        self.taxonomy = norm
         self.params = params
         self.names = names
         self.store = ColumnStore(JOB_COLUMNS, capacity=256)
@@ -488,19 +505,37 @@ class JobIndex:
         household: HouseholdProfile | None,
         today: date,
         extra: frozenset[str] = frozenset(),
+        extra_certificates: frozenset[str] = frozenset(),
+        *,
+        check_certificates: bool = True,
     ) -> tuple[IntArray, Evaluation, list[SkillMatch]]:
         """Rows passing every non-skill filter, then their full evaluation (skills compared per pair)."""
+        if extra_certificates:
+            worker = replace(worker, certificates=worker.certificates | extra_certificates)
         w = as_cols(worker_row(worker, household, self.names), WORKER_COLUMNS)
         everything = self.store.take(np.arange(self.store.n, dtype=np.int64))
-        first = evaluate(w, everything, 1.0, 1.0, today, self.params)
+        first = evaluate(w, everything, 1.0, 1.0, today, self.params, check_certificates=check_certificates)
         rows = np.nonzero(first.eligible)[0].astype(np.int64)
         held = worker.skills
         if extra:
             held = (*held, *(WorkerSkill(s, s, 1, False) for s in sorted(extra - worker.skill_ids())))
-        matches = [skill_match(held, self.profiles[r].skills, self.params.fuzzy_cutoff) for r in rows]
+        matches = [
+            skill_match(held, self.profiles[r].skills, self.params.fuzzy_cutoff, self.norm) for r in rows
+        ]
         cov = np.fromiter((m.coverage for m in matches), np.float64, len(rows))
         score = np.fromiter((m.score for m in matches), np.float64, len(rows))
-        return rows, evaluate(w, self.store.take(rows), cov, score, today, self.params), matches
+        partial = np.fromiter((m.neighbour_credit for m in matches), np.float64, len(rows))
+        ev = evaluate(
+            w,
+            self.store.take(rows),
+            cov,
+            score,
+            today,
+            self.params,
+            check_certificates=check_certificates,
+            skill_neighbour=partial,
+        )
+        return rows, ev, matches
 
     def rank_for_worker(
         self,
@@ -549,25 +584,37 @@ class JobIndex:
     def blocked_by_skills(
         self, worker: WorkerProfile, household: HouseholdProfile | None, today: date
     ) -> list[Blocked]:
-        """Jobs the worker fails only on skills, with the canonical skills that would unlock each."""
+        """Jobs the worker fails only on skills or a licence, with the canonical skills and licences that
+        would unlock each."""
         with self.lock:
             if self.store.n == 0:
                 return []
-            rows, ev, matches = self._evaluate(worker, household, today)
-            found: list[tuple[JobProfile, frozenset[str]]] = []
-            for i in np.nonzero(ev.failed["skills"])[0]:
-                missing = [m for m in matches[i].missing if not m.entry_level]
+            rows, ev, matches = self._evaluate(worker, household, today, check_certificates=False)
+            found: list[tuple[JobProfile, frozenset[str], frozenset[str]]] = []
+            for i in range(len(rows)):
+                if any(ev.failed[f][i] for f in ev.failed if f != "skills"):
+                    continue
+                job = self.profiles[rows[i]]
+                certs = job.certificates - worker.certificates
+                missing = (
+                    [m for m in matches[i].missing if not m.entry_level] if ev.failed["skills"][i] else []
+                )
                 if any(m.skill_id is None for m in missing):
                     continue  # free-text skills cannot be looked up in course catalogues
                 ids = frozenset(m.skill_id for m in missing if m.skill_id)
-                if ids:
-                    found.append((self.profiles[rows[i]], ids))
+                if ids or certs:
+                    found.append((job, ids, certs))
             if not found:
                 return []
-            extra = frozenset().union(*(ids for _, ids in found))
-            rows2, ev2, _ = self._evaluate(worker, household, today, extra)
+            extra = frozenset().union(*(ids for _, ids, _ in found))
+            extra_certs = frozenset().union(*(c for _, _, c in found))
+            rows2, ev2, _ = self._evaluate(worker, household, today, extra, extra_certs)
             at = {self.ids[r]: k for k, r in enumerate(rows2)}
-            return [Blocked(job, ids, float(ev2.score[at[job.job_id]])) for job, ids in found]
+            return [
+                Blocked(job, ids, float(ev2.score[at[job.job_id]]), certs)
+                for job, ids, certs in found
+                if job.job_id in at
+            ]
 
     def best_training(
         self,
@@ -586,7 +633,12 @@ class JobIndex:
                 continue
             if not within_reach(worker, t):
                 continue
-            unlocked = [b for b in blocked if b.missing <= (t.skill_ids | worker.skill_ids())]
+            unlocked = [
+                b
+                for b in blocked
+                if b.missing <= (t.skill_ids | worker.skill_ids())
+                and b.missing_certificates <= (t.certificates | worker.certificates)
+            ]
             if not unlocked:
                 continue
             top = max(b.score_if_trained for b in unlocked)
@@ -597,6 +649,12 @@ class JobIndex:
                 unlocked.sort(key=lambda b: (-b.score_if_trained, b.job.job_id.int))
                 best = (key, t, unlocked)
         return None if best is None else (best[1], best[2])
+
+
+def interner(vocab: Vocabulary) -> Interner:
+    """Region, physical-term and certificate ids of one vocabulary (certificates get stable bits)."""
+    mandatory = sorted(c.id for c in vocab.certificates.values() if c.mandatory)
+    return Interner(sorted(vocab.data.physical), mandatory)
 
 
 def within_reach(worker: WorkerProfile, t: TrainingProfile) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -21,8 +22,7 @@ from anju_common.events import (
     TrainingStatus,
     WorkerData,
 )
-
-from matching.engine.normalise import Normaliser, clean
+from anju_taxonomy import Context, Vocabulary, clean
 
 # Small integer codes of the enums, for numpy columns.
 LIVELIHOOD = {v: i for i, v in enumerate(LivelihoodType)}
@@ -39,6 +39,11 @@ class WorkerSkill:
     text: str
     level: int = 1
     certified: bool = False
+    also: tuple[str, ...] = ()  # other trades an ambiguous name (车工) can mean: it matches those too
+
+    def ids(self) -> tuple[str, ...]:
+        """The trades this skill stands for."""
+        return (self.skill_id, *self.also) if self.skill_id else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +53,8 @@ class RequiredSkill:
     skill_id: str | None
     text: str
     entry_level: bool = False
+    also: tuple[str, ...] = ()  # an ambiguous name the job's context could not decide
+    read_as: tuple[str, str] | None = None  # why the engine chose the trade (zh, en), when it chose
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +95,11 @@ class WorkerProfile:
     active: bool = True
     sms_consent: bool = False
     risk: bool = False  # recent job loss or wage arrears (a poverty-return risk signal)
+    certificates: frozenset[str] = frozenset()  # licences held (recorded as certified, or named)
 
     def skill_ids(self) -> set[str]:
         """The canonical skills this worker has."""
-        return {s.skill_id for s in self.skills if s.skill_id}
+        return {i for s in self.skills for i in s.ids()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +132,7 @@ class JobProfile:
     starts_on: date | None = None
     status: JobStatus = JobStatus.open
     hired_count: int = 0
+    certificates: frozenset[str] = frozenset()  # licences the law requires for the job's trades
 
     def core_skill_ids(self) -> set[str]:
         """Canonical skills that are not entry level (the ones that can block a worker)."""
@@ -146,6 +155,7 @@ class TrainingProfile:
     subsidy_cny: int
     status: TrainingStatus
     taught_texts: tuple[str, ...] = field(default=())
+    certificates: frozenset[str] = frozenset()  # licences the course leads to (焊工证培训, 叉车取证)
 
 
 EMPTY: frozenset[str] = frozenset()
@@ -163,12 +173,43 @@ def region(value: str | None) -> str | None:
     return sys.intern(clean(value)) or None
 
 
-def worker_profile(data: WorkerData, norm: Normaliser, *, risk: bool = False) -> WorkerProfile:
+def read_skills(
+    entries: list[tuple[str, int, bool]], vocab: Vocabulary, context: Context | None = None
+) -> tuple[tuple[WorkerSkill, ...], frozenset[str]]:
+    """Skills as written (name, level, certified) -> trades (several per entry when it names several),
+    free text for what stayed unknown, and the certificates held. Each entry is read with the others
+    as context, so 车工 next to 平车 is the sewing machinist."""
+    out: dict[str, WorkerSkill] = {}
+    held: set[str] = set()
+    names = tuple(n for n, _, _ in entries)
+    for name, level, certified in entries:
+        others = tuple(n for n in names if n != name)
+        ctx = Context(
+            skills=others + (context.skills if context else ()),
+            sector=context.sector if context else None,
+            employer_name=context.employer_name if context else None,
+        )
+        r = vocab.read(name, ctx if ctx.skills or ctx.sector or ctx.employer_name else None)
+        held |= {c.certificate_id for c in r.certificates}
+        text = sys.intern(clean(name))
+        for h in r.trades:
+            lvl = max(level, h.level.rank if h.level else 1)
+            cert = certified or h.certified
+            if cert:
+                held |= vocab.licences(h.trade_id)
+            also = h.alternatives if h.how == "ambiguous" else ()
+            prev = out.get(h.trade_id)
+            if prev is None or (lvl, cert) > (prev.level, prev.certified):
+                out[h.trade_id] = WorkerSkill(h.trade_id, text, lvl, cert, also)
+        for fragment in r.unknown:
+            key = sys.intern(clean(fragment))
+            out.setdefault(f"text:{key}", WorkerSkill(None, key, level, certified))
+    return tuple(out.values()), vocab.held_certificates(held)
+
+
+def worker_profile(data: WorkerData, norm: Vocabulary, *, risk: bool = False) -> WorkerProfile:
     """A worker's profile from a worker.registered/updated payload, skills normalised."""
-    skills = []
-    for s in data.skills:
-        hit = norm.skill(s.name)
-        skills.append(WorkerSkill(hit.id, sys.intern(hit.text), s.level, s.certified))
+    skills, certificates = read_skills([(s.name, s.level, s.certified) for s in data.skills], norm)
     return WorkerProfile(
         worker_id=data.worker_id,
         household_id=data.household_id,
@@ -180,7 +221,7 @@ def worker_profile(data: WorkerData, norm: Normaliser, *, risk: bool = False) ->
         home_county=region(data.home_county),
         home_province=region(data.home_province),
         birth_year=data.birth_year,
-        skills=tuple(skills),
+        skills=skills,
         livelihood=data.livelihood_type,
         max_commute_km=data.max_commute_km,
         caregiver=data.caregiver,
@@ -192,6 +233,7 @@ def worker_profile(data: WorkerData, norm: Normaliser, *, risk: bool = False) ->
         active=data.active,
         sms_consent=data.sms_consent,
         risk=risk,
+        certificates=_set(certificates),
     )
 
 
@@ -207,16 +249,40 @@ def household_profile(data: HouseholdData) -> HouseholdProfile:
     )
 
 
-def required_skills(names: list[str], norm: Normaliser) -> tuple[RequiredSkill, ...]:
-    """A job's skill list, normalised and de-duplicated."""
+def required_skills(
+    names: list[str], norm: Vocabulary, context: Context | None = None
+) -> tuple[tuple[RequiredSkill, ...], frozenset[str]]:
+    """A job's skill list, normalised and de-duplicated, and the certificates the law requires for it
+    (its trades' mandatory licences and any certificate the job names)."""
     out: dict[str, RequiredSkill] = {}
+    certs: set[str] = set()
     for name in names:
-        hit = norm.skill(name)
-        if not hit.text:
-            continue
-        key = hit.id or f"text:{hit.text}"
-        out.setdefault(key, RequiredSkill(hit.id, hit.text, norm.taxonomy.is_entry_level(hit.id)))
-    return tuple(out.values())
+        others = tuple(n for n in names if n != name)
+        ctx = Context(
+            skills=others + (context.skills if context else ()),
+            sector=context.sector if context else None,
+            employer_name=context.employer_name if context else None,
+            employer_kind=context.employer_kind if context else None,
+        )
+        r = norm.read(name, ctx)
+        certs |= {
+            c.certificate_id
+            for c in r.certificates
+            if (cert := norm.certificate(c.certificate_id)) is not None and cert.mandatory
+        }
+        text = clean(name)
+        for h in r.trades:
+            certs |= norm.licences(h.trade_id)
+            read_as = (h.reason_zh, h.reason_en) if h.how == "context" else None
+            also = h.alternatives if h.how == "ambiguous" else ()
+            out.setdefault(
+                h.trade_id, RequiredSkill(h.trade_id, text, norm.is_entry_level(h.trade_id), also, read_as)
+            )
+        for fragment in r.unknown:
+            key = clean(fragment)
+            if key:
+                out.setdefault(f"text:{key}", RequiredSkill(None, key, False))
+    return tuple(out.values()), frozenset(certs)
 
 
 def place_of(name: str | None, county: str | None, province: str | None) -> str:
@@ -224,16 +290,20 @@ def place_of(name: str | None, county: str | None, province: str | None) -> str:
     return name or county or province or ""
 
 
-def job_profile(data: JobData, norm: Normaliser, seats_left: int | None = None) -> JobProfile:
+def job_profile(data: JobData, norm: Vocabulary, seats_left: int | None = None) -> JobProfile:
     """A job's profile from a job.posted/updated payload (or a preview request)."""
     loc = data.location
+    context = Context(
+        skills=(data.title,), employer_name=data.employer_name, employer_kind=data.employer_kind
+    )
+    skills, certificates = required_skills(data.skills, norm, context)
     return JobProfile(
         job_id=data.job_id,
         employer_id=data.employer_id,
         employer_name=data.employer_name,
         employer_kind=data.employer_kind,
         title=data.title,
-        skills=required_skills(data.skills, norm),
+        skills=skills,
         headcount=data.headcount,
         seats_left=data.headcount - data.hired_count if seats_left is None else seats_left,
         wage_min=data.wage_min,
@@ -254,17 +324,28 @@ def job_profile(data: JobData, norm: Normaliser, seats_left: int | None = None) 
         starts_on=data.starts_on,
         status=data.status,
         hired_count=data.hired_count,
+        certificates=certificates,
     )
 
 
-def training_profile(data: TrainingData, norm: Normaliser) -> TrainingProfile:
-    """A course's profile from a training.published payload."""
-    hits = [norm.skill(s) for s in data.skills_taught]
+_LEADS_TO_LICENCE = re.compile("取证|考证|证书|持证|特种作业|上岗证|操作证")
+
+
+def training_profile(data: TrainingData, norm: Vocabulary) -> TrainingProfile:
+    """A course's profile from a training.published payload: the trades it teaches and the licences it
+    leads to (named in its skills or title: 叉车证培训, 焊工特种作业取证班)."""
+    taught, certs = read_skills([(s, 1, False) for s in data.skills_taught], norm)
+    named: set[str] = set()
+    for text in (data.title, *data.skills_taught):
+        r = norm.read(text)
+        named |= {c.certificate_id for c in r.certificates}
+        if _LEADS_TO_LICENCE.search(text):
+            named |= {c for h in r.trades for c in norm.licences(h.trade_id)}
     loc = data.location
     return TrainingProfile(
         training_id=data.training_id,
         title=data.title,
-        skill_ids=frozenset(h.id for h in hits if h.id),
+        skill_ids=frozenset(i for s in taught for i in s.ids()),
         lat=loc.lat,
         lon=loc.lon,
         county=region(loc.county),
@@ -273,5 +354,6 @@ def training_profile(data: TrainingData, norm: Normaliser) -> TrainingProfile:
         starts_on=data.starts_on,
         subsidy_cny=data.subsidy_cny,
         status=data.status,
-        taught_texts=tuple(h.text for h in hits if not h.id),
+        taught_texts=tuple(s.text for s in taught if not s.skill_id),
+        certificates=frozenset(certs | named),
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from anju_common.events import EmployerKind, EmploymentStatus, LivelihoodType, Reason, Shift
+from anju_taxonomy import Vocabulary
 from numpy.typing import NDArray
 from rapidfuzz import fuzz
 
@@ -29,7 +30,6 @@ from matching.engine.profiles import (
     WorkerProfile,
     WorkerSkill,
 )
-from matching.engine.taxonomy import Taxonomy
 
 Cols = Mapping[str, NDArray[Any]]
 LEGAL_MIN_AGE = 16
@@ -48,6 +48,7 @@ FILTERS = (
     "physical",
     "public_welfare",
     "skills",
+    "certificate",
 )
 RISK_BONUS = 0.15  # recent job loss or wage arrears
 _MONITORING_BONUS = np.array([0.0, 0.25, 0.2, 0.3])  # none, unstable, marginal, sudden_hardship
@@ -82,11 +83,30 @@ def level_credit(level: int, certified: bool) -> float:
 class Interner:
     """Small integer ids for region names (0 = unknown) and bits for physical terms."""
 
-    def __init__(self, physical_ids: list[str] | None = None) -> None:
+    def __init__(
+        self, physical_ids: list[str] | None = None, certificate_ids: list[str] | None = None
+    ) -> None:
         self._ids: dict[str, int] = {}
         self._bits: dict[str, int] = {}
+        self._cert_bits: dict[str, int] = {}
         for term in physical_ids or []:
             self.bit(term)
+        for cert in certificate_ids or []:
+            self.cert_bit(cert)
+
+    def cert_bit(self, cert: str) -> int:
+        """Bit of a certificate. Past 62 certificates they share the last bit, so a job needing one of
+        those also accepts a worker holding another of them: the vocabulary has 40 mandatory ones."""
+        if cert not in self._cert_bits:
+            self._cert_bits[cert] = min(len(self._cert_bits), 62)
+        return self._cert_bits[cert]
+
+    def cert_mask(self, certs: frozenset[str]) -> int:
+        """Bit mask of a set of certificates."""
+        out = 0
+        for cert in certs:
+            out |= 1 << self.cert_bit(cert)
+        return out
 
     def id(self, value: str | None) -> int:
         """Id of a region name."""
@@ -128,6 +148,7 @@ WORKER_COLUMNS: dict[str, Any] = {
     "zero_since": np.int64,
     "monitoring": np.int8,
     "risk": np.bool_,
+    "certs": np.int64,
 }
 JOB_COLUMNS: dict[str, Any] = {
     "lat": np.float64,
@@ -148,6 +169,7 @@ JOB_COLUMNS: dict[str, Any] = {
     "start_month": np.int32,
     "open": np.bool_,
     "welfare": np.bool_,
+    "certs": np.int64,
 }
 
 
@@ -177,6 +199,7 @@ def worker_row(w: WorkerProfile, h: HouseholdProfile | None, names: Interner) ->
         "county": names.id(w.county),
         "home_county": names.id(w.home_county),
         "risk": w.risk,
+        "certs": names.cert_mask(w.certificates),
         **household_row(h),
     }
 
@@ -215,6 +238,7 @@ def job_row(j: JobProfile, names: Interner) -> dict[str, Any]:
         "start_month": start.month if start else -1,
         "open": j.status == "open" and j.seats_left > 0,
         "welfare": j.employer_kind == EmployerKind.public_welfare,
+        "certs": names.cert_mask(j.certificates),
     }
 
 
@@ -235,6 +259,17 @@ def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> NDArray[np.float
 
 # ------------------------------------------------------------------ skills
 @dataclass(frozen=True, slots=True)
+class Neighbour:
+    """Partial credit a held trade earns for a neighbouring one the job asks for, and why."""
+
+    required: str
+    held: str
+    credit: float
+    why_zh: str
+    why_en: str
+
+
+@dataclass(frozen=True, slots=True)
 class SkillMatch:
     """How a worker's skills cover a job's: coverage of core skills, mean credit, and what is missing."""
 
@@ -242,29 +277,44 @@ class SkillMatch:
     score: float
     matched: tuple[tuple[RequiredSkill, float], ...]
     missing: tuple[RequiredSkill, ...]
+    neighbours: tuple[Neighbour, ...] = ()
+    neighbour_credit: float = 0.0  # share of the mean credit that came from neighbouring trades
 
 
 def skill_match(
-    held: tuple[WorkerSkill, ...], required: tuple[RequiredSkill, ...], cutoff: float
+    held: tuple[WorkerSkill, ...],
+    required: tuple[RequiredSkill, ...],
+    cutoff: float,
+    vocab: Vocabulary | None = None,
 ) -> SkillMatch:
-    """Per-pair skill coverage: ids compared exactly, free text fuzzily, entry-level skills never block."""
+    """Per-pair skill coverage: ids compared exactly, neighbouring trades for partial credit, free text
+    fuzzily; entry-level skills never block."""
     if not required:
         return SkillMatch(1.0, 1.0, (), ())
     by_id: dict[str, float] = {}
     for s in held:
-        if s.skill_id:
-            by_id[s.skill_id] = max(by_id.get(s.skill_id, 0.0), level_credit(s.level, s.certified))
-    total = 0.0
+        for ident in s.ids():
+            by_id[ident] = max(by_id.get(ident, 0.0), level_credit(s.level, s.certified))
+    total = partial = 0.0
     core = met = 0
     matched: list[tuple[RequiredSkill, float]] = []
     missing: list[RequiredSkill] = []
+    near: list[Neighbour] = []
     for req in required:
+        direct = max((by_id.get(i, 0.0) for i in (req.skill_id, *req.also) if i), default=0.0)
+        credit = direct
+        if req.skill_id and vocab is not None:
+            best: Neighbour | None = None
+            for other, rel, why_zh, why_en in vocab.neighbours(req.skill_id):
+                got = by_id.get(other, 0.0) * rel
+                if got > credit:
+                    credit, best = got, Neighbour(req.skill_id, other, rel, why_zh, why_en)
+            if best is not None:
+                near.append(best)
+                partial += credit
         if req.entry_level:
-            credit = max(ENTRY_CREDIT, by_id.get(req.skill_id or "", 0.0))
-        elif req.skill_id:
-            credit = by_id.get(req.skill_id, 0.0)
-        else:
-            credit = 0.0
+            credit = max(ENTRY_CREDIT, credit)
+        elif not req.skill_id:
             for s in held:
                 ratio = fuzz.ratio(req.text, s.text, score_cutoff=cutoff)
                 if ratio:
@@ -275,7 +325,8 @@ def skill_match(
         total += credit
         (matched.append((req, credit)) if credit > 0 else missing.append(req))
     coverage = met / core if core else 1.0
-    return SkillMatch(coverage, total / len(required), tuple(matched), tuple(missing))
+    n = len(required)
+    return SkillMatch(coverage, total / n, tuple(matched), tuple(missing), tuple(near), partial / n)
 
 
 # ------------------------------------------------------------------ filters and components
@@ -288,9 +339,20 @@ class Evaluation:
     components: dict[str, NDArray[np.float64]]
     score: NDArray[np.float64]
     distance: NDArray[np.float64]
+    skill_neighbour: NDArray[np.float64]  # part of the skill component earned by neighbouring trades
 
 
-def evaluate(w: Cols, j: Cols, skill_cov: Any, skill_score: Any, today: date, params: Params) -> Evaluation:
+def evaluate(
+    w: Cols,
+    j: Cols,
+    skill_cov: Any,
+    skill_score: Any,
+    today: date,
+    params: Params,
+    *,
+    check_certificates: bool = True,
+    skill_neighbour: Any = 0.0,
+) -> Evaluation:
     """Apply every hard filter and compute every component for the broadcast pairs."""
     t = today.toordinal()
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -326,6 +388,8 @@ def evaluate(w: Cols, j: Cols, skill_cov: Any, skill_score: Any, today: date, pa
             "physical": (w["limits"] & j["reqs"]) == 0,
             "public_welfare": ~j["welfare"] | w["zero"] | monitored,
             "skills": np.asarray(skill_cov) >= params.min_skill_coverage,
+            # A job whose trade legally needs a licence takes only workers holding it.
+            "certificate": ((w["certs"] & j["certs"]) == j["certs"]) if check_certificates else True,
         }
         e = w["wage"]
         wage = np.where(
@@ -386,18 +450,29 @@ def evaluate(w: Cols, j: Cols, skill_cov: Any, skill_score: Any, today: date, pa
         ok = np.broadcast_to(np.asarray(passed[name], dtype=np.bool_), shape)
         failed[name] = ~ok
         eligible &= ok
-    return Evaluation(eligible, failed, components, score, np.broadcast_to(dist, shape))
+    neighbour = np.broadcast_to(np.asarray(skill_neighbour, dtype=np.float64), shape)
+    return Evaluation(eligible, failed, components, score, np.broadcast_to(dist, shape), neighbour)
 
 
 def breakdown(ev: Evaluation, i: int) -> dict[str, float]:
-    """Component values of pair i, 0..1 rounded for display."""
-    return {name: round(float(ev.components[name][i]), 4) for name in COMPONENTS}
+    """Component values of pair i, 0..1 rounded for display; skill_neighbour when neighbouring trades
+    gave part of the skill credit."""
+    out = {name: round(float(ev.components[name][i]), 4) for name in COMPONENTS}
+    part = round(float(ev.skill_neighbour[i]), 4)
+    if part > 0:
+        out["skill_neighbour"] = part
+    return out
 
 
 def breakdowns(ev: Evaluation, idx: NDArray[np.int64]) -> list[dict[str, float]]:
     """Component values of several pairs at once."""
     cols = {name: np.round(ev.components[name][idx], 4).tolist() for name in COMPONENTS}
-    return [{name: cols[name][k] for name in COMPONENTS} for k in range(len(idx))]
+    part = np.round(ev.skill_neighbour[idx], 4).tolist()
+    out = [{name: cols[name][k] for name in COMPONENTS} for k in range(len(idx))]
+    for k, value in enumerate(part):
+        if value > 0:
+            out[k]["skill_neighbour"] = value
+    return out
 
 
 # ------------------------------------------------------------------ reasons
@@ -413,6 +488,10 @@ FILTER_REASONS: dict[str, tuple[str, str]] = {
     "physical": ("身体条件与岗位要求不符", "Physical requirements conflict with limitations"),
     "public_welfare": ("公益性岗位优先安置困难家庭", "Public-welfare posts go to priority households"),
     "skills": ("缺少岗位所需技能", "Missing a required skill"),
+    "certificate": (
+        "岗位依法须持证上岗，未登记所需证书",
+        "The job legally requires a licence the worker has not recorded",
+    ),
 }
 
 
@@ -431,13 +510,15 @@ def reasons(
     comps: Mapping[str, float],
     distance: float,
     skills: SkillMatch,
-    taxonomy: Taxonomy,
+    taxonomy: Vocabulary,
     today: date,
 ) -> list[Reason]:
     """Short reasons for a ranked pair, in Chinese and English."""
     out: list[Reason] = []
-    if skills.matched:
-        names = [taxonomy.label(r.skill_id, r.text) for r, _ in skills.matched[:3]]
+    near = {n.required for n in skills.neighbours}
+    direct = [(r, c) for r, c in skills.matched if r.skill_id not in near]
+    if direct:
+        names = [taxonomy.label(r.skill_id, r.text) for r, _ in direct[:3]]
         level = max((s.level for s in worker.skills if s.skill_id in job.core_skill_ids()), default=0)
         lvl_zh = f"（{level}级）" if level > 1 else ""
         lvl_en = f" (level {level})" if level > 1 else ""
@@ -452,6 +533,45 @@ def reasons(
         out.append(
             Reason.model_construct(code="skill.none_required", zh="无技能要求", en="No skill required")
         )
+    for n in skills.neighbours[:2]:
+        req_zh, req_en = taxonomy.label(n.required)
+        held_zh, held_en = taxonomy.label(n.held)
+        pct = round(n.credit * 100)
+        out.append(
+            Reason.model_construct(
+                code="skill.neighbour",
+                zh=f"相近工种：{held_zh}可部分胜任{req_zh}（计{pct}%）"
+                + (f"，{n.why_zh}" if n.why_zh else ""),
+                en=f"Neighbouring trade: {held_en} partly covers {req_en} ({pct}% credit)"
+                + (f"; {n.why_en}" if n.why_en else ""),
+            )
+        )
+    for req in job.skills:
+        if req.read_as is not None:
+            out.append(Reason.model_construct(code="skill.read_as", zh=req.read_as[0], en=req.read_as[1]))
+    held_ids = job.core_skill_ids()
+    for s in worker.skills:
+        if s.also and s.skill_id and (s.skill_id in held_ids or held_ids & set(s.also)):
+            chosen = s.skill_id if s.skill_id in held_ids else sorted(held_ids & set(s.also))[0]
+            zh, en = taxonomy.label(chosen)
+            out.append(
+                Reason.model_construct(
+                    code="skill.read_as",
+                    zh=f"“{s.text}”有多种含义，按岗位理解为{zh}",
+                    en=f"'{s.text}' can mean several trades; read as {en} to fit the job",
+                )
+            )
+    if job.certificates:
+        names_zh = "、".join(c.zh for c in map(taxonomy.certificate, sorted(job.certificates)) if c)
+        names_en = ", ".join(c.en for c in map(taxonomy.certificate, sorted(job.certificates)) if c)
+        if job.certificates <= worker.certificates:
+            out.append(
+                Reason.model_construct(
+                    code="certificate.held",
+                    zh=f"持有岗位依法所需证书：{names_zh}",
+                    en=f"Holds the licence the job legally requires: {names_en}",
+                )
+            )
     cross = job.cross_province or bool(job.province and worker.province and job.province != worker.province)
     if cross:
         dorm_zh, dorm_en = ("，提供住宿", " with dormitory") if job.dormitory else ("", "")

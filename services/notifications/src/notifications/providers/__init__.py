@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from notifications.config import NotificationsSettings
+from notifications.providers.aliyun import AliyunProvider
 from notifications.providers.base import ProviderListener, SmsProvider
+from notifications.providers.file import FileProvider
+from notifications.providers.smpp import SmppProvider
 
 
 def build_provider(settings: NotificationsSettings, listener: ProviderListener) -> SmsProvider:
     """The provider the settings name."""
     if settings.provider == "smpp":
-        from notifications.providers.smpp import SmppProvider
-
         return SmppProvider(settings, listener)
     if settings.provider == "aliyun":
-        from notifications.providers.aliyun import AliyunProvider
-
         return AliyunProvider(settings)
-    from notifications.providers.file import FileProvider
-
     return FileProvider(settings)

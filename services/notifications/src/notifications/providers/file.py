@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
+from anju_common.clock import utcnow
 from anju_common.pii import mask_phone
 
 from notifications.config import NotificationsSettings
@@ -45,7 +45,7 @@ class FileProvider:
             lines.append(
                 json.dumps(
                     {
-                        "at": datetime.now(UTC).isoformat(),
+                        "at": utcnow().isoformat(),
                         "message_id": message_id,
                         "notification_id": str(msg.notification_id),
                         "to": mask_phone(msg.phone),

@@ -16,6 +16,7 @@ from typing import Any
 import smpplib.client
 import smpplib.consts
 import smpplib.smpp
+from anju_common.background import BackgroundThread
 from anju_common.logs import get_logger
 
 from notifications.config import NotificationsSettings
@@ -96,12 +97,13 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-class SmppProvider:
-    """An ESME bound as transceiver to one SMSC."""
+class SmppProvider(BackgroundThread):
+    """An ESME bound as transceiver to one SMSC; its thread connects, binds and reads every PDU."""
 
     name = "smpp"
 
     def __init__(self, settings: NotificationsSettings, listener: ProviderListener) -> None:
+        super().__init__("smpp-link")
         self.settings = settings
         self.listener = listener
         self._window = threading.BoundedSemaphore(max(1, settings.smpp_window))
@@ -109,20 +111,13 @@ class SmppProvider:
         self._pending_lock = threading.Lock()
         self._client: _Client | None = None
         self._bound = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._refs = itertools.count(int(time.time()) & 0xFF)
         self.binds = 0
 
     # -- link ----------------------------------------------------------------------------------
-    def start(self) -> None:
-        """Connect and bind in a background thread that also reads every PDU."""
-        self._thread = threading.Thread(target=self._run, name="smpp-link", daemon=True)
-        self._thread.start()
-
     def stop(self, timeout: float = 5.0) -> None:
         """Unbind and close."""
-        self._stop.set()
+        self.stopping.set()
         client = self._client
         if client is not None:
             try:
@@ -130,8 +125,7 @@ class SmppProvider:
             except Exception as exc:
                 log.debug("smpp.unbind_failed", error=str(exc))
             self._close(client)
-        if self._thread:
-            self._thread.join(timeout)
+        super().stop(timeout)
 
     def wait_bound(self, timeout: float) -> bool:
         """True once the link is bound (tests and readiness)."""
@@ -147,9 +141,10 @@ class SmppProvider:
             except Exception:  # smpplib may complain about the state; the socket is closed either way
                 client._socket = None
 
-    def _run(self) -> None:
+    def run(self) -> None:
+        """Connect, bind and read until stopped; reconnect with backoff when the link drops."""
         backoff = 0.2
-        while not self._stop.is_set():
+        while not self.stopping.is_set():
             s = self.settings
             client = _Client(
                 s.smpp_host,
@@ -171,17 +166,17 @@ class SmppProvider:
                 self.binds += 1
                 backoff = 0.2
                 log.info("smpp.bound", host=s.smpp_host, port=s.smpp_port)
-                while not self._stop.is_set():
+                while not self.stopping.is_set():
                     client.read_once(auto_send_enquire_link=True)
             except Exception as exc:
-                if not self._stop.is_set():
+                if not self.stopping.is_set():
                     log.warning("smpp.link_lost", error=f"{type(exc).__name__}: {exc}"[:300])
             finally:
                 self._bound.clear()
                 self._client = None
                 self._fail_outstanding()
                 self._close(client)
-            self._stop.wait(backoff)
+            self.stopping.wait(backoff)
             backoff = min(backoff * 2, 10.0)
 
     def _fail_outstanding(self) -> None:

@@ -1,0 +1,1 @@
+"""Vocabulary benchmark: labelled pairs (recall, neighbour credit, confusions) and normalising throughput."""

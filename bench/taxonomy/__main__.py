@@ -1,0 +1,5 @@
+"""python -m bench.taxonomy"""
+
+from bench.taxonomy.run import main
+
+main()

@@ -1,0 +1,1203 @@
+"""The index built once over the data, and the readers over it: read, similarity, autocomplete."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+from rapidfuzz import fuzz, process
+
+from anju_taxonomy.loader import Data
+from anju_taxonomy.model import (
+    LEVEL_ZH,
+    Certificate,
+    CertificateHit,
+    Completion,
+    Context,
+    Credit,
+    Level,
+    Occupation,
+    Reading,
+    Trade,
+    TradeHit,
+)
+from anju_taxonomy.text import (
+    HAN,
+    ONLY_HAN,
+    clean,
+    english_key,
+    initials,
+    is_polyphonic,
+    phrase_pinyin,
+    pinyin,
+    squeeze,
+)
+
+# Affixes that do not change the trade: 焊工师傅, 熟练缝纫工, 持证电工.
+_SUFFIXES = (
+    "操作手",
+    "操作工",
+    "操作员",
+    "驾驶员",
+    "司机",
+    "师傅",
+    "工人",
+    "人员",
+    "技工",
+    "技师",
+    "师",
+    "工",
+    "员",
+    "手",
+)
+# 准驾车型 of the Ministry of Public Security's driving licence rules: a higher class permits the lower ones.
+_LICENCE_IMPLIES = {
+    "driving_licence_a1": {
+        "driving_licence_a3",
+        "driving_licence_b1",
+        "driving_licence_b2",
+        "driving_licence_c1",
+        "driving_licence_c2",
+    },
+    "driving_licence_a2": {
+        "driving_licence_b1",
+        "driving_licence_b2",
+        "driving_licence_c1",
+        "driving_licence_c2",
+    },
+    "driving_licence_a3": {"driving_licence_c1", "driving_licence_c2"},
+    "driving_licence_b1": {"driving_licence_c1", "driving_licence_c2"},
+    "driving_licence_b2": {"driving_licence_c1", "driving_licence_c2"},
+    "driving_licence_c1": {"driving_licence_c2"},
+}
+_GENERIC_HEADS = frozenset(
+    ("操作工", "操作员", "操作手", "司机", "驾驶员", "工人", "师傅", "技工", "普工", "人员")
+)
+_ROLES = ("操作手", "操作工", "操作员", "驾驶员", "司机")
+_PREFIXES = ("老师傅", "熟练", "持证", "资深", "有经验的", "有经验", "老")
+# Words around a trade in a free sentence: 会开挖掘机, 做过厨房帮工, 3年焊工经验.
+_LEAD = (
+    "急招",
+    "招聘",
+    "诚聘",
+    "高薪招聘",
+    "招",
+    "本人",
+    "我会",
+    "会开",
+    "会做",
+    "会操作",
+    "能开",
+    "可开",
+    "会用",
+    "做过",
+    "干过",
+    "从事过",
+    "从事",
+    "熟悉",
+    "擅长",
+    "精通",
+    "懂",
+    "持有",
+    "具备",
+    "具有",
+    "想做",
+    "可做",
+    "能做",
+    "可以做",
+    "在",
+    "会",
+    "能",
+    "做",
+    "干",
+    "有",
+    "持",
+    "当过",
+    "当",
+    "开",
+)
+_TRAIL = (
+    "特种作业",
+    "培训班",
+    "培训",
+    "取证班",
+    "取证",
+    "考证",
+    "技术",
+    "技能",
+    "手艺",
+    "工艺",
+    "制作",
+    "锻制",
+    "相关工作",
+    "工作经验",
+    "经验",
+    "工作",
+    "岗位",
+    "相关",
+    "等工作",
+    "等",
+    "方面",
+    "都行",
+    "均可",
+    "都可以",
+    "的活",
+)
+_NOISE_CHARS = set("的了过和及与或也都很较会能等类")
+_SPLIT = re.compile(
+    r"[、，,;；/／|+＋&\n\t。!！?？]+|\s+(?:and|or|&)\s+|(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])"
+)
+_CONJ = re.compile(r"(?<=[\u3400-\u9fff])(?:以及|还有|和|及|与|或者|或)(?=[\u3400-\u9fff])")
+_BRACKETS = re.compile(r"[（(【\[〔]([^）)】\]〕]*)[）)】\]〕]")
+_CN_DIGIT = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_NUM = r"\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3}"
+_YEARS = re.compile(
+    rf"(?:工龄|从业|经验|干了|做了)?\s*({_NUM}|半)\s*(个)?\s*(多)?\s*(年|个月)(半)?(?:以上|多|左右)?(?:的)?(?:工作)?(?:经验|工龄)?"
+    r"|(\d+(?:\.\d+)?)\s*\+?\s*(?:years?|yrs?)(?:\s+of)?(?:\s+experience)?"
+)
+_GRADE = re.compile(r"([一二三四五1-5])\s*级(?:工)?|(?:level|grade)\s*([1-5])")
+_LEVEL_WORDS = (
+    ("高级技师", 5),
+    ("技师", 4),
+    ("高级工", 3),
+    ("高级", 3),
+    ("中级工", 2),
+    ("中级", 2),
+    ("初级工", 1),
+    ("初级", 1),
+)
+_SKILLED = ("熟练工", "熟练", "熟手")
+_CERTIFIED = ("持证上岗", "持证", "有证", "证书齐全", "有上岗证")
+_WORKPLACE = re.compile(
+    r"([\u3400-\u9fff]{1,4}?)(工厂|厂|车间|公司|工地|饭店|酒店|餐馆|餐厅|食堂|超市|医院|养老院|敬老院|幼儿园|园区|工业园|矿|"
+    r"养殖场|农场|基地|合作社|店)"
+)
+# Workplaces that say a sector without naming it.
+_WORKPLACE_SECTOR_WORDS = {
+    "饭店": ("餐饮",),
+    "酒店": ("餐饮", "酒店"),
+    "餐馆": ("餐饮",),
+    "餐厅": ("餐饮",),
+    "食堂": ("餐饮",),
+    "养老院": ("养老", "照护", "护理"),
+    "敬老院": ("养老", "照护", "护理"),
+    "医院": ("护理", "照护", "医疗"),
+    "幼儿园": ("保育", "托育", "照护"),
+    "工地": ("建筑", "施工"),
+    "制衣": ("服装",),
+    "服装": ("服装",),
+    "鞋": ("服装", "鞋"),
+    "机械": ("机械",),
+    "五金": ("机械",),
+    "汽配": ("机械", "汽车"),
+    "电子": ("电子",),
+}
+CONFIDENCE = {
+    "exact": 1.0,
+    "alias": 1.0,
+    "english": 1.0,
+    "variant": 0.95,
+    "certificate": 0.9,
+    "pinyin": 0.9,
+    "part": 0.9,
+    "homophone": 0.8,
+    "context": 0.8,
+    "initials": 0.6,
+    "ambiguous": 0.5,
+}
+
+
+_CERT_EN = re.compile(r"licen[cs]e|certificate|permit")
+_CERT_TAIL = re.compile(r"(?:特种作业|操作|上岗|资格|从业|职业资格|等级)+$")
+_TRADE_CERT = re.compile(r"([\u3400-\u9fff]{2,10})证")
+
+
+def _scan(s: str, keys: Mapping[str, object] | _Keys, longest: int) -> list[tuple[int, int, str]]:
+    """Known keys inside s, longest first at each position, left to right, not overlapping."""
+    out = []
+    i = 0
+    while i < len(s):
+        for n in range(min(longest, len(s) - i), 1, -1):
+            sub = s[i : i + n]
+            if sub in keys:
+                out.append((i, i + n, sub))
+                i += n
+                break
+        else:
+            i += 1
+    return out
+
+
+class _Keys:
+    """Membership in either of two tables, for _scan."""
+
+    __slots__ = ("a", "b")
+
+    def __init__(self, a: Mapping[str, object], b: Mapping[str, object]) -> None:
+        self.a, self.b = a, b
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.a or key in self.b
+
+
+def _remove(s: str, word: str, protected: list[tuple[int, int]]) -> tuple[str, int]:
+    """s without every occurrence of word that is not inside a protected span; and how many went."""
+    n = 0
+    start = s.find(word)
+    while start >= 0:
+        end = start + len(word)
+        if not any(a <= start and end <= b for a, b in protected):
+            s = s[:start] + " " * len(word) + s[end:]
+            n += 1
+        start = s.find(word, start + 1)
+    return s, n
+
+
+def _merge(first: TradeHit, later: TradeHit) -> TradeHit:
+    """One trade named twice in an entry (会开叉车，有叉车证): keep the first, add what the later says."""
+    level = first.level
+    if later.level is not None and (level is None or later.level.rank > level.rank):
+        level = later.level
+    years = max((y for y in (first.years, later.years) if y is not None), default=None)
+    return replace(first, certified=first.certified or later.certified, years=years, level=level)
+
+
+# Verb + object as people say it, and the names boards give the same work:
+# 开货车 -> 货车司机, 修电脑 -> 电脑维修, 养殖小龙虾 -> 小龙虾养殖.
+_VERBS = {
+    "开": ("司机", "驾驶员", "操作工", "操作手"),
+    "修": ("维修", "维修工", "修理工", "维修师"),
+    "养": ("养殖", "养殖工", "饲养员", "饲养工"),
+    "种": ("种植", "种植工", "栽培工", "栽培"),
+    "做": ("工", "师", "制作", "制作工"),
+    "装": ("安装", "安装工"),
+    "喂": ("饲养员", "饲养工", "养殖"),
+    "摘": ("采摘", "采摘工"),
+    "采": ("采摘", "采摘工"),
+    "洗": ("清洗", "清洗工"),
+    "送": ("员", "配送员"),
+    "带": ("员",),
+}
+_ACTIONS = (
+    "养殖",
+    "种植",
+    "栽培",
+    "维修",
+    "修理",
+    "安装",
+    "加工",
+    "清洗",
+    "驾驶",
+    "操作",
+    "采摘",
+    "管理",
+    "制作",
+)
+
+
+def _verb_forms(core: str) -> list[str]:
+    out: list[str] = []
+    if not ONLY_HAN.match(core):
+        return out
+    verb, rest = core[:1], core[1:]
+    if verb in _VERBS and len(rest) >= 2:
+        out.extend(rest + tail for tail in _VERBS[verb])
+        out.append(rest)
+    for act in _ACTIONS:
+        if core.startswith(act) and len(core) - len(act) >= 2:
+            noun = core[len(act) :]
+            out.extend((noun + act, noun + act + "工"))
+        elif core.endswith(act) and len(core) - len(act) >= 2:
+            noun = core[: -len(act)]
+            out.extend((act + noun, noun + act + "工", noun + act + "员"))
+    return out
+
+
+def _pieces(s: str) -> list[str]:
+    """Split on the spaces left where qualifiers were taken out; English words stay together."""
+    out: list[str] = []
+    for token in s.split():
+        if out and token.isascii() and out[-1].isascii():
+            out[-1] += " " + token
+        else:
+            out.append(token)
+    return out
+
+
+def _years(text: str) -> float | None:
+    """The longest experience written in text (3年, 两年半, 6个月, 4 years), in years."""
+    found = []
+    for m in _YEARS.finditer(text):
+        if m.group(1):
+            n = _cn_number(m.group(1))
+            if m.group(4) == "个月":
+                n = n / 12.0
+            if m.group(5):
+                n += 0.5
+            found.append(n)
+        elif m.group(6):
+            found.append(float(m.group(6)))
+    return round(max(found), 2) if found else None
+
+
+def _cn_number(text: str) -> float:
+    if text == "半":
+        return 0.5
+    if text[0].isdigit():
+        return float(text)
+    if "十" in text:
+        head, _, tail = text.partition("十")
+        return float((_CN_DIGIT.get(head, 1) if head else 1) * 10 + (_CN_DIGIT.get(tail, 0) if tail else 0))
+    return float(sum(_CN_DIGIT.get(c, 0) for c in text))
+
+
+def _strip_suffix(key: str) -> str:
+    for s in _SUFFIXES:
+        if key.endswith(s) and len(key) - len(s) >= 2:
+            return key[: -len(s)]
+    return key
+
+
+def _strip_prefix(key: str) -> str:
+    for p in _PREFIXES:
+        if key.startswith(p) and len(key) - len(p) >= 2:
+            return key[len(p) :]
+    return key
+
+
+class Vocabulary:
+    """Trades, occupations and certificates with every lookup structure built once."""
+
+    def __init__(self, data: Data, extra_aliases: Mapping[str, str] | None = None) -> None:
+        self.data = data
+        self.trades = data.trades
+        self.certificates = data.certificates
+        self.extra_aliases = dict(extra_aliases or {})
+        self.exact: dict[str, tuple[str, ...]] = {}
+        self.how: dict[str, str] = {}
+        self.variant: dict[str, tuple[str, ...]] = {}
+        self.pinyin: dict[str, tuple[str, ...]] = {}
+        self.initials: dict[str, tuple[str, ...]] = {}
+        self.english: dict[str, tuple[str, ...]] = {}
+        self.cert_keys: dict[str, str] = {}
+        self.hints: dict[str, str] = {}
+        self._cache: dict[tuple[str, Context | None], Reading] = {}
+        self._segments: dict[str, _Segment] = {}
+        self._neighbours: dict[str, tuple[tuple[str, float, str, str], ...]] = {}
+        self._related_ids: dict[str, set[str]] = {}
+        for t in self.trades.values():
+            for r in t.related:
+                self._related_ids.setdefault(t.id, set()).add(r.id)
+                self._related_ids.setdefault(r.id, set()).add(t.id)
+        self._wholes: dict[str, tuple[tuple[str, ...], str] | None] = {}
+        self._build()
+
+    # ------------------------------------------------------------------ building
+    @staticmethod
+    def _add(table: dict[str, tuple[str, ...]], key: str, ident: str) -> None:
+        if not key:
+            return
+        have = table.get(key, ())
+        if ident not in have:
+            table[key] = (*have, ident)
+
+    def _names(self, t: Trade) -> list[str]:
+        return [t.zh, t.en, t.id.replace("_", " "), *t.aliases, *(a for a, _ in t.regional)]
+
+    def _build(self) -> None:
+        for t in self.trades.values():
+            for name in self._names(t):
+                self._add_name(name, t.id, "exact")
+        for alias, ident in self.extra_aliases.items():
+            if ident in self.trades:
+                self._add_name(alias, ident, "alias")
+        for a in self.data.ambiguous:
+            key = squeeze(clean(a.alias))
+            self.exact[key] = tuple(a.trades)
+            self.hints[key] = a.hint_zh
+            self.pinyin[pinyin(key)] = tuple(a.trades)
+            self.pinyin[phrase_pinyin(key)] = tuple(a.trades)
+        for c in self.certificates.values():
+            for name in (c.zh, c.en, *c.aliases):
+                key = squeeze(clean(name))
+                if key:
+                    self.cert_keys.setdefault(key, c.id)
+                    if HAN.search(key):
+                        self.cert_keys.setdefault(key.replace("证", "").strip() + "证", c.id)
+        self._operators = {
+            t.id
+            for t in self.trades.values()
+            if any(re.search("司机|驾驶|操作|机手|飞手", n) for n in self._names(t))
+        }
+        self._max_len = max((len(k) for k in (*self.exact, *self.variant) if ONLY_HAN.match(k)), default=2)
+        self._han_max = self._max_len
+        self._cert_max = max((len(k) for k in self.cert_keys), default=2)
+        self._han_choices = [k for k in self.exact if ONLY_HAN.match(k)]
+        self._han_by_len: dict[int, list[str]] = {}
+        for k in self._han_choices:
+            self._han_by_len.setdefault(len(k), []).append(k)
+        self._en_choices = list(self.english)
+        self._sector_words = self._sector_keywords()
+        self._completions = self._completion_keys()
+        self._physical = {
+            squeeze(clean(x)): p.id
+            for p in self.data.physical.values()
+            for x in (p.zh, p.en, p.id.replace("_", " "), *p.aliases)
+        }
+
+    def _add_name(self, name: str, ident: str, how: str) -> None:
+        key = squeeze(clean(name))
+        if not key:
+            return
+        self._add(self.exact, key, ident)
+        self.how.setdefault(key, how if how == "alias" or HAN.search(key) else "english")
+        if HAN.search(key):
+            core = _strip_suffix(_strip_prefix(key))
+            if core != key and ONLY_HAN.match(core):
+                self._add(self.variant, core, ident)
+            if ONLY_HAN.match(key) and len(key) >= 2:
+                for k in {key, core} if len(core) >= 2 else {key}:
+                    self._add(self.pinyin, pinyin(k), ident)
+                    if is_polyphonic(k):
+                        self._add(self.pinyin, phrase_pinyin(k), ident)
+                self._add(self.initials, initials(key), ident)
+        else:
+            self._add(self.english, english_key(key), ident)
+
+    def _sector_keywords(self) -> dict[str, set[str]]:
+        """Words that point at a sector: its names, and the names of the trades in it."""
+        out: dict[str, set[str]] = {}
+        for s in self.data.sectors.values():
+            for word in re.split(r"[、，,/ 和与及]", clean(s.zh)):
+                if len(word) >= 2:
+                    out.setdefault(word, set()).add(s.id)
+        return out
+
+    # ------------------------------------------------------------------ lookups
+    def trade(self, trade_id: str) -> Trade | None:
+        """A trade by id."""
+        return self.trades.get(trade_id)
+
+    def certificate(self, certificate_id: str) -> Certificate | None:
+        """A certificate by id."""
+        return self.certificates.get(certificate_id)
+
+    def occupation(self, code: str) -> Occupation | None:
+        """An occupation of the classification with its hierarchy and the trades under it."""
+        return self.data.occupations.get(code.strip())
+
+    def label(self, trade_id: str | None, text: str = "") -> tuple[str, str]:
+        """Chinese and English names of a trade, or the text itself."""
+        t = self.trades.get(trade_id) if trade_id else None
+        return (t.zh, t.en) if t else (text, text)
+
+    def licences(self, trade_id: str | None) -> frozenset[str]:
+        """Certificates the law requires for a trade (only the mandatory ones of its licences)."""
+        t = self.trades.get(trade_id) if trade_id else None
+        if t is None:
+            return frozenset()
+        return frozenset(c for c in t.licences if c in self.certificates and self.certificates[c].mandatory)
+
+    def held_certificates(self, ids: Iterable[str]) -> frozenset[str]:
+        """Certificates held, with the driving classes a higher class permits (机动车驾驶证申领和使用规定)."""
+        out = set(ids)
+        for c in list(out):
+            out |= _LICENCE_IMPLIES.get(c, set())
+        return frozenset(out)
+
+    def neighbours(self, trade_id: str) -> tuple[tuple[str, float, str, str], ...]:
+        """Trades related to this one either way, with credit and reason (declared-distinct ones never)."""
+        cached = self._neighbours.get(trade_id)
+        if cached is None:
+            found: dict[str, tuple[str, float, str, str]] = {}
+            for other in self._related_ids.get(trade_id, ()):
+                credit, why_zh, why_en = self.relation(trade_id, other)
+                if credit > 0:
+                    found[other] = (other, credit, why_zh, why_en)
+            cached = tuple(sorted(found.values()))
+            self._neighbours[trade_id] = cached
+        return cached
+
+    def is_entry_level(self, trade_id: str | None) -> bool:
+        """Entry-level trades (普工, 包装工 ...) are learnt on the job."""
+        t = self.trades.get(trade_id) if trade_id else None
+        return bool(t and t.entry_level)
+
+    def _whole(self, key: str) -> tuple[tuple[str, ...], str] | None:
+        """Trades for a whole key: exact, affix variants, English, pinyin, homophones, initials."""
+        if key in self._wholes:
+            return self._wholes[key]
+        found = self._find_whole(key)
+        if len(self._wholes) >= 200_000:
+            self._wholes.clear()
+        self._wholes[key] = found
+        return found
+
+    def _find_whole(self, key: str) -> tuple[tuple[str, ...], str] | None:
+        hit = self.exact.get(key)
+        if hit:
+            return hit, self.how.get(key, "exact")
+        if HAN.search(key):
+            core = _strip_suffix(_strip_prefix(key))
+            # 挖掘机操作手 is the excavator driver; 搬家公司司机 is not the removal worker: a driving or
+            # operating role only carries over to trades that are driving or operating work.
+            role = key != core and key.endswith(_ROLES)
+            tries = [
+                core,
+                *(core + s for s in ("工", "师", "员", "手", "司机", "操作工")),
+                _strip_prefix(key),
+            ]
+            for k in tries:
+                if k != key and k in self.exact and (not role or set(self.exact[k]) & self._operators):
+                    return self.exact[k], "variant"
+            for k in (key, core):
+                if k in self.variant and (not role or k == key or set(self.variant[k]) & self._operators):
+                    return self.variant[k], "variant"
+            if ONLY_HAN.match(key) and len(key) >= 2:
+                for k in (key, core):
+                    py = pinyin(k)
+                    if py in self.pinyin and len(k) >= 2:
+                        if k == core and role and not set(self.pinyin[py]) & self._operators:
+                            continue
+                        return self.pinyin[py], "homophone"
+            return None
+        en = english_key(key)
+        if en in self.english:
+            return self.english[en], "english"
+        flat = key.replace(" ", "").replace("-", "")
+        if flat.isalpha():
+            if flat in self.pinyin and len(flat) >= 4:
+                return self.pinyin[flat], "pinyin"
+            if 2 <= len(flat) <= 6 and len(self.initials.get(flat, ())) == 1:
+                return self.initials[flat], "initials"
+        return None
+
+    def _fuzzy(self, key: str) -> tuple[tuple[str, ...], str, float] | None:
+        if ONLY_HAN.match(key):
+            if len(key) < 4:
+                return None
+            near = [k for n in (len(key) - 1, len(key), len(key) + 1) for k in self._han_by_len.get(n, ())]
+            best = process.extractOne(key, near, scorer=fuzz.ratio, score_cutoff=80)
+            if best:
+                return self.exact[best[0]], best[0], float(best[1]) / 100.0 * 0.8
+            return None
+        if HAN.search(key) or not self._en_choices:
+            return None
+        en = english_key(key)
+        close = [
+            (fuzz.ratio(en, choice), choice)
+            for choice, _, _ in process.extract(
+                en, self._en_choices, scorer=fuzz.token_set_ratio, score_cutoff=90, limit=10
+            )
+            if min(len(en), len(choice)) / max(len(en), len(choice)) >= 0.8
+        ]
+        if close:
+            score, choice = max(close)
+            return self.english[choice], choice, 0.8 * max(score, 90) / 100.0
+        best = process.extractOne(en, self._en_choices, scorer=fuzz.ratio, score_cutoff=88)
+        if best:
+            return self.english[best[0]], best[0], float(best[1]) / 100.0 * 0.8
+        return None
+
+    def physical(self, text: str) -> str:
+        """A physical requirement or limitation -> its canonical id, else the cleaned text."""
+        key = squeeze(clean(text))
+        return self._physical.get(key, key)
+
+    # ------------------------------------------------------------------ reading
+    def read(self, text: str, context: Context | None = None) -> Reading:
+        """Everything a string says: trades, years, level, certificates, and what stayed unknown."""
+        cache_key = (text, context)
+        cached = self._cache.get(cache_key)
+        if cached is not None:
+            return cached
+        reading = self._read(text, context)
+        if len(self._cache) >= 200_000:
+            self._cache.clear()
+        self._cache[cache_key] = reading
+        return reading
+
+    def _read(self, text: str, context: Context | None) -> Reading:
+        value = clean(text)
+        if not value:
+            return Reading(text=text)
+        whole = self._whole(squeeze(value))
+        if whole and len(whole[0]) == 1 and whole[1] != "variant":
+            # The common case, one known name: nothing to split, qualify or decide.
+            t = self.trades[whole[0][0]]
+            only = TradeHit(t.id, t.zh, t.en, CONFIDENCE.get(whole[1], 0.8), squeeze(value), whole[1])
+            return Reading(text=text, trades=(only,))
+        segments: list[tuple[str, bool]] = []  # (text, from a bracket)
+        if whole:
+            segments = [(squeeze(value), False)]
+        else:
+            for part in _SPLIT.split(value):
+                part = part.strip()
+                if not part:
+                    continue
+                inner = _BRACKETS.findall(part)
+                outer = _BRACKETS.sub(" ", part).strip()
+                for piece in _CONJ.split(squeeze(outer)) if outer else []:
+                    segments.append((piece, False))
+                segments.extend((squeeze(x.strip()), True) for x in inner if x.strip())
+        results: list[_Segment] = [self._segment(s) for s, _ in segments]
+        # A segment with only a level, years or 持证 qualifies the trade before it (缝纫（熟练）, 电焊，3年).
+        merged: list[_Segment] = []
+        pending: list[_Segment] = []
+        for seg in results:
+            if seg.hits:
+                seg.absorb(pending)
+                pending = []
+                merged.append(seg)
+            elif merged and not seg.certificates and not seg.unknown:
+                merged[-1].absorb([seg])
+            else:
+                pending.append(seg)
+        if pending:
+            if merged:
+                merged[-1].absorb(pending)
+            else:
+                merged = pending
+        needs_context = any(len(h.trade_ids) > 1 for seg in merged for h in seg.hits)
+        workplaces = any(seg.workplaces for seg in merged)
+        sectors = self._context_sectors(merged, context) if needs_context or workplaces else set()
+        hits: list[TradeHit] = []
+        certs: list[CertificateHit] = []
+        unknown: list[str] = []
+        others = {h.trade_ids[0] for s in merged for h in s.hits if len(h.trade_ids) == 1}
+        context_trades = (self._context_trades(context) | others) if needs_context else others
+        for seg in merged:
+            for raw in seg.hits:
+                hit = self._resolve(raw, sectors, context_trades, seg)
+                if hit is None:
+                    continue
+                at = next((k for k, h in enumerate(hits) if h.trade_id == hit.trade_id), None)
+                if at is None:
+                    hits.append(hit)
+                else:
+                    hits[at] = _merge(hits[at], hit)
+            certs.extend(
+                c for c in seg.certificates if c.certificate_id not in {x.certificate_id for x in certs}
+            )
+            unknown.extend(u for u in seg.unknown if u not in unknown)
+        held = {c.certificate_id for c in certs}
+        hits = [
+            replace(h, certified=True)
+            if not h.certified and held & set(self.trades[h.trade_id].licences)
+            else h
+            for h in hits
+        ]
+        years = max((s.years for s in merged if s.years is not None), default=None)
+        levels = [s.level for s in merged if s.level is not None]
+        level = max(levels, key=lambda lv: lv.rank) if levels else None
+        return Reading(
+            text=text,
+            trades=tuple(hits),
+            certificates=tuple(certs),
+            years=years,
+            level=level,
+            unknown=tuple(unknown),
+            context_sectors=tuple(sorted(sectors)),
+        )
+
+    def _segment(self, text: str) -> _Segment:
+        """One piece of an entry, read once per process (pieces repeat across entries: 电焊, 3年, 普工)."""
+        years = _years(text) if "年" in text or "月" in text or "year" in text or "yr" in text else None
+        if years is not None:
+            text = _YEARS.sub(" ", text).strip()
+        done = self._segments.get(text)
+        if done is None:
+            done = self._read_segment(text)
+            if len(self._segments) >= 200_000:
+                self._segments.clear()
+            self._segments[text] = done
+        seg = done.copy()
+        if years is not None:
+            seg.years = max(years, seg.years or 0.0)
+        return seg
+
+    def _read_segment(self, text: str) -> _Segment:
+        seg = _Segment()
+        s = text
+        whole = self._whole(s)
+        if whole:
+            seg.hits.append(_RawHit(whole[0], whole[1], s))
+            if whole[1] == "variant":
+                seg.certified = any(s.startswith(w) for w in _CERTIFIED)
+                if any(s.startswith(w) for w in _SKILLED):
+                    seg.level = Level(rank=2, zh="熟练")
+            return seg
+        found = _years(s)
+        if found is not None:
+            seg.years = found
+            s = _YEARS.sub(" ", s)
+        # level (not inside a known name: 足浴技师 keeps its 技师)
+        protected = self._known_spans(s)
+        grade_m = _GRADE.search(s)
+        if grade_m:
+            g = grade_m.group(2) or grade_m.group(1)
+            grade = int(g) if g.isdigit() else int(_cn_number(g))
+            rank = 6 - grade
+            seg.level = Level(rank=rank, zh=LEVEL_ZH[rank], grade=grade)
+            s = _GRADE.sub(" ", s)
+            protected = self._known_spans(s)
+        for word, rank in _LEVEL_WORDS:
+            s, n = _remove(s, word, protected)
+            if n:
+                protected = self._known_spans(s)
+                if seg.level is None or rank > seg.level.rank:
+                    seg.level = Level(rank=rank, zh=LEVEL_ZH[rank], grade=6 - rank)
+        for word in _SKILLED:
+            s, n = _remove(s, word, protected)
+            if n and seg.level is None:
+                seg.level = Level(rank=2, zh="熟练")
+        for word in _CERTIFIED:
+            s, n = _remove(s, word, protected)
+            if n:
+                seg.certified = True
+        # certificates: 焊工证, 叉车证 (and the trade they imply)
+        s = self._certificates(s, seg)
+        for piece in _pieces(s):
+            self._trades_in(piece, seg)
+        return seg
+
+    def _certificates(self, s: str, seg: _Segment) -> str:
+        if "证" not in s and not _CERT_EN.search(s):
+            return s
+        # Certificates known by name (焊工证, 叉车证, N1证), longest first, and the trade each implies.
+        for start, end, key in reversed(_scan(s, self.cert_keys, self._cert_max)):
+            cid = self.cert_keys[key]
+            self._add_cert(seg, cid, key)
+            stem = _CERT_TAIL.sub("", key[:-1] if key.endswith("证") else "")
+            hit = self._whole(stem) if len(stem) >= 2 else None
+            ids = hit[0] if hit else tuple(t.id for t in self.trades.values() if cid in t.licences)
+            if len(ids) == 1:
+                seg.hits.append(_RawHit(ids, "certificate", key, certified=True))
+            s = s[:start] + " " + s[end:]
+        # A trade's name + 证 (电工证, 厨师证) names that trade's licence.
+        for m in reversed(list(_TRADE_CERT.finditer(s))):
+            stem = _CERT_TAIL.sub("", m.group(1))
+            for n in range(len(stem), 1, -1):
+                hit = self._whole(stem[-n:])
+                if hit and len(hit[0]) == 1:
+                    t = self.trades[hit[0][0]]
+                    for lic in t.licences:
+                        self._add_cert(seg, lic, m.group(0))
+                    seg.hits.append(_RawHit(hit[0], "certificate", m.group(0), certified=True))
+                    s = s[: m.start() + len(stem) - n] + " " + s[m.end() :]
+                    break
+        return s
+
+    def _known_spans(self, s: str) -> list[tuple[int, int]]:
+        return [(a, b) for a, b, _ in _scan(s, self.exact, self._han_max)]
+
+    def _add_cert(self, seg: _Segment, cid: str, alias: str) -> None:
+        c = self.certificates.get(cid)
+        if c and cid not in {x.certificate_id for x in seg.certificates}:
+            seg.certificates.append(CertificateHit(c.id, c.zh, c.en, alias))
+
+    def _trades_in(self, piece: str, seg: _Segment) -> None:
+        """Trades inside one piece of text: whole, after dropping lead/trail words, then by parts."""
+        s = piece.strip()
+        if not s:
+            return
+        s = self._drop_workplace(s, seg)
+        if not s or s in _LEAD or s in _TRAIL or all(c in _NOISE_CHARS for c in s):
+            return
+        hit = self._whole(s)
+        if hit:
+            seg.hits.append(_RawHit(hit[0], hit[1], s))
+            return
+        core = s
+        changed = True
+        while changed:
+            changed = False
+            for w in _LEAD:
+                if core.startswith(w) and len(core) - len(w) >= 2:
+                    core, changed = core[len(w) :], True
+                    break
+            for w in _TRAIL:
+                if core.endswith(w) and len(core) - len(w) >= 2:
+                    core, changed = core[: -len(w)], True
+                    break
+        if core != s:
+            hit = self._whole(core)
+            if hit:
+                seg.hits.append(_RawHit(hit[0], hit[1], core))
+                return
+        for form in _verb_forms(core):
+            hit = self._whole(form)
+            if hit:
+                seg.hits.append(_RawHit(hit[0], "variant", core))
+                return
+        if not ONLY_HAN.match(core):
+            fz = self._fuzzy(core)
+            if fz:
+                seg.hits.append(_RawHit(fz[0], "fuzzy", core, confidence=fz[2]))
+            elif core.strip():
+                seg.unknown.append(core.strip())
+            return
+        # Chinese: the longest known names inside, left to right. When they cover the piece (电焊气割) each is
+        # a trade; otherwise only the head, the name the piece ends with, is (面包车司机 is a driver, not a
+        # baker), and the rest stays visible as unknown.
+        matches = _scan(core, _Keys(self.exact, self.variant), self._max_len)
+        covered: set[int] = set()
+        for a, b, _ in matches:
+            covered.update(range(a, b))
+        left = "".join(c for k, c in enumerate(core) if k not in covered and c not in _NOISE_CHARS)
+        # 挖掘机维修 is neither the excavator driver nor a repair trade: a name + an action is another trade.
+        action_head = len(matches) > 1 and matches[-1][2] in _ACTIONS
+        if matches and not left and not action_head:
+            for _, _, m in matches:
+                seg.hits.append(_RawHit(self.exact.get(m) or self.variant[m], "part", m))
+            return
+        head_ok = bool(matches) and matches[-1][1] == len(core) and not action_head
+        if head_ok:
+            # A two-character head under an unknown modifier of two or more (健身教练, 货运司机) is too
+            # little to go on: it stays unknown rather than read as 教练 or 司机.
+            a = matches[-1][0]
+            modifier = "".join(c for c in core[:a] if c not in _NOISE_CHARS)
+            head_ok = matches[-1][1] - a >= 3 or len(modifier) < 2 or len(matches) > 1
+        if head_ok:
+            a, _, m = matches[-1]
+            # A generic head (操作工, 司机) right after a known name: the name says the trade.
+            if m in _GENERIC_HEADS and len(matches) > 1 and matches[-2][1] == a:
+                a, _, m = matches[-2]
+            seg.hits.append(_RawHit(self.exact.get(m) or self.variant[m], "part", m))
+            self._leftover(core[:a], seg)
+            return
+        fz = self._fuzzy(core)
+        if fz:
+            seg.hits.append(_RawHit(fz[0], "fuzzy", core, confidence=fz[2]))
+            return
+        seg.unknown.append(s)
+
+    def _leftover(self, text: str, seg: _Segment) -> None:
+        left = "".join(c for c in text if c not in _NOISE_CHARS)
+        for w in (*_LEAD, *_TRAIL):
+            if left == w:
+                return
+        if len(left) >= 2 or (left and not HAN.match(left)):
+            seg.unknown.append(left)
+
+    def _drop_workplace(self, s: str, seg: _Segment) -> str:
+        m = _WORKPLACE.search(s)
+        if not m or (m.end() == len(s) and m.start() == 0):
+            return s
+        for lead in _LEAD:
+            if m.group(1).startswith(lead) and len(m.group(1)) > len(lead):
+                seg.workplaces.append(m.group(1)[len(lead) :] + m.group(2))
+                break
+        else:
+            seg.workplaces.append(m.group(0))
+        return (s[: m.start()] + s[m.end() :]).strip()
+
+    # ------------------------------------------------------------------ context
+    def sectors_of(self, words: Iterable[str]) -> set[str]:
+        """Sectors named by workplace or employer words (服装厂 -> garment)."""
+        out: set[str] = set()
+        for w in words:
+            w = clean(w)
+            hints = {h for word, hs in _WORKPLACE_SECTOR_WORDS.items() if word in w for h in hs}
+            for word, ids in self._sector_words.items():
+                if word in w or any(h in word for h in hints):
+                    out |= ids
+        return out
+
+    def _context_sectors(self, segs: list[_Segment], context: Context | None) -> set[str]:
+        words = [w for s in segs for w in s.workplaces]
+        out: set[str] = set()
+        if context is not None:
+            if context.sector:
+                if context.sector in self.data.sectors:
+                    out.add(context.sector)
+                else:
+                    words.append(context.sector)
+            if context.employer_name:
+                words.append(context.employer_name)
+        return out | self.sectors_of(words)
+
+    def _context_trades(self, context: Context | None) -> set[str]:
+        if context is None or not context.skills:
+            return set()
+        out: set[str] = set()
+        for s in context.skills:
+            r = self.read(s)
+            out |= {h.trade_id for h in r.trades if not h.alternatives}
+        return out
+
+    def _resolve(self, raw: _RawHit, sectors: set[str], others: set[str], seg: _Segment) -> TradeHit | None:
+        ids = [i for i in raw.trade_ids if i in self.trades]
+        if not ids:
+            return None
+        how = raw.how
+        confidence = raw.confidence if raw.confidence is not None else CONFIDENCE.get(how, 0.8)
+        reason_zh = reason_en = ""
+        alternatives: tuple[str, ...] = ()
+        chosen = ids[0]
+        if len(ids) > 1:
+            scores = {i: self._fit(i, sectors, others) for i in ids}
+            best = max(scores.values())
+            top = [i for i in ids if scores[i] == best]
+            names_zh = "或".join(self.trades[i].zh for i in ids)
+            names_en = " or ".join(self.trades[i].en for i in ids)
+            if best > 0 and len(top) == 1:
+                chosen = top[0]
+                t = self.trades[chosen]
+                why_zh, why_en = self._why(chosen, sectors, others)
+                reason_zh = f"“{raw.alias}”可指{names_zh}，根据{why_zh}理解为{t.zh}"
+                reason_en = f"'{raw.alias}' can mean {names_en}; read as {t.en} from {why_en}"
+                confidence = min(confidence, CONFIDENCE["context"])
+                how = "context" if how in ("exact", "part", "variant") else how
+                alternatives = tuple(i for i in ids if i != chosen)
+            else:
+                hint = self.hints.get(raw.alias, "")
+                reason_zh = f"“{raw.alias}”可指{names_zh}，上下文无法确定" + (f"（{hint}）" if hint else "")
+                reason_en = f"'{raw.alias}' can mean {names_en}; the context does not say which"
+                confidence = CONFIDENCE["ambiguous"]
+                how = "ambiguous"
+                alternatives = tuple(i for i in ids if i != chosen)
+        t = self.trades[chosen]
+        return TradeHit(
+            trade_id=chosen,
+            zh=t.zh,
+            en=t.en,
+            confidence=round(confidence, 3),
+            alias=raw.alias,
+            how=how,
+            alternatives=alternatives,
+            reason_zh=reason_zh,
+            reason_en=reason_en,
+            years=seg.years,
+            level=seg.level,
+            certified=seg.certified or raw.certified,
+        )
+
+    def _fit(self, trade_id: str, sectors: set[str], others: set[str]) -> float:
+        t = self.trades[trade_id]
+        score = 2.0 if t.sector in sectors else 0.0
+        for o in others:
+            if o == trade_id:
+                score += 3.0
+                continue
+            ot = self.trades.get(o)
+            if ot is None:
+                continue
+            score += self.relation(trade_id, o)[0] * 2 + (1.0 if ot.sector == t.sector else 0.0)
+        return score
+
+    def _why(self, chosen: str, sectors: set[str], others: set[str]) -> tuple[str, str]:
+        t = self.trades[chosen]
+        near = [
+            self.trades[o] for o in sorted(others) if o in self.trades and self.trades[o].sector == t.sector
+        ]
+        if near:
+            return (
+                "同时出现的" + "、".join(x.zh for x in near[:3]),
+                "the other skills (" + ", ".join(x.en for x in near[:3]) + ")",
+            )
+        sector = self.data.sectors.get(t.sector)
+        return (
+            f"{sector.zh if sector else t.sector}行业的用人单位",
+            f"the {sector.en if sector else t.sector} employer",
+        )
+
+    # ------------------------------------------------------------------ similarity
+    def relation(self, a: str, b: str) -> tuple[float, str, str]:
+        """Partial credit between two different trades (0 when unrelated or declared distinct)."""
+        if frozenset((a, b)) in self.data.distinct:
+            return 0.0, "", ""
+        best = (0.0, "", "")
+        for x, y in ((a, b), (b, a)):
+            t = self.trades.get(x)
+            for r in t.related if t else ():
+                if r.id == y and r.credit > best[0]:
+                    best = (min(max(r.credit, 0.0), 1.0), r.why_zh, r.why_en)
+        return best
+
+    def similarity(self, a: str | Reading, b: str | Reading, context: Context | None = None) -> Credit:
+        """How far a covers b: the same trade under two names 1.0, neighbours partial, otherwise 0."""
+        ra = a if isinstance(a, Reading) else self.read(a, context)
+        rb = b if isinstance(b, Reading) else self.read(b, context)
+        if not ra.trades or not rb.trades:
+            missing = [r.text for r in (ra, rb) if not r.trades]
+            return Credit(
+                0.0,
+                "unknown",
+                "未能识别：" + "、".join(missing),
+                "Not understood: " + ", ".join(missing),
+            )
+        best: tuple[float, int, str, str, str, str] | None = None
+        for ha in ra.trades:
+            for hb in rb.trades:
+                for ia in (ha.trade_id, *(ha.alternatives if ha.how == "ambiguous" else ())):
+                    for ib in (hb.trade_id, *(hb.alternatives if hb.how == "ambiguous" else ())):
+                        # An ambiguous side is read the way the other side means it.
+                        picked = int(ia != ha.trade_id) + int(ib != hb.trade_id)
+                        score = 1.0 if ia == ib else self.relation(ia, ib)[0]
+                        key = (score, -picked, ia, ib, ha.alias, hb.alias)
+                        if best is None or key[:2] > best[:2]:
+                            best = key
+        assert best is not None
+        score, _, ia, ib, alias_a, alias_b = best
+        ta, tb = self.trades[ia], self.trades[ib]
+        if score >= 1.0:
+            zh = f"同一工种：{ta.zh}（“{alias_a}”与“{alias_b}”）"
+            en = f"Same trade: {ta.en} ('{alias_a}' and '{alias_b}')"
+            ambiguous = [
+                h for h in (*ra.trades, *rb.trades) if h.how == "ambiguous" and h.alias in (alias_a, alias_b)
+            ]
+            if ambiguous:
+                zh += f"；“{ambiguous[0].alias}”按对方理解为{ta.zh}"
+                en += f"; '{ambiguous[0].alias}' read as {ta.en} to fit the other side"
+            return Credit(1.0, "same", zh, en, ia, ib)
+        if score > 0:
+            _, why_zh, why_en = self.relation(ia, ib)
+            zh = f"相近工种：{ta.zh}与{tb.zh}" + (f"，{why_zh}" if why_zh else "")
+            en = f"Neighbouring trades: {ta.en} and {tb.en}" + (f", {why_en}" if why_en else "")
+            return Credit(round(score, 3), "neighbour", zh, en, ia, ib)
+        return Credit(
+            0.0,
+            "different",
+            f"不同工种：{ta.zh}与{tb.zh}",
+            f"Different trades: {ta.en} and {tb.en}",
+            ra.trades[0].trade_id,
+            rb.trades[0].trade_id,
+        )
+
+    # ------------------------------------------------------------------ autocomplete
+    def _completion_keys(self) -> list[tuple[str, int, str, str, str]]:
+        """(key, rank, trade id, matched name, how), sorted by key for prefix search."""
+        keys: list[tuple[str, int, str, str, str]] = []
+        for t in self.trades.values():
+            names = [t.zh, *t.aliases, *(a for a, _ in t.regional)]
+            for rank, name in enumerate(names):
+                key = squeeze(clean(name))
+                if not key:
+                    continue
+                r = 0 if rank == 0 else 1
+                if HAN.search(key):
+                    keys.append((key, r, t.id, name, "zh"))
+                    if ONLY_HAN.match(key):
+                        keys.append((pinyin(key), r + 2, t.id, name, "pinyin"))
+                        if is_polyphonic(key):
+                            keys.append((phrase_pinyin(key), r + 2, t.id, name, "pinyin"))
+                        keys.append((initials(key), r + 4, t.id, name, "initials"))
+                else:
+                    keys.append((english_key(key), r + 2, t.id, name, "en"))
+            words = english_key(t.en).split()
+            keys.append((english_key(t.en), 2, t.id, t.en, "en"))
+            for i in range(1, len(words)):
+                keys.append((" ".join(words[i:]), 3, t.id, t.en, "en"))
+        keys.sort()
+        return keys
+
+    def autocomplete(self, q: str, limit: int = 10) -> list[Completion]:
+        """Trades whose Chinese name, pinyin, initials or English name start with q (then contain it)."""
+        key = squeeze(clean(q))
+        if not key:
+            return []
+        if not HAN.search(key):
+            key = english_key(key) if " " in key else key.replace("-", "")
+        scored: dict[str, tuple[tuple[int, int, str], Completion]] = {}
+        lo = bisect.bisect_left(self._completions, (key,))
+        for k, rank, ident, name, how in self._completions[lo:]:
+            if not k.startswith(key):
+                break
+            self._offer(scored, ident, (0 if k == key else 1, rank, k), name, how)
+        if len(scored) < limit and HAN.search(key):
+            for k, rank, ident, name, how in self._completions:
+                if how == "zh" and key in k and not k.startswith(key):
+                    self._offer(scored, ident, (2, rank, k), name, how)
+        ordered = sorted(scored.values(), key=lambda x: (x[0], x[1].trade_id))
+        return [c for _, c in ordered[: max(limit, 0)]]
+
+    def _offer(
+        self,
+        scored: dict[str, tuple[tuple[int, int, str], Completion]],
+        ident: str,
+        rank: tuple[int, int, str],
+        name: str,
+        how: str,
+    ) -> None:
+        t = self.trades[ident]
+        current = scored.get(ident)
+        if current is None or rank < current[0]:
+            scored[ident] = (rank, Completion(t.id, t.zh, t.en, name, how))
+
+    def with_aliases(self, aliases: Mapping[str, str]) -> Vocabulary:
+        """A vocabulary that also knows these aliases (alias -> trade id), e.g. the ones admins added."""
+        return Vocabulary(self.data, {**self.extra_aliases, **aliases})
+
+
+class _RawHit:
+    """A trade (or candidates of an ambiguous name) found in a segment, before context resolution."""
+
+    __slots__ = ("alias", "certified", "confidence", "how", "trade_ids")
+
+    def __init__(
+        self,
+        trade_ids: tuple[str, ...],
+        how: str,
+        alias: str,
+        *,
+        certified: bool = False,
+        confidence: float | None = None,
+    ) -> None:
+        self.trade_ids = trade_ids
+        self.how = how
+        self.alias = alias
+        self.certified = certified
+        self.confidence = confidence
+
+
+class _Segment:
+    """What one piece of an entry said."""
+
+    def __init__(self) -> None:
+        self.hits: list[_RawHit] = []
+        self.certificates: list[CertificateHit] = []
+        self.unknown: list[str] = []
+        self.workplaces: list[str] = []
+        self.years: float | None = None
+        self.level: Level | None = None
+        self.certified = False
+
+    def copy(self) -> _Segment:
+        """A fresh segment with the same findings (the memo keeps the original untouched)."""
+        out = _Segment()
+        out.hits = list(self.hits)
+        out.certificates = list(self.certificates)
+        out.unknown = list(self.unknown)
+        out.workplaces = list(self.workplaces)
+        out.years, out.level, out.certified = self.years, self.level, self.certified
+        return out
+
+    def absorb(self, others: list[_Segment]) -> None:
+        """Take the qualifiers of segments that named no trade."""
+        for o in others:
+            if o.years is not None:
+                self.years = max(self.years or 0.0, o.years)
+            if o.level is not None and (self.level is None or o.level.rank > self.level.rank):
+                self.level = o.level
+            self.certified = self.certified or o.certified
+            self.certificates.extend(o.certificates)
+            self.unknown.extend(o.unknown)
+            self.workplaces.extend(o.workplaces)
+
+
+__all__ = ["Vocabulary"]

@@ -1,0 +1,54 @@
+"""The shipped vocabulary on the labelled pairs the project keeps (quality only; speed: bench.taxonomy)."""
+
+from __future__ import annotations
+
+import pytest
+from anju_taxonomy import default_vocabulary
+
+from bench.taxonomy.labelled import Scores, load_pairs, score
+
+
+@pytest.fixture(scope="module")
+def pairs_score() -> Scores:
+    return score(default_vocabulary(), load_pairs())
+
+
+def test_the_labelled_set_is_large_and_covers_every_sector() -> None:
+    pairs = load_pairs()
+    assert len(pairs) >= 400
+    labels = {p.label for p in pairs}
+    assert labels == {"same", "neighbour", "different"}
+    sectors = {p.sector for p in pairs}
+    for needed in (
+        "machinery",
+        "decoration",
+        "catering",
+        "care",
+        "beauty",
+        "repair",
+        "agriculture",
+        "transport",
+        "public_welfare",
+        "garment",
+        "electronics",
+        "logistics",
+        "domestic",
+    ):
+        assert needed in sectors, needed
+
+
+# The target of issue 11. The shipped data of 2026-12-01 reaches 85.5 %: most misses are spellings the data
+# file does not hold yet (bench/taxonomy/README.md lists them). strict: this fails as soon as the target is
+# met, so the marker is removed then; the floor below catches regressions meanwhile.
+@pytest.mark.xfail(strict=True, reason="recall 85.5 % with the 2026-12-01 data; target 95 %")
+def test_same_trade_recall_is_at_least_95_percent(pairs_score: Scores) -> None:
+    missed = [f"{p.worker} | {p.job}: {why}" for p, why in pairs_score.misses]
+    assert pairs_score.recall >= 0.95, missed
+
+
+def test_no_different_trades_are_confused(pairs_score: Scores) -> None:
+    assert pairs_score.confusions == []
+
+
+def test_same_trade_recall_does_not_fall_below_what_was_measured(pairs_score: Scores) -> None:
+    assert pairs_score.recall >= 0.85, [f"{p.worker} | {p.job}" for p, _ in pairs_score.misses]
