@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 LOG ?= services
 # Directories type-checked by `make lint` (those that exist and hold Python files).
-MYPY_CANDIDATES := libs/common/src libs/taxonomy/src $(wildcard services/*/src) gateway/src tests bench scripts
+MYPY_CANDIDATES := libs/common/src libs/taxonomy/src $(wildcard services/*/src) gateway/src console/src tests bench scripts
 MYPY_TARGETS ?= $(foreach d,$(MYPY_CANDIDATES),$(if $(shell find $(d) -name '*.py' -print -quit 2>/dev/null),$(d)))
 # In CI (CI=true) `make test` stops the stack afterwards so no daemon outlives the job;
 # ANJU_KEEP_STACK=1 keeps it running.

@@ -92,7 +92,7 @@ class Place:
 HERE = Place("惠水县", "贵州省", SITE["lat"], SITE["lon"], at_site=True)  # type: ignore[arg-type]
 COUNTY_TOWN = Place("惠水县", "贵州省", 26.16, 106.69)
 DONGGUAN = Place("东莞市", "广东省", 23.02, 113.75)
-NINGBO = Place("宁波市", "浙江省", 29.87, 121.54)
+NINGBO = Place("鄞州区", "浙江省", 29.87, 121.54)
 
 # (employer, kind, place, [(title, skills, headcount, wage_min, wage_max, shift, caregiver_friendly)])
 EMPLOYERS: list[tuple[str, str, Place, list[tuple[str, list[str], int, int, int, str, bool]]]] = [

@@ -64,6 +64,11 @@ event id) and commit offsets only after their transaction commits. A message tha
 or whose handler keeps failing, goes to `<topic>.dlq` with headers `dlq.reason`, `dlq.consumer`,
 `dlq.topic`, `dlq.partition`, `dlq.offset`. Payloads never carry a name, phone number, ID number or
 gender.
+
+Places carry GB/T 2260 division codes beside their canonical names (`Location.province_code` and
+`county_code`, `WorkerData.home_province_code` and `home_county_code`): consumers compare the codes,
+the names are for display. The code fields are optional so events published before them still parse;
+a consumer that meets one without codes normalises the names with `anju_common.places`.
 """
 
 
@@ -130,7 +135,9 @@ def _example() -> str:
         location=Location(
             site_id=uuid.UUID(int=2),
             county="惠水县",
+            county_code="522731",
             province="贵州省",
+            province_code="520000",
             lat=26.13,
             lon=106.66,
             name="王家社区扶贫车间",

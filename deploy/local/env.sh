@@ -61,6 +61,8 @@ export JOBS_PORT="${JOBS_PORT:-8001}"
 export WORKERS_PORT="${WORKERS_PORT:-8002}"
 export MATCHING_PORT="${MATCHING_PORT:-8003}"
 export NOTIFICATIONS_PORT="${NOTIFICATIONS_PORT:-8004}"
+export CONSOLE_PORT="${CONSOLE_PORT:-8005}"
+export CONSOLE_GATEWAY_URL="${CONSOLE_GATEWAY_URL:-http://127.0.0.1:${GATEWAY_PORT}}"
 
 # uv: never download a Python interpreter; use the one on the machine.
 export UV_PYTHON_DOWNLOADS="${UV_PYTHON_DOWNLOADS:-never}"

@@ -5,8 +5,9 @@
 #   1. Debian packages: postgresql, redis-server (+ a Java 17 runtime and Maven if missing)
 #   2. uv (pip install uv) if missing
 #   3. Python dependencies: uv sync --frozen (uv sync when there is no uv.lock yet)
-#   4. Apache Kafka jars from Maven Central (deploy/local/kafka.sh fetch)
-#   5. kustomize (for the deploy/k8s test) with `go install` into $ANJU_CACHE_DIR/bin, when Go is there
+#   4. The console's browser libraries from the npm registry (console/build.sh: npm ci)
+#   5. Apache Kafka jars from Maven Central (deploy/local/kafka.sh fetch)
+#   6. kustomize (for the deploy/k8s test) with `go install` into $ANJU_CACHE_DIR/bin, when Go is there
 set -euo pipefail
 
 # shellcheck source=deploy/local/lib.sh
@@ -33,6 +34,11 @@ install_apt_packages() {
   command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
   command -v mvn >/dev/null 2>&1 || missing+=(maven)
   anju_python >/dev/null || missing+=(python3 python3-pip python3-venv)
+  # The office console: npm installs its browser libraries; its browser tests drive Debian's chromium.
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+  compgen -G '/usr/share/fonts/opentype/noto/NotoSansCJK*' >/dev/null || missing+=(fonts-noto-cjk)
   if ((${#missing[@]} == 0)); then
     log "debian packages: already installed"
     return 0
@@ -114,6 +120,8 @@ ensure_var_dirs
 install_apt_packages
 install_uv
 sync_python
+log "console assets: npm ci (console/build.sh)"
+"$ANJU_ROOT/console/build.sh" || die "console/build.sh failed"
 "$ANJU_ROOT/deploy/local/kafka.sh" fetch
 install_kustomize
 log "install: done"

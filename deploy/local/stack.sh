@@ -16,7 +16,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 HERE="$ANJU_ROOT/deploy/local"
-SERVICES=(gateway jobs workers matching notifications)
+SERVICES=(gateway jobs workers matching notifications console)
 # supervisord restarts a service that exits (the others keep running); it writes its own pid file.
 SUPERVISOR_PIDFILE="$ANJU_RUN_DIR/supervisord.pid"
 SUPERVISOR_CONF="$ANJU_RUN_DIR/supervisord.conf"
@@ -204,6 +204,9 @@ print_urls() {
   done
   printf '  %-14s %s\n' postgres "$ANJU_PG_HOST:$ANJU_PG_PORT (role $ANJU_PG_USER)" \
     kafka "$ANJU_KAFKA_BOOTSTRAP" redis "$ANJU_REDIS_URL" logs "$ANJU_LOG_DIR/"
+  if [[ " $* " == *" console "* ]]; then
+    echo "  office console: $(service_url console)  (log in with a staff account; make demo creates one)"
+  fi
   echo "  stop with: make down"
 }
 

@@ -143,7 +143,9 @@ def test_admin_creates_users_and_office_staff_cannot(gw: TestClient, admin_heade
 
 def test_user_input_errors_name_the_field(gw: TestClient, admin_headers: dict[str, str]) -> None:
     no_site = {"username": "office-x", "password": "office password 1", "role": "office_staff"}
-    body = _problem(gw.post("/api/v1/users", json=no_site, headers=admin_headers), 422)
+    body = _problem(
+        gw.post("/api/v1/users", json=no_site, headers={**admin_headers, "Accept-Language": "en"}), 422
+    )
     assert "site" in str(body["detail"])
     short = {"username": "ab", "password": "short", "role": "admin"}
     errors = _problem(gw.post("/api/v1/users", json=short, headers=admin_headers), 422)["errors"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -78,3 +79,13 @@ def test_a_method_the_document_does_not_declare_is_405_with_allow(
     options = gw.options("/api/v1/users", headers=admin_headers)
     assert options.status_code == 405 and options.headers["allow"] == "GET, HEAD, POST"
     assert gw.get("/api/v1/jobs", headers=admin_headers).status_code == 200
+
+
+def test_docs_and_redoc_load_nothing_from_other_hosts(gw: TestClient) -> None:
+    from tests.common.unit.test_apidocs import external_references
+
+    for page in ("/docs", "/redoc"):
+        html = gw.get(page)
+        assert html.status_code == 200 and external_references(html.text) == [], html.text
+        for asset in set(re.findall(r"/docs-assets/[\w.-]+", html.text)):
+            assert gw.get(asset).status_code == 200, asset

@@ -66,7 +66,7 @@ def test_unknown_paths_fall_back_to_the_services_documents(
 def test_internal_endpoints_are_never_reachable(
     gw: TestClient, admin_headers: dict[str, str], path: str
 ) -> None:
-    response = gw.get(path, headers=admin_headers)
+    response = gw.get(path, headers={**admin_headers, "Accept-Language": "en"})
     assert response.status_code == 404
     assert "service" not in response.text or "no route" in response.text
 
@@ -227,7 +227,7 @@ def test_a_hanging_service_times_out_instead_of_hanging(make_client: Callable[..
     create_staff(name, "correct horse battery", "admin")
     headers = {"Authorization": f"Bearer {login(gw, name, 'correct horse battery')['access_token']}"}
     started = time.monotonic()
-    slow = gw.get("/api/v1/jobs/1/slow", headers=headers)
+    slow = gw.get("/api/v1/jobs/1/slow", headers={**headers, "Accept-Language": "en"})
     assert slow.status_code == 503 and time.monotonic() - started < 3
     assert "in time" in slow.json()["detail"]
 

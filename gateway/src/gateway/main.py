@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anju_common.apidocs import install_docs
 from anju_common.app import RequestContextMiddleware, add_ops_routes
 from anju_common.headers import SecurityHeaders
 from anju_common.inputs import NulGuardMiddleware
@@ -13,8 +14,7 @@ from anju_common.openapi import install_openapi
 from anju_common.principal import Principal
 from anju_common.problems import Problem, install_problem_handlers, problem_response
 from fastapi import FastAPI, Request, Response
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -136,9 +136,7 @@ def make_app() -> FastAPI:
         runtime: GatewayRuntime = request.app.state.runtime
         return JSONResponse(await aggregated(runtime, app.openapi()))
 
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="Anju API")
+    install_docs(app, title="Anju API")
 
     app.include_router(router)
 

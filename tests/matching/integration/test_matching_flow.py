@@ -235,7 +235,7 @@ def test_status_api_transitions_emit_events_and_illegal_ones_get_409(
     match_id = str(proposed[0].data.match_id)
     url = f"/api/v1/matches/{match_id}/status"
 
-    bad = matching_app.post(url, json={"status": "hired"})
+    bad = matching_app.post(url, json={"status": "hired"}, headers={"Accept-Language": "en"})
     assert bad.status_code == 409
     assert bad.headers["content-type"].startswith("application/problem+json")
     assert "proposed" in bad.json()["detail"] and "hired" in bad.json()["detail"]

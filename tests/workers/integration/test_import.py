@@ -76,7 +76,13 @@ def _xlsx(header: list[str], rows: list[list[Any]]) -> bytes:
 
 
 def _upload(client: TestClient, name: str, content: bytes, **form: str) -> Any:
-    return client.post("/api/v1/workers/import", files={"file": (name, content)}, data=form)
+    # English problem details: the assertions below read them (the Chinese ones are in test_i18n_workers).
+    return client.post(
+        "/api/v1/workers/import",
+        files={"file": (name, content)},
+        data=form,
+        headers={"Accept-Language": "en"},
+    )
 
 
 def _count(client: TestClient, site: str) -> int:

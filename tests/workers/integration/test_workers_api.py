@@ -182,7 +182,7 @@ def test_office_staff_see_only_their_sites_and_others_get_404(workers_client: Te
     assert (
         workers_client.post(
             "/api/v1/sites",
-            json={"name": "x", "county": "y", "province": "z", "lat": 1, "lon": 1},
+            json={"name": "x", "county": "惠水县", "province": "贵州省", "lat": 1, "lon": 1},
             headers=staff,
         ).status_code
         == 403
@@ -197,7 +197,9 @@ def test_duplicates_are_conflicts(workers_client: TestClient) -> None:
     household = make_household(workers_client, site)
     w = worker_payload(household["id"])
     assert workers_client.post("/api/v1/workers", json=w).status_code == 201
-    again = workers_client.post("/api/v1/workers", json={**w, "phone": new_phone()})
+    again = workers_client.post(
+        "/api/v1/workers", json={**w, "phone": new_phone()}, headers={"Accept-Language": "en"}
+    )
     assert again.status_code == 409 and "ID number" in again.json()["detail"]
     no_id = worker_payload(household["id"], id_number=None)
     assert workers_client.post("/api/v1/workers", json=no_id).status_code == 201

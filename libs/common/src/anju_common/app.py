@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine, MetaData
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from anju_common.apidocs import install_docs
 from anju_common.db import make_engine
 from anju_common.event_tables import EventTables
 from anju_common.guard import PrincipalGuard
@@ -175,8 +176,15 @@ def create_app(
             log.info("service.stopped")
 
     app = FastAPI(
-        title=title, description=description, version=version, lifespan=lifespan, openapi_tags=openapi_tags
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        openapi_tags=openapi_tags,
+        docs_url=None,
+        redoc_url=None,
     )
+    install_docs(app)
     install_problem_handlers(app)
     app.add_middleware(NulGuardMiddleware)
     app.add_middleware(PrincipalGuard, settings=settings, routers=routers)

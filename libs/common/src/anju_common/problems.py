@@ -9,26 +9,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from anju_common import i18n
 from anju_common.logs import get_logger
 
 log = get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
-_TITLES = {
-    400: "Bad request",
-    401: "Authentication required",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    412: "Precondition failed",
-    413: "Payload too large",
-    415: "Unsupported media type",
-    422: "Validation failed",
-    428: "Precondition required",
-    429: "Too many requests",
-    500: "Internal server error",
-    503: "Service unavailable",
-}
+# English titles: the problem type's code is made from them, whatever language the response speaks.
+_TITLES = {status: en for status, (_zh, en) in i18n.TITLES.items()}
 
 
 class Problem(Exception):
@@ -63,31 +50,53 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    """Build the problem+json response."""
-    title = title or _TITLES.get(status, "Error")
+    """Build the problem+json response, in the language the request's Accept-Language prefers."""
+    lang = request_language(request)
+    english_title = title or _TITLES.get(status, "Error")
     body: dict[str, Any] = {
-        "type": f"urn:anju:problem:{code or title.lower().replace(' ', '-')}",
-        "title": title,
+        "type": f"urn:anju:problem:{code or english_title.lower().replace(' ', '-')}",
+        "title": i18n.title(status, title, lang),
         "status": status,
-        "detail": detail,
+        "detail": i18n.translate(detail, lang),
         "instance": request.url.path,
     }
     request_id = getattr(request.state, "request_id", None)
     if request_id:
         body["request_id"] = request_id
+    errors = extra.pop("errors", None)
     body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    if isinstance(errors, list):
+        body["errors"] = [_localised_error(e, lang) for e in errors]
+    elif errors is not None:
+        body["errors"] = errors
+    out_headers = {
+        **(headers or {}),
+        "Content-Language": i18n.CONTENT_LANGUAGE[lang],
+        "Vary": "Accept-Language",
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=out_headers)
+
+
+def request_language(request: Request) -> i18n.Lang:
+    """zh or en, from the request's Accept-Language (zh when it names neither)."""
+    return i18n.negotiate(request.headers.get("accept-language"))
+
+
+def _localised_error(error: Any, lang: i18n.Lang) -> Any:
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return {**error, "message": i18n.translate(error["message"], lang)}
+    return error
 
 
 def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def validation_errors(errors: list[dict[str, Any]] | Any) -> list[dict[str, str]]:
-    """One entry per invalid field: its path and a readable message."""
+def validation_errors(errors: list[dict[str, Any]] | Any, lang: i18n.Lang = "en") -> list[dict[str, str]]:
+    """One entry per invalid field: its path and a readable message in the language."""
     out = []
     for err in errors:
-        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        msg = i18n.field_message(err, lang)
         out.append({"field": _loc(err.get("loc", ())), "message": msg, "type": str(err.get("type", ""))})
     return out
 
@@ -103,8 +112,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = validation_errors(exc.errors())
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:10])
+        lang = request_language(request)
+        errors = validation_errors(exc.errors(), lang)
+        joiner = "; " if lang == "en" else "；"
+        detail = joiner.join(f"{e['field']}: {e['message']}" for e in errors[:10])
         return problem_response(
             request, 422, detail or "invalid request", code="validation-error", errors=errors
         )

@@ -37,7 +37,9 @@ class Employer(JobsTable, table=True):
     kind: EmployerKind = Field(sa_type=enum_type(EmployerKind))
     site_id: uuid.UUID | None = Field(default=None, index=True)
     county: str | None = Field(default=None, max_length=100)
+    county_code: str | None = Field(default=None, max_length=6)
     province: str | None = Field(default=None, max_length=100)
+    province_code: str | None = Field(default=None, max_length=6, index=True)
     contact_name: str | None = Field(default=None, max_length=100)
     contact_phone: str | None = Field(default=None, max_length=32)
     version: int = 1
@@ -64,7 +66,9 @@ class Job(JobsTable, table=True):
     wage_max: int
     site_id: uuid.UUID | None = Field(default=None, index=True)
     county: str | None = Field(default=None, max_length=100)
+    county_code: str | None = Field(default=None, max_length=6)
     province: str = Field(max_length=100)
+    province_code: str | None = Field(default=None, max_length=6, index=True)
     lat: float
     lon: float
     location_name: str | None = Field(default=None, max_length=200)
@@ -98,7 +102,9 @@ class TrainingCourse(JobsTable, table=True):
     skills_taught: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     site_id: uuid.UUID | None = Field(default=None, index=True)
     county: str | None = Field(default=None, max_length=100)
+    county_code: str | None = Field(default=None, max_length=6)
     province: str = Field(max_length=100)
+    province_code: str | None = Field(default=None, max_length=6, index=True)
     lat: float
     lon: float
     location_name: str | None = Field(default=None, max_length=200)

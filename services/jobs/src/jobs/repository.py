@@ -22,7 +22,7 @@ class JobFilter:
     status: JobStatus | None = None
     employer_id: uuid.UUID | None = None
     site_id: uuid.UUID | None = None
-    province: str | None = None
+    province_code: str | None = None
     shift: Shift | None = None
     skill: str | None = None
     caregiver_friendly: bool | None = None
@@ -81,8 +81,8 @@ def list_jobs(
         stmt = stmt.where(col(Job.employer_id) == flt.employer_id)
     if flt.site_id:
         stmt = stmt.where(col(Job.site_id) == flt.site_id)
-    if flt.province:
-        stmt = stmt.where(col(Job.province) == flt.province)
+    if flt.province_code:
+        stmt = stmt.where(col(Job.province_code) == flt.province_code)
     if flt.shift:
         stmt = stmt.where(col(Job.shift) == flt.shift)
     if flt.caregiver_friendly is not None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
+from anju_common import places
 from anju_common.deps import PrincipalDep, RequestIdDep, SessionDep, SitesDep
-from anju_common.errors import etag, parse_if_match
+from anju_common.errors import InvalidFieldError, etag, parse_if_match
 from anju_common.events import JobStatus, Shift, TrainingStatus
 from anju_common.pagination import MAX_LIMIT, Page, keyset_after, next_keyset_cursor
+from anju_common.places import PlaceError, location_of
 from fastapi import APIRouter, Header, Query, Response, status
 
 from jobs import repository as repo
@@ -22,7 +24,6 @@ from jobs.schemas import (
     JobCreate,
     JobPublic,
     JobUpdate,
-    LocationOut,
     TrainingCreate,
     TrainingPublic,
     TrainingUpdate,
@@ -41,23 +42,24 @@ def employer_public(e: Employer) -> EmployerPublic:
 
 def job_public(job: Job) -> JobPublic:
     """Response shape of a job."""
-    loc = LocationOut(
-        site_id=job.site_id,
-        county=job.county,
-        province=job.province,
-        lat=job.lat,
-        lon=job.lon,
-        name=job.location_name,
-    )
-    return JobPublic.model_validate({**job.model_dump(), "location": loc})
+    loc = location_of(job, site_id=job.site_id, name=job.location_name)
+    return JobPublic.model_validate({**job.model_dump(), "location": loc.model_dump()})
 
 
 def training_public(c: TrainingCourse) -> TrainingPublic:
     """Response shape of a course."""
-    loc = LocationOut(
-        site_id=c.site_id, county=c.county, province=c.province, lat=c.lat, lon=c.lon, name=c.location_name
-    )
-    return TrainingPublic.model_validate({**c.model_dump(), "location": loc})
+    loc = location_of(c, site_id=c.site_id, name=c.location_name)
+    return TrainingPublic.model_validate({**c.model_dump(), "location": loc.model_dump()})
+
+
+def _province_filter(text: str | None) -> str | None:
+    """The province code a list filter names, else a 422 naming the parameter."""
+    if text is None:
+        return None
+    try:
+        return places.province(text).code
+    except PlaceError as err:
+        raise InvalidFieldError("query.province", err.message) from None
 
 
 # ------------------------------------------------------------------ employers
@@ -133,7 +135,9 @@ def list_jobs(
     status_: Annotated[JobStatus | None, Query(alias="status")] = None,
     employer_id: uuid.UUID | None = None,
     site_id: uuid.UUID | None = None,
-    province: Annotated[str | None, Query(max_length=100)] = None,
+    province: Annotated[
+        str | None, Query(max_length=100, description="name, English, pinyin or GB/T 2260 code")
+    ] = None,
     shift: Shift | None = None,
     skill: Annotated[str | None, Query(max_length=50, description="text in the title or a skill")] = None,
     caregiver_friendly: bool | None = None,
@@ -145,7 +149,7 @@ def list_jobs(
         status=status_,
         employer_id=employer_id,
         site_id=site_id,
-        province=province,
+        province_code=_province_filter(province),
         shift=shift,
         skill=skill,
         caregiver_friendly=caregiver_friendly,

@@ -7,11 +7,11 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Literal, Self
 
 from anju_common.events import EmployerKind, JobStatus, Shift, TrainingStatus
+from anju_common.places import CountyText, ProvinceCode, county_within
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 LongName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Region = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 SkillName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Text = Annotated[str, StringConstraints(max_length=4000)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 -]{5,20}$")]
@@ -34,10 +34,11 @@ class EmployerBase(Strict):
     name: LongName
     kind: EmployerKind
     site_id: uuid.UUID | None = None
-    county: Region | None = None
-    province: Region | None = None
+    province: ProvinceCode | None = None
+    county: CountyText | None = None
     contact_name: Name | None = None
     contact_phone: Phone | None = None
+    check_county = field_validator("county")(county_within("province"))
 
     @model_validator(mode="after")
     def _where(self) -> Self:
@@ -70,11 +71,12 @@ class EmployerUpdate(Strict):
 
     name: LongName | None = None
     site_id: uuid.UUID | None = None
-    county: Region | None = None
-    province: Region | None = None
+    province: ProvinceCode | None = None
+    county: CountyText | None = None
     contact_name: Name | None = None
     contact_phone: Phone | None = None
     version: int | None = Field(default=None, ge=1)
+    check_county = field_validator("county")(county_within("province"))
 
 
 class EmployerPublic(BaseModel):
@@ -85,7 +87,9 @@ class EmployerPublic(BaseModel):
     kind: EmployerKind
     site_id: uuid.UUID | None
     county: str | None
+    county_code: str | None = Field(description="GB/T 2260 code")
     province: str | None
+    province_code: str | None = Field(description="GB/T 2260 code")
     contact_name: str | None
     version: int
     created_at: datetime
@@ -97,11 +101,12 @@ class LocationIn(Strict):
     """Where a job or course takes place."""
 
     site_id: uuid.UUID | None = None
-    county: Region | None = None
-    province: Region
+    province: ProvinceCode
+    county: CountyText | None = None
     lat: Lat
     lon: Lon
     name: LongName | None = None
+    check_county = field_validator("county")(county_within("province"))
 
 
 class LocationOut(BaseModel):
@@ -109,7 +114,11 @@ class LocationOut(BaseModel):
 
     site_id: uuid.UUID | None
     county: str | None
+    county_code: str | None = Field(description="GB/T 2260 code")
     province: str
+    province_code: str | None = Field(
+        description="GB/T 2260 code (absent only for rows older than the codes)"
+    )
     lat: float
     lon: float
     name: str | None

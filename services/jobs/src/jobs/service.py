@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
 
 from anju_common.clock import utcnow
 from anju_common.errors import ConflictError, ForbiddenError, InvalidFieldError, NotFoundError, check_version
@@ -15,11 +14,11 @@ from anju_common.events import (
     JobPosted,
     JobStatus,
     JobUpdated,
-    Location,
     TrainingData,
     TrainingPublished,
     TrainingStatus,
 )
+from anju_common.places import location_columns, location_of, patched_place, place_columns
 from anju_common.principal import Principal
 from anju_common.sites import SiteCheck
 from anju_common.versioning import bump
@@ -32,7 +31,6 @@ from jobs.schemas import (
     EmployerUpdate,
     JobCreate,
     JobUpdate,
-    LocationIn,
     TrainingCreate,
     TrainingUpdate,
 )
@@ -57,7 +55,9 @@ def create_employer(
     if principal.role == "office_staff" and data.site_id is None:
         raise ForbiddenError(_CROSS_SITE_EMPLOYER)
     sites.require(principal, data.site_id, "body.site_id")
-    employer = Employer(**data.model_dump())
+    employer = Employer(
+        **data.model_dump(exclude={"province", "county"}), **place_columns(data.province, data.county)
+    )
     session.add(employer)
     session.flush()
     return employer
@@ -84,7 +84,12 @@ def update_employer(
         if principal.role == "office_staff" and patch.site_id is None:
             raise ForbiddenError(_CROSS_SITE_EMPLOYER)
         sites.require(principal, patch.site_id, "body.site_id")
-    for key, value in patch.model_dump(exclude_unset=True, exclude={"version"}).items():
+    changes = patch.model_dump(exclude_unset=True, exclude={"version", "province", "county"})
+    if {"province", "county"} & patch.model_fields_set:
+        sent = patch.model_fields_set
+        current = (employer.province_code, employer.county_code)
+        changes.update(patched_place(sent, (patch.province, patch.county), current))
+    for key, value in changes.items():
         setattr(employer, key, value)
     bump(session, employer)
     return employer
@@ -131,14 +136,7 @@ def job_data(job: Job, employer: Employer) -> JobData:
         hired_count=job.hired_count,
         wage_min=job.wage_min,
         wage_max=job.wage_max,
-        location=Location(
-            site_id=job.site_id,
-            county=job.county,
-            province=job.province,
-            lat=job.lat,
-            lon=job.lon,
-            name=job.location_name,
-        ),
+        location=location_of(job, site_id=job.site_id, name=job.location_name),
         shift=job.shift,
         caregiver_friendly=job.caregiver_friendly,
         dormitory=job.dormitory,
@@ -151,17 +149,6 @@ def job_data(job: Job, employer: Employer) -> JobData:
         status=job.status,
         version=job.version,
     )
-
-
-def _location_fields(loc: LocationIn) -> dict[str, Any]:
-    return {
-        "site_id": loc.site_id,
-        "county": loc.county,
-        "province": loc.province,
-        "lat": loc.lat,
-        "lon": loc.lon,
-        "location_name": loc.name,
-    }
 
 
 def _check_job_site(
@@ -200,7 +187,7 @@ def post_job(
     job = Job(
         **data.model_dump(exclude={"location", "employer_id"}),
         employer_id=employer_id,
-        **_location_fields(data.location),
+        **location_columns(data.location),
     )
     session.add(job)
     session.flush()
@@ -236,7 +223,7 @@ def update_job(
     if patch.location is not None:
         if patch.location.site_id != job.site_id:
             _check_job_site(principal, employer, patch.location.site_id, sites)
-        changes.update(_location_fields(patch.location))
+        changes.update(location_columns(patch.location))
     merged = {**job.model_dump(), **changes}
     if merged["wage_min"] > merged["wage_max"]:
         raise InvalidFieldError("body.wage_min", "wage_min must be less than or equal to wage_max")
@@ -298,14 +285,7 @@ def training_data(course: TrainingCourse) -> TrainingData:
         provider=course.provider,
         title=course.title,
         skills_taught=list(course.skills_taught),
-        location=Location(
-            site_id=course.site_id,
-            county=course.county,
-            province=course.province,
-            lat=course.lat,
-            lon=course.lon,
-            name=course.location_name,
-        ),
+        location=location_of(course, site_id=course.site_id, name=course.location_name),
         starts_on=course.starts_on,
         ends_on=course.ends_on,
         seats=course.seats,
@@ -348,7 +328,7 @@ def publish_training(
     """Store a course and emit training.published."""
     _staff_only(principal)
     _check_course_site(principal, data.location.site_id, sites)
-    course = TrainingCourse(**data.model_dump(exclude={"location"}), **_location_fields(data.location))
+    course = TrainingCourse(**data.model_dump(exclude={"location"}), **location_columns(data.location))
     session.add(course)
     session.flush()
     emit(session, TrainingPublished.build(training_data(course), subject=course.id, request_id=request_id))
@@ -383,7 +363,7 @@ def update_training(
     if patch.location is not None:
         if patch.location.site_id != course.site_id:
             _check_course_site(principal, patch.location.site_id, sites)
-        changes.update(_location_fields(patch.location))
+        changes.update(location_columns(patch.location))
     merged = {**course.model_dump(), **changes}
     if merged["starts_on"] and merged["ends_on"] and merged["ends_on"] < merged["starts_on"]:
         raise InvalidFieldError("body.ends_on", "ends_on must not be before starts_on")

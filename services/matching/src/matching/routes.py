@@ -8,6 +8,7 @@ from typing import Annotated
 from anju_common.deps import PrincipalDep, RequestIdDep, SessionDep
 from anju_common.errors import ForbiddenError, NotFoundError, etag, parse_if_match
 from anju_common.events import JobData, Location, MatchStatus, Reason
+from anju_common.places import place_columns
 from anju_common.principal import Principal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
@@ -224,10 +225,17 @@ def match_preview(
     coordinates, requirements) that does not fit a query string, and a GET body has no defined meaning, so
     proxies and clients drop it. Nothing is stored or sent; repeating the call is harmless."""
     _no_employers(principal, "rankings of workers")
+    loc = body.location
     data = JobData(
         job_id=uuid.UUID(int=0),
         employer_id=uuid.UUID(int=0),
-        location=Location(**body.location.model_dump()),
+        location=Location(
+            site_id=loc.site_id,
+            lat=loc.lat,
+            lon=loc.lon,
+            name=loc.name,
+            **place_columns(loc.province, loc.county),
+        ),
         **body.model_dump(exclude={"location"}),
     )
     job = job_profile(data, state.norm)

@@ -8,10 +8,18 @@ from typing import Annotated, Self
 
 from anju_common.events import EmployerKind, MatchStatus, Reason, Shift
 from anju_common.pii import redact_text
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from anju_common.places import CountyText, ProvinceCode, county_within
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Region = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 SkillName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 # Phone and ID numbers typed into a note are masked before it is stored (employers read the history).
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(redact_text)]
@@ -190,11 +198,12 @@ class PreviewLocation(Strict):
     """Where the job is."""
 
     site_id: uuid.UUID | None = None
-    county: Region | None = None
-    province: Region
+    province: ProvinceCode
+    county: CountyText | None = None
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    check_county = field_validator("county")(county_within("province"))
 
 
 class MatchPreview(Strict):

@@ -37,7 +37,9 @@ class Site(WorkersTable, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = Field(max_length=200)
     county: str = Field(max_length=100)
+    county_code: str | None = Field(default=None, max_length=6)
     province: str = Field(max_length=100)
+    province_code: str | None = Field(default=None, max_length=6, index=True)
     lat: float
     lon: float
     version: int = 1
@@ -91,8 +93,13 @@ class Worker(WorkersTable, table=True):
     id_number_enc: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     id_number_hash: str | None = Field(default=None, max_length=64, unique=True)
     phone_name_hash: str | None = Field(default=None, max_length=64, unique=True)
+    # Keyed hashes of the last four digits, for the office's "find by the last digits" search.
+    phone_last4_hash: str | None = Field(default=None, max_length=64, index=True)
+    id_last4_hash: str | None = Field(default=None, max_length=64, index=True)
     home_county: str | None = Field(default=None, max_length=100)
+    home_county_code: str | None = Field(default=None, max_length=6)
     home_province: str | None = Field(default=None, max_length=100)
+    home_province_code: str | None = Field(default=None, max_length=6)
     language_notes: str | None = Field(default=None, max_length=500)
     physical_limitations: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # Profile kept for anonymous statistics.

@@ -35,18 +35,33 @@ def phone_name_hash(e164: str, name: str) -> str:
     return cipher().blind_index(f"{e164}|{name}", context="phone_name")
 
 
+def phone_last4_hash(last4: str) -> str:
+    """Keyed hash of a phone's last four digits (the office searches by them; they are never stored)."""
+    return cipher().blind_index(last4, context="phone_last4")
+
+
+def id_last4_hash(last4: str) -> str:
+    """Keyed hash of an ID number's last four characters (X upper case)."""
+    return cipher().blind_index(last4.upper(), context="id_last4")
+
+
 def sealed_phone(e164: str) -> dict[str, str]:
-    """Columns that hold a phone: ciphertext and lookup hash."""
-    return {"phone_enc": cipher().encrypt(e164, context=PHONE_CTX), "phone_hash": phone_hash(e164)}
+    """Columns that hold a phone: ciphertext and lookup hashes."""
+    return {
+        "phone_enc": cipher().encrypt(e164, context=PHONE_CTX),
+        "phone_hash": phone_hash(e164),
+        "phone_last4_hash": phone_last4_hash(e164[-4:]),
+    }
 
 
 def sealed_id_number(id_number: str | None) -> dict[str, str | None]:
     """Columns that hold an ID number (all null when there is none)."""
     if not id_number:
-        return {"id_number_enc": None, "id_number_hash": None}
+        return {"id_number_enc": None, "id_number_hash": None, "id_last4_hash": None}
     return {
         "id_number_enc": cipher().encrypt(id_number, context=ID_CTX),
         "id_number_hash": id_number_hash(id_number),
+        "id_last4_hash": id_last4_hash(id_number[-4:]),
     }
 
 

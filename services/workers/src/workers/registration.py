@@ -15,6 +15,7 @@ from anju_common.events import (
     WorkerRegistered,
     WorkerUpdated,
 )
+from anju_common.places import patched_place, place_columns
 from anju_common.principal import Principal
 from anju_common.versioning import bump
 from sqlmodel import Session
@@ -65,8 +66,12 @@ PERSONAL_FIELDS = (
     "id_number_enc",
     "id_number_hash",
     "phone_name_hash",
+    "phone_last4_hash",
+    "id_last4_hash",
     "home_county",
+    "home_county_code",
     "home_province",
+    "home_province_code",
     "language_notes",
     "education",
     "expected_wage_min",
@@ -119,8 +124,7 @@ def new_worker_fields(
         "birth_year": data.birth_year,
         **(sealed or sealed_fields(data)),
         "education": data.education,
-        "home_county": data.home_county,
-        "home_province": data.home_province,
+        **place_columns(data.home_province, data.home_county, prefix="home_"),
         "skills": skills,
         "skills_text": skills_text(skills),
         "livelihood_type": data.livelihood_type,
@@ -200,7 +204,14 @@ def update_worker(
     check_version(worker.version, if_match, patch.version)
     if not worker.active:
         raise ConflictError("the worker is deactivated")
-    changes = patch.model_dump(exclude_unset=True, exclude={"version", "phone", "id_number", "skills"})
+    changes = patch.model_dump(
+        exclude_unset=True,
+        exclude={"version", "phone", "id_number", "skills", "home_province", "home_county"},
+    )
+    if {"home_province", "home_county"} & patch.model_fields_set:
+        new = (patch.home_province, patch.home_county)
+        current = (worker.home_province_code, worker.home_county_code)
+        changes.update(patched_place(patch.model_fields_set, new, current, prefix="home_"))
     no_nulls(patch, nullable=_WORKER_NULLABLE)
     id_number = patch.id_number if "id_number" in patch.model_fields_set else decrypt_id_number(worker)
     birth_year = changes.get("birth_year", worker.birth_year)

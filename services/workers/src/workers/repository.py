@@ -56,6 +56,9 @@ class WorkerFilter:
     livelihood_type: LivelihoodType | None = None
     zero_employment: bool | None = None
     active: bool = True
+    name: str | None = None
+    phone_last4_hash: str | None = None
+    id_last4_hash: str | None = None
 
 
 def _site_scope(column: Any, principal: Principal) -> ColumnElement[bool]:
@@ -220,6 +223,13 @@ def list_workers(
     if flt.zero_employment is not None:
         zero = select(col(Household.id)).where(col(Household.zero_employment).is_(flt.zero_employment))
         stmt = stmt.where(col(Worker.household_id).in_(zero))
+    if flt.name:
+        needle = flt.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(col(Worker.name).ilike(f"%{needle}%", escape="\\"))
+    if flt.phone_last4_hash:
+        stmt = stmt.where(col(Worker.phone_last4_hash) == flt.phone_last4_hash)
+    if flt.id_last4_hash:
+        stmt = stmt.where(col(Worker.id_last4_hash) == flt.id_last4_hash)
     return list(session.exec(newest_first(stmt, Worker, after, limit)))
 
 

@@ -15,7 +15,7 @@ from anju_common.principal import SERVICE_TOKEN_HEADER
 from anju_common.problems import Problem
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile, status
 
-from workers import contacts, employment, households, registration, reveal, sites, stats, views
+from workers import contacts, employment, households, pii, registration, reveal, sites, stats, views
 from workers import repository as repo
 from workers.bulk import import_workers
 from workers.config import get_settings
@@ -255,6 +255,15 @@ def list_workers(
     active: Annotated[
         bool, Query(description="true (default): active workers; false: deactivated or erased")
     ] = True,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="text in the worker's name, e.g. 秀英")
+    ] = None,
+    phone_last4: Annotated[
+        str | None, Query(pattern=r"^[0-9]{4}$", description="last four digits of the phone, e.g. 5678")
+    ] = None,
+    id_last4: Annotated[
+        str | None, Query(pattern=r"^[0-9]{3}[0-9Xx]$", description="last four characters of the ID number")
+    ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[WorkerPublic] | Page[WorkerSharedPublic]:
@@ -267,6 +276,9 @@ def list_workers(
         livelihood_type=livelihood_type,
         zero_employment=zero_employment,
         active=active,
+        name=q.strip() if q and q.strip() else None,
+        phone_last4_hash=pii.phone_last4_hash(phone_last4) if phone_last4 else None,
+        id_last4_hash=pii.id_last4_hash(id_last4) if id_last4 else None,
     )
     rows = repo.list_workers(session, principal, flt, keyset_after(cursor), limit)
     cursor_out = next_keyset_cursor(rows, limit)

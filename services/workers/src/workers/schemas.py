@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from anju_common.events import EmploymentStatus, Gender, LivelihoodType, MonitoringCategory
+from anju_common.places import CountyText, ProvinceCode, county_within
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -22,7 +23,6 @@ from workers.identity import check_birth_year, id_birth_year, normalize_id_numbe
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 LongName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Region = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 HouseholdRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -62,10 +62,11 @@ class SiteBase(Strict):
     """Fields a resettlement site is created with."""
 
     name: LongName
-    county: Region
-    province: Region
+    province: ProvinceCode
+    county: CountyText
     lat: Lat
     lon: Lon
+    check_county = field_validator("county")(county_within("province"))
 
 
 class SiteCreate(SiteBase):
@@ -91,11 +92,12 @@ class SiteUpdate(Strict):
     """PATCH /sites/{id} body."""
 
     name: LongName | None = None
-    county: Region | None = None
-    province: Region | None = None
+    province: ProvinceCode | None = None
+    county: CountyText | None = None
     lat: Lat | None = None
     lon: Lon | None = None
     version: int | None = Field(default=None, ge=1)
+    check_county = field_validator("county")(county_within("province"))
 
 
 class SitePublic(BaseModel):
@@ -104,7 +106,11 @@ class SitePublic(BaseModel):
     id: uuid.UUID
     name: str
     county: str
+    county_code: str | None = Field(description="GB/T 2260 code (absent only for rows older than the codes)")
     province: str
+    province_code: str | None = Field(
+        description="GB/T 2260 code (absent only for rows older than the codes)"
+    )
     lat: float
     lon: float
     version: int
@@ -179,8 +185,9 @@ class WorkerBase(Strict):
     )
     phone: Phone
     education: ShortText | None = None
-    home_county: Region | None = None
-    home_province: Region | None = None
+    home_province: ProvinceCode | None = None
+    home_county: CountyText | None = None
+    check_home_county = field_validator("home_county")(county_within("home_province"))
     skills: list[SkillIn] = Field(default_factory=list, max_length=30)
     livelihood_type: LivelihoodType
     max_commute_km: CommuteKm | None = Field(default=None, description="defaults by livelihood type")
@@ -248,8 +255,9 @@ class WorkerUpdate(Strict):
     birth_year: int | None = None
     phone: Phone | None = None
     education: ShortText | None = None
-    home_county: Region | None = None
-    home_province: Region | None = None
+    home_province: ProvinceCode | None = None
+    home_county: CountyText | None = None
+    check_home_county = field_validator("home_county")(county_within("home_province"))
     skills: list[SkillIn] | None = Field(default=None, max_length=30)
     livelihood_type: LivelihoodType | None = None
     max_commute_km: CommuteKm | None = None
@@ -292,7 +300,9 @@ class WorkerPublic(BaseModel):
     id_number_masked: str | None = Field(description="110105********1234")
     education: str | None
     home_county: str | None
+    home_county_code: str | None = Field(description="GB/T 2260 code")
     home_province: str | None
+    home_province_code: str | None = Field(description="GB/T 2260 code")
     skills: list[SkillOut]
     livelihood_type: LivelihoodType
     max_commute_km: float

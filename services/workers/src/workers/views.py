@@ -7,6 +7,7 @@ from typing import Any
 
 from anju_common.events import HouseholdData, Location, SkillData, WorkerData
 from anju_common.pii import mask_id_number, mask_phone
+from anju_common.places import location_of
 
 from workers.identity import mask_name
 from workers.models import Household, Site, Worker
@@ -27,7 +28,9 @@ def worker_public(w: Worker) -> WorkerPublic:
         id_number_masked=mask_id_number(decrypt_id_number(w)),
         education=w.education,
         home_county=w.home_county,
+        home_county_code=w.home_county_code,
         home_province=w.home_province,
+        home_province_code=w.home_province_code,
         skills=[SkillOut.model_validate(s) for s in w.skills],
         livelihood_type=w.livelihood_type,
         max_commute_km=w.max_commute_km,
@@ -83,14 +86,7 @@ def household_data(h: Household) -> HouseholdData:
 
 def site_location(site: Site) -> Location:
     """A site as an event location."""
-    return Location(
-        site_id=site.id,
-        county=site.county,
-        province=site.province,
-        lat=site.lat,
-        lon=site.lon,
-        name=site.name,
-    )
+    return location_of(site, site_id=site.id, name=site.name)
 
 
 def worker_data(w: Worker, household: Household, site: Site) -> WorkerData:
@@ -106,7 +102,9 @@ def profile_data(row: Mapping[str, Any], household: HouseholdData, location: Loc
         site_id=row["site_id"],
         location=location,
         home_county=row["home_county"],
+        home_county_code=row.get("home_county_code"),
         home_province=row["home_province"],
+        home_province_code=row.get("home_province_code"),
         birth_year=row["birth_year"] or 0,
         education=row["education"],
         skills=[SkillData.model_validate(s) for s in row["skills"]],

@@ -110,11 +110,13 @@ class Gender(LabelledEnum):
 
 
 class Location(Contract):
-    """Where something is: a site or a county, with coordinates."""
+    """Where something is: a site or a county, with coordinates; GB/T 2260 codes (absent in old events)."""
 
     site_id: uuid.UUID | None = None
     county: str | None = None
+    county_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
     province: str | None = None
+    province_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
     lat: float | None = None
     lon: float | None = None
     name: str | None = None

@@ -52,7 +52,9 @@ class WorkerData(Contract):
     site_id: uuid.UUID
     location: Location
     home_county: str | None = None
+    home_county_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
     home_province: str | None = None
+    home_province_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
     birth_year: int
     education: str | None = None
     skills: list[SkillData] = Field(default_factory=list)

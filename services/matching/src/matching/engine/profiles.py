@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from anju_common import places
 from anju_common.events import (
     EmployerKind,
     EmploymentStatus,
@@ -22,6 +23,7 @@ from anju_common.events import (
     TrainingStatus,
     WorkerData,
 )
+from anju_common.places import Level
 from anju_taxonomy import Context, Vocabulary, clean
 
 # Small integer codes of the enums, for numpy columns.
@@ -166,11 +168,18 @@ def _set(values: frozenset[Any]) -> frozenset[Any]:
     return values or EMPTY
 
 
-def region(value: str | None) -> str | None:
-    """Comparable spelling of a province or county name (interned: a few names repeat across many rows)."""
-    if not value:
+def region(code: str | None, name: str | None, level: Level, within: str | None = None) -> str | None:
+    """Comparable key of a province or county: its GB/T 2260 code (interned: few places, many rows).
+
+    Events older than the codes carry only names: those are normalised with the kit's table, and a name it
+    cannot place is compared as cleaned text.
+    """
+    if code:
+        return sys.intern(code)
+    if not name:
         return None
-    return sys.intern(clean(value)) or None
+    scope = within if within and within.isdigit() else None
+    return sys.intern(places.code_or_none(name, level, scope) or clean(name)) or None
 
 
 def read_skills(
@@ -210,16 +219,19 @@ def read_skills(
 def worker_profile(data: WorkerData, norm: Vocabulary, *, risk: bool = False) -> WorkerProfile:
     """A worker's profile from a worker.registered/updated payload, skills normalised."""
     skills, certificates = read_skills([(s.name, s.level, s.certified) for s in data.skills], norm)
+    loc = data.location
+    province = region(loc.province_code, loc.province, "province")
+    home_province = region(data.home_province_code, data.home_province, "province")
     return WorkerProfile(
         worker_id=data.worker_id,
         household_id=data.household_id,
         site_id=data.site_id,
         lat=data.location.lat,
         lon=data.location.lon,
-        province=region(data.location.province),
-        county=region(data.location.county),
-        home_county=region(data.home_county),
-        home_province=region(data.home_province),
+        province=province,
+        county=region(loc.county_code, loc.county, "county", province),
+        home_county=region(data.home_county_code, data.home_county, "county", home_province),
+        home_province=home_province,
         birth_year=data.birth_year,
         skills=skills,
         livelihood=data.livelihood_type,
@@ -297,6 +309,7 @@ def job_profile(data: JobData, norm: Vocabulary, seats_left: int | None = None) 
         skills=(data.title,), employer_name=data.employer_name, employer_kind=data.employer_kind
     )
     skills, certificates = required_skills(data.skills, norm, context)
+    province = region(loc.province_code, loc.province, "province")
     return JobProfile(
         job_id=data.job_id,
         employer_id=data.employer_id,
@@ -310,8 +323,8 @@ def job_profile(data: JobData, norm: Vocabulary, seats_left: int | None = None) 
         wage_max=data.wage_max,
         lat=loc.lat,
         lon=loc.lon,
-        province=region(loc.province),
-        county=region(loc.county),
+        province=province,
+        county=region(loc.county_code, loc.county, "county", province),
         site_id=loc.site_id,
         place=place_of(loc.name, loc.county, loc.province),
         shift=data.shift,
@@ -342,13 +355,14 @@ def training_profile(data: TrainingData, norm: Vocabulary) -> TrainingProfile:
         if _LEADS_TO_LICENCE.search(text):
             named |= {c for h in r.trades for c in norm.licences(h.trade_id)}
     loc = data.location
+    province = region(loc.province_code, loc.province, "province")
     return TrainingProfile(
         training_id=data.training_id,
         title=data.title,
         skill_ids=frozenset(i for s in taught for i in s.ids()),
         lat=loc.lat,
         lon=loc.lon,
-        county=region(loc.county),
+        county=region(loc.county_code, loc.county, "county", province),
         place=place_of(loc.name, loc.county, loc.province),
         seats_left=data.seats_left,
         starts_on=data.starts_on,

@@ -1,0 +1,511 @@
+"""The console's app: server-rendered pages over the gateway's public API (no database of its own)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import httpx
+from anju_common.app import RequestContextMiddleware
+from anju_common.i18n import translate
+from anju_common.logs import configure_logging, get_logger
+from fastapi import FastAPI, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+from starlette.middleware.sessions import SessionMiddleware
+
+from console import api
+from console.api import ApiError, Gateway, NotSignedIn
+from console.charts import Bar, bar_chart
+from console.config import get_settings
+from console.text import LANGS, label, t
+
+log = get_logger(__name__)
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=HERE / "templates")
+SESSION_LANG = "lang"
+# The next statuses an office may record from each status (the API decides; this only picks the buttons).
+ACTIONS: dict[str, list[str]] = {
+    "proposed": ["interested", "declined"],
+    "notified": ["interested", "declined"],
+    "interested": ["referred", "declined"],
+    "referred": ["hired", "rejected"],
+}
+BREAKDOWN = ("skill", "commute", "wage", "schedule", "household")
+
+
+def lang_of(request: Request) -> str:
+    """The page language: Chinese unless the user switched to English (office PCs often run an English
+    browser whatever their users read, so the browser's Accept-Language does not decide)."""
+    chosen = request.session.get(SESSION_LANG)
+    return str(chosen) if chosen in LANGS else "zh"
+
+
+def gateway(request: Request) -> Gateway:
+    """The API as the signed-in user."""
+    return Gateway(request, request.app.state.http, lang_of(request))
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A page in the user's language."""
+    lang = lang_of(request)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return templates.TemplateResponse(
+        request,
+        name,
+        {
+            "lang": lang,
+            "t": lambda key: t(key, lang),
+            "label": lambda value: label(value, lang),
+            "reason_text": lambda r: r.get("zh") if lang == "zh" else r.get("en"),
+            "tr": lambda text: translate(str(text), "zh" if lang == "zh" else "en"),
+            "signed_in": api.SESSION_TOKENS in request.session,
+            "me": request.session.get("me") or {},
+            "here": here,
+            "switch_url": "/lang?" + urlencode({"to": "en" if lang == "zh" else "zh", "next": here}),
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def _error_page(request: Request, exc: ApiError) -> HTMLResponse:
+    return render(request, "error.html", status_code=exc.status if exc.status < 500 else 502, error=exc)
+
+
+async def _sites(gw: Gateway) -> list[dict[str, Any]]:
+    page = await gw.get("/api/v1/sites", {"limit": 200})
+    items: list[dict[str, Any]] = page["items"]
+    return items
+
+
+def _pick_site(sites: list[dict[str, Any]], wanted: str | None) -> dict[str, Any] | None:
+    for site in sites:
+        if wanted and site["id"] == wanted:
+            return site
+    return sites[0] if sites else None
+
+
+def make_app() -> FastAPI:
+    """Build the console app from current settings."""
+    settings = get_settings()
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.http = httpx.AsyncClient(
+            base_url=settings.gateway_url, timeout=settings.request_timeout_seconds
+        )
+        log.info("service.started", host=settings.host, port=settings.port, gateway=settings.gateway_url)
+        try:
+            yield
+        finally:
+            await app.state.http.aclose()
+            log.info("service.stopped")
+
+    app = FastAPI(
+        title="Anju office console",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.session_secret,
+        session_cookie="anju_console",
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    app.add_middleware(RequestContextMiddleware, service=settings.service_name)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.exception_handler(NotSignedIn)
+    async def _not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": "/login"})
+        return RedirectResponse("/login?" + urlencode({"next": request.url.path}), status_code=303)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return _error_page(request, exc)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service_name}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request, response: Response) -> dict[str, Any]:
+        try:
+            ok = (await request.app.state.http.get("/healthz", timeout=3)).status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        response.status_code = 200 if ok else 503
+        return {"status": "ok" if ok else "unavailable", "checks": {"gateway": "ok" if ok else "error"}}
+
+    @app.get("/lang")
+    def switch_language(request: Request, to: str = "zh", next: str = "/") -> RedirectResponse:
+        request.session[SESSION_LANG] = to if to in LANGS else "zh"
+        target = next if next.startswith("/") and not next.startswith("//") else "/"
+        return RedirectResponse(target, status_code=303)
+
+    # ------------------------------------------------------------------ login
+    @app.get("/login", response_class=HTMLResponse)
+    def login_page(request: Request, next: str = "/") -> HTMLResponse:
+        return render(request, "login.html", next=next, error=None, username="")
+
+    @app.post("/login")
+    async def login_submit(
+        request: Request,
+        username: Annotated[str, Form()] = "",
+        password: Annotated[str, Form()] = "",
+        next: Annotated[str, Form()] = "/",
+    ) -> Response:
+        try:
+            tokens = await api.login(request.app.state.http, username, password, lang_of(request))
+        except ApiError as exc:
+            return render(
+                request, "login.html", status_code=exc.status, next=next, error=exc, username=username
+            )
+        request.session[api.SESSION_TOKENS] = tokens
+        me = await gateway(request).get("/api/v1/auth/me")
+        request.session["me"] = {"username": username, "role": me["role"], "site_ids": me["site_ids"]}
+        target = next if next.startswith("/") and not next.startswith("//") else "/"
+        return RedirectResponse(target, status_code=303)
+
+    @app.post("/logout")
+    async def logout(request: Request) -> RedirectResponse:
+        tokens = request.session.get(api.SESSION_TOKENS)
+        if isinstance(tokens, dict):
+            await api.logout(request.app.state.http, tokens)
+        lang = request.session.get(SESSION_LANG)
+        request.session.clear()
+        if lang:
+            request.session[SESSION_LANG] = lang
+        return RedirectResponse("/login", status_code=303)
+
+    # ------------------------------------------------------------------ dashboard
+    @app.get("/", response_class=HTMLResponse)
+    async def dashboard(request: Request, site_id: str | None = None) -> HTMLResponse:
+        gw = gateway(request)
+        sites = await _sites(gw)
+        site = _pick_site(sites, site_id)
+        stats = await gw.get(f"/api/v1/sites/{site['id']}/stats") if site else None
+        charts: list[Markup] = []
+        if stats:
+            lang = lang_of(request)
+            charts.append(
+                bar_chart(
+                    t("chart_employment", lang),
+                    [
+                        Bar(label(g["key"], lang), g["employment_rate"], f"{g['employment_rate']:.0%}")
+                        for g in stats["by_livelihood_type"]
+                    ],
+                    maximum=1.0,
+                )
+            )
+            charts.append(
+                bar_chart(
+                    t("chart_households", lang),
+                    [
+                        Bar(
+                            label(c["key"], lang),
+                            c["zero_employment_households"],
+                            f"{c['zero_employment_households']} / {c['households']}",
+                        )
+                        for c in stats["by_monitoring_category"]
+                    ],
+                )
+            )
+        return render(request, "dashboard.html", sites=sites, site=site, stats=stats, charts=charts)
+
+    @app.get("/sites/{site_id}/stats.xlsx")
+    async def stats_xlsx(request: Request, site_id: uuid.UUID) -> Response:
+        upstream = await gateway(request).send("GET", f"/api/v1/sites/{site_id}/stats.xlsx")
+        return Response(
+            upstream.content,
+            media_type=upstream.headers.get("content-type", "application/octet-stream"),
+            headers={"Content-Disposition": upstream.headers.get("content-disposition", "attachment")},
+        )
+
+    # ------------------------------------------------------------------ households and workers
+    @app.get("/households", response_class=HTMLResponse)
+    async def households(
+        request: Request,
+        site_id: str | None = None,
+        zero_employment: str | None = None,
+        monitoring_category: str | None = None,
+        cursor: str | None = None,
+    ) -> HTMLResponse:
+        gw = gateway(request)
+        sites = await _sites(gw)
+        site = _pick_site(sites, site_id)
+        filters = {
+            "site_id": site["id"] if site else None,
+            "zero_employment": zero_employment or None,
+            "monitoring_category": monitoring_category or None,
+        }
+        page = await gw.get("/api/v1/households", {**filters, "cursor": cursor, "limit": 50})
+        return render(
+            request,
+            "households.html",
+            sites=sites,
+            site=site,
+            filters=filters,
+            page=page,
+            next_url=_next_url("/households", filters, page),
+        )
+
+    @app.get("/workers", response_class=HTMLResponse)
+    async def workers(
+        request: Request,
+        site_id: str | None = None,
+        q: str | None = None,
+        phone_last4: str | None = None,
+        id_last4: str | None = None,
+        skill: str | None = None,
+        employment_status: str | None = None,
+        livelihood_type: str | None = None,
+        household_id: str | None = None,
+        cursor: str | None = None,
+    ) -> HTMLResponse:
+        gw = gateway(request)
+        sites = await _sites(gw)
+        site = _pick_site(sites, site_id)
+        filters = {
+            "site_id": site["id"] if site else None,
+            "q": (q or "").strip() or None,
+            "phone_last4": (phone_last4 or "").strip() or None,
+            "id_last4": (id_last4 or "").strip() or None,
+            "skill": (skill or "").strip() or None,
+            "employment_status": employment_status or None,
+            "livelihood_type": livelihood_type or None,
+            "household_id": household_id or None,
+        }
+        error: ApiError | None = None
+        page: dict[str, Any] = {"items": [], "next_cursor": None}
+        try:
+            page = await gw.get("/api/v1/workers", {**filters, "cursor": cursor, "limit": 50})
+        except ApiError as exc:
+            if exc.status != 422:
+                raise
+            error = exc
+        context: dict[str, Any] = {
+            "sites": sites,
+            "site": site,
+            "filters": filters,
+            "page": page,
+            "error": error,
+            "next_url": _next_url("/workers", filters, page),
+        }
+        if request.headers.get("hx-request") and request.headers.get("hx-target") == "results":
+            return render(request, "workers_results.html", **context)
+        return render(request, "workers.html", **context)
+
+    @app.get("/workers/{worker_id}", response_class=HTMLResponse)
+    async def worker_page(request: Request, worker_id: uuid.UUID) -> HTMLResponse:
+        gw = gateway(request)
+        worker = await gw.get(f"/api/v1/workers/{worker_id}")
+        household = await gw.get(f"/api/v1/households/{worker['household_id']}")
+        matches = await gw.get(f"/api/v1/workers/{worker_id}/matches")
+        return render(request, "worker.html", worker=worker, household=household, matches=matches)
+
+    # ------------------------------------------------------------------ jobs and matches
+    @app.get("/jobs", response_class=HTMLResponse)
+    async def jobs(
+        request: Request, site_id: str | None = None, status: str = "open", cursor: str | None = None
+    ) -> HTMLResponse:
+        gw = gateway(request)
+        filters = {"site_id": site_id or None, "status": status or None}
+        page = await gw.get("/api/v1/jobs", {**filters, "cursor": cursor, "limit": 50})
+        return render(
+            request, "jobs.html", page=page, filters=filters, next_url=_next_url("/jobs", filters, page)
+        )
+
+    @app.get("/jobs/{job_id}", response_class=HTMLResponse)
+    async def job_page(request: Request, job_id: uuid.UUID, done: str | None = None) -> HTMLResponse:
+        gw = gateway(request)
+        job = await gw.get(f"/api/v1/jobs/{job_id}")
+        result = await gw.get(f"/api/v1/jobs/{job_id}/matches", {"include_ranking": "true", "limit": 50})
+        listed = result["matches"] + (result.get("ranking") or [])
+        names = await _worker_names(gw, [m["worker_id"] for m in listed], [m["site_id"] for m in listed])
+        return render(
+            request,
+            "job.html",
+            job=job,
+            matches=result["matches"],
+            ranking=result.get("ranking") or [],
+            names=names,
+            actions=ACTIONS,
+            breakdown_keys=BREAKDOWN,
+            done=done,
+        )
+
+    @app.post("/matches/{match_id}/status")
+    async def match_status(
+        request: Request,
+        match_id: uuid.UUID,
+        status: Annotated[str, Form()],
+        job_id: Annotated[str, Form()],
+        note: Annotated[str, Form()] = "",
+    ) -> Response:
+        body: dict[str, Any] = {"status": status}
+        if note.strip():
+            body["note"] = note.strip()
+        await gateway(request).post(f"/api/v1/matches/{match_id}/status", json=body)
+        return RedirectResponse(f"/jobs/{uuid.UUID(job_id)}?done={status}", status_code=303)
+
+    # ------------------------------------------------------------------ import
+    @app.get("/import", response_class=HTMLResponse)
+    async def import_page(request: Request, site_id: str | None = None) -> HTMLResponse:
+        sites = await _sites(gateway(request))
+        return render(
+            request, "import.html", sites=sites, site=_pick_site(sites, site_id), report=None, error=None
+        )
+
+    @app.post("/import", response_class=HTMLResponse)
+    async def import_upload(
+        request: Request,
+        file: UploadFile,
+        site_id: Annotated[str, Form()],
+        dry_run: Annotated[str | None, Form()] = None,
+    ) -> HTMLResponse:
+        gw = gateway(request)
+        sites = await _sites(gw)
+        content = await file.read()
+        report: dict[str, Any] | None = None
+        error: ApiError | None = None
+        try:
+            report = await gw.post(
+                "/api/v1/workers/import",
+                files={
+                    "file": (
+                        file.filename or "upload",
+                        content,
+                        file.content_type or "application/octet-stream",
+                    )
+                },
+                data={"site_id": site_id, "dry_run": "true" if dry_run else "false"},
+            )
+        except ApiError as exc:
+            if exc.status >= 500:
+                raise
+            error = exc
+        return render(
+            request,
+            "import.html",
+            status_code=200 if error is None else error.status,
+            sites=sites,
+            site=_pick_site(sites, site_id),
+            report=report,
+            error=error,
+            filename=file.filename,
+        )
+
+    @app.get("/import/template")
+    async def import_template(request: Request) -> Response:
+        upstream = await gateway(request).send("GET", "/api/v1/workers/import/template")
+        return Response(
+            upstream.content,
+            media_type=upstream.headers.get("content-type", "application/octet-stream"),
+            headers={"Content-Disposition": upstream.headers.get("content-disposition", "attachment")},
+        )
+
+    # ------------------------------------------------------------------ office feed
+    @app.get("/feed", response_class=HTMLResponse)
+    async def feed(request: Request, site_id: str | None = None) -> HTMLResponse:
+        gw = gateway(request)
+        sites = await _sites(gw)
+        site = _pick_site(sites, site_id)
+        page: dict[str, Any] = {"items": [], "next_cursor": None}
+        if site:
+            page = await gw.get(f"/api/v1/offices/{site['id']}/feed", {"limit": 200})
+        items = list(reversed(page["items"]))
+        last_id = page["items"][-1]["id"] if page["items"] else None
+        return render(request, "feed.html", sites=sites, site=site, items=items, last_id=last_id)
+
+    @app.get("/feed/stream")
+    async def feed_stream(
+        request: Request, site_id: uuid.UUID, after: int | None = None
+    ) -> StreamingResponse:
+        gw = gateway(request)
+        gw._tokens()  # a missing login is a redirect before the stream starts
+        lang = lang_of(request)
+        resume = request.headers.get("last-event-id") or (str(after) if after is not None else None)
+        headers = {"Last-Event-ID": resume} if resume and resume.isdigit() else {}
+
+        async def events() -> AsyncIterator[bytes]:
+            try:
+                async with gw.stream(f"/api/v1/offices/{site_id}/feed/stream", headers=headers) as upstream:
+                    event_id: str | None = None
+                    async for line in upstream.aiter_lines():
+                        if line.startswith("id:"):
+                            event_id = line[3:].strip()
+                        elif line.startswith("data:"):
+                            item = json.loads(line[5:].strip())
+                            html = templates.get_template("feed_item.html").render(
+                                item=item, label=lambda v: label(v, lang)
+                            )
+                            flat = " ".join(html.split())
+                            yield f"id: {event_id}\nevent: feed\ndata: {flat}\n\n".encode()
+                        elif line.startswith(":"):
+                            yield b": ping\n\n"
+                        if await request.is_disconnected():
+                            return
+            except (httpx.HTTPError, ApiError, NotSignedIn) as exc:
+                log.warning("feed.stream_ended", error=type(exc).__name__)
+
+        return StreamingResponse(
+            events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+        )
+
+    return app
+
+
+def _next_url(path: str, filters: dict[str, Any], page: dict[str, Any]) -> str | None:
+    cursor = page.get("next_cursor")
+    if not cursor:
+        return None
+    params = {k: v for k, v in filters.items() if v}
+    params["cursor"] = cursor
+    return f"{path}?{urlencode(params)}"
+
+
+async def _worker_names(gw: Gateway, ids: list[str], site_ids: list[str]) -> dict[str, str]:
+    """Names of the workers a page lists (rankings carry ids only): one list per site, then one by one."""
+    wanted = list(dict.fromkeys(ids))
+    names: dict[str, str] = {}
+    for site_id in dict.fromkeys(site_ids):
+        try:
+            page = await gw.get("/api/v1/workers", {"site_id": site_id, "limit": 200})
+        except ApiError:
+            continue
+        for worker in page["items"]:
+            names[str(worker["id"])] = str(worker.get("name") or "")
+    for worker_id in [w for w in wanted if w not in names][:20]:
+        try:
+            worker = await gw.get(f"/api/v1/workers/{worker_id}")
+        except ApiError:
+            continue
+        names[worker_id] = str(worker.get("name") or worker.get("name_masked") or "")
+    return names
+
+
+def highlight(text: str, needle: str | None) -> Markup:
+    """Text with a searched part marked."""
+    if not needle or needle not in text:
+        return escape(text)
+    before, _, after = text.partition(needle)
+    return Markup(f"{escape(before)}<mark>{escape(needle)}</mark>{escape(after)}")  # noqa: S704
+
+
+templates.env.filters["highlight"] = highlight
+app = make_app()
