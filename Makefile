@@ -34,7 +34,7 @@ up: ## Install what is missing, start Kafka/PostgreSQL/Redis, migrate, start all
 down: ## Stop what `make up` started (services, Kafka, Redis, PostgreSQL), and only that
 	$(LOCAL)/stack.sh down
 
-status: ## Show what runs
+status: ## Show what runs: infra, and each service's state, pid, uptime and restart count
 	$(LOCAL)/stack.sh status
 
 install: ## Install missing Debian packages, uv, Python deps (uv sync) and the Kafka jars

@@ -25,12 +25,29 @@ export ANJU_PG_PASSWORD="${ANJU_PG_PASSWORD:-anju}"
 # Server URL without a database name: each service appends its own (anju_jobs, anju_workers, ...).
 export ANJU_PG_URL="${ANJU_PG_URL:-postgresql+psycopg://${ANJU_PG_USER}:${ANJU_PG_PASSWORD}@${ANJU_PG_HOST}:${ANJU_PG_PORT}}"
 
-# Kafka (KRaft, one combined broker+controller).
+# Kafka (KRaft): one combined broker+controller, or ANJU_KAFKA_BROKERS=3 of them (deploy/local/kafka.sh),
+# node i on ANJU_KAFKA_PORT + 2(i-1) unless ANJU_KAFKA_PORTS lists the ports.
 export ANJU_KAFKA_VERSION="${ANJU_KAFKA_VERSION:-4.1.1}"
+export ANJU_KAFKA_BROKERS="${ANJU_KAFKA_BROKERS:-1}"
 export ANJU_KAFKA_HOST="${ANJU_KAFKA_HOST:-127.0.0.1}"
 export ANJU_KAFKA_PORT="${ANJU_KAFKA_PORT:-9092}"
 export ANJU_KAFKA_CONTROLLER_PORT="${ANJU_KAFKA_CONTROLLER_PORT:-9093}"
-export ANJU_KAFKA_BOOTSTRAP="${ANJU_KAFKA_BOOTSTRAP:-${ANJU_KAFKA_HOST}:${ANJU_KAFKA_PORT}}"
+if [[ -z ${ANJU_KAFKA_BOOTSTRAP:-} ]]; then
+  if [[ -n ${ANJU_KAFKA_PORTS:-} ]]; then
+    ANJU_KAFKA_BOOTSTRAP=$(tr ',' '\n' <<<"$ANJU_KAFKA_PORTS" | sed "s/^/${ANJU_KAFKA_HOST}:/" | paste -sd, -)
+  else
+    ANJU_KAFKA_BOOTSTRAP="${ANJU_KAFKA_HOST}:${ANJU_KAFKA_PORT}"
+    for ((_anju_i = 1; _anju_i < ANJU_KAFKA_BROKERS; _anju_i++)); do
+      ANJU_KAFKA_BOOTSTRAP+=",${ANJU_KAFKA_HOST}:$((ANJU_KAFKA_PORT + 2 * _anju_i))"
+    done
+    unset _anju_i
+  fi
+fi
+export ANJU_KAFKA_BOOTSTRAP
+# Replication of Anju's topics (python -m anju_common.topics) and of Kafka's own: 3 and min.insync 2 with
+# three brokers, 1 and 1 with one.
+export ANJU_KAFKA_REPLICATION_FACTOR="${ANJU_KAFKA_REPLICATION_FACTOR:-$((ANJU_KAFKA_BROKERS < 3 ? ANJU_KAFKA_BROKERS : 3))}"
+export ANJU_KAFKA_MIN_INSYNC_REPLICAS="${ANJU_KAFKA_MIN_INSYNC_REPLICAS:-$((ANJU_KAFKA_REPLICATION_FACTOR >= 3 ? 2 : 1))}"
 
 # Redis.
 export ANJU_REDIS_HOST="${ANJU_REDIS_HOST:-127.0.0.1}"

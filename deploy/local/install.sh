@@ -7,6 +7,7 @@
 #   3. Python dependencies: uv sync --frozen (uv sync when there is no uv.lock yet)
 #   4. The console's browser libraries from the npm registry (console/build.sh: npm ci)
 #   5. Apache Kafka jars from Maven Central (deploy/local/kafka.sh fetch)
+#   6. kustomize (for the deploy/k8s test) with `go install` into $ANJU_CACHE_DIR/bin, when Go is there
 set -euo pipefail
 
 # shellcheck source=deploy/local/lib.sh
@@ -95,6 +96,26 @@ sync_python() {
   fi
 }
 
+KUSTOMIZE_VERSION=v5.5.0
+
+install_kustomize() {
+  local bin="$ANJU_CACHE_DIR/bin" klog="$ANJU_LOG_DIR/install-kustomize.log"
+  if command -v kustomize >/dev/null 2>&1 || [[ -x $bin/kustomize ]]; then
+    log "kustomize: present"
+    return 0
+  fi
+  if ! command -v go >/dev/null 2>&1; then
+    warn "no Go toolchain: kustomize not installed (tests/deploy/test_k8s.py renders with its own loader)"
+    return 0
+  fi
+  log "installing kustomize $KUSTOMIZE_VERSION with go install (log: $klog)"
+  mkdir -p "$bin"
+  if ! GOBIN="$bin" go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" </dev/null >"$klog" 2>&1; then
+    show_log_tail "$klog" 10
+    warn "go install kustomize failed; tests/deploy/test_k8s.py falls back to its own loader"
+  fi
+}
+
 ensure_var_dirs
 install_apt_packages
 install_uv
@@ -102,4 +123,5 @@ sync_python
 log "console assets: npm ci (console/build.sh)"
 "$ANJU_ROOT/console/build.sh" || die "console/build.sh failed"
 "$ANJU_ROOT/deploy/local/kafka.sh" fetch
+install_kustomize
 log "install: done"

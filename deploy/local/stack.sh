@@ -2,10 +2,10 @@
 # The whole local Anju stack, without Docker.
 #
 #   deploy/local/stack.sh infra-up   install what is missing; start PostgreSQL, Redis, Kafka; create topics
-#   deploy/local/stack.sh up         infra-up, then migrate and start every service that exists (honcho),
-#                                    wait for each /readyz, print the URLs
+#   deploy/local/stack.sh up         infra-up, then migrate and start every service that exists under
+#                                    supervisord (deploy/local/supervise.py), wait for each /readyz, print URLs
 #   deploy/local/stack.sh down       stop what up started (services, Kafka, Redis, PostgreSQL), only that
-#   deploy/local/stack.sh status     what runs
+#   deploy/local/stack.sh status     what runs; each service's state, pid, uptime and restart count
 #   deploy/local/stack.sh services-down   stop only the services (infra keeps running)
 #   deploy/local/stack.sh clean      down, then delete all local state ($ANJU_VAR_DIR)
 #
@@ -17,8 +17,11 @@ set -euo pipefail
 
 HERE="$ANJU_ROOT/deploy/local"
 SERVICES=(gateway jobs workers matching notifications console)
-HONCHO_PIDFILE="$ANJU_RUN_DIR/honcho.pid"
-HONCHO_PROCFILE="$ANJU_RUN_DIR/Procfile"
+# supervisord restarts a service that exits (the others keep running); it writes its own pid file.
+SUPERVISOR_PIDFILE="$ANJU_RUN_DIR/supervisord.pid"
+SUPERVISOR_CONF="$ANJU_RUN_DIR/supervisord.conf"
+SUPERVISOR_PROCFILE="$ANJU_RUN_DIR/Procfile"
+SUPERVISE="$HERE/supervise.py"
 SERVICES_LOG="$ANJU_LOG_DIR/services.log"
 SERVICE_GROUPS_FILE="$ANJU_RUN_DIR/services.pgids"
 READY_TIMEOUT="${ANJU_READY_TIMEOUT:-120}"
@@ -86,9 +89,9 @@ migrate() {
   fi
 }
 
-honcho_pid() { pid_from_file "$HONCHO_PIDFILE" "honcho start"; }
+supervisor_pid() { pid_from_file "$SUPERVISOR_PIDFILE" "supervisord -c $SUPERVISOR_CONF"; }
 
-# Process groups of the services honcho runs (honcho starts each one in its own session).
+# Process groups of the services supervisord runs (it starts each one in its own process group).
 service_groups() {
   ps -eo pid=,ppid=,pgid= | awk -v h="$1" '
     { pid[NR] = $1; ppid[NR] = $2; pgid[NR] = $3; if ($3 == h) mine[$1] = 1 }
@@ -101,7 +104,7 @@ stop_leftover_groups() {
   for g in $1; do
     [[ $g =~ ^[0-9]+$ ]] || continue
     if pgrep -g "$g" -f '[.]venv/bin/python -m ' >/dev/null 2>&1; then
-      warn "service process group $g outlived honcho; stopping it"
+      warn "service process group $g outlived supervisord; stopping it"
       stop_pid "$g" 10 group
     fi
   done
@@ -110,33 +113,33 @@ stop_leftover_groups() {
 stop_services() {
   local pid groups=""
   [[ -f $SERVICE_GROUPS_FILE ]] && groups=$(<"$SERVICE_GROUPS_FILE")
-  if pid=$(honcho_pid); then
-    log "stopping services (honcho pid $pid)"
+  if pid=$(supervisor_pid); then
+    log "stopping services (supervisord pid $pid)"
     groups=$(printf '%s\n%s\n' "$groups" "$(service_groups "$pid")")
-    # honcho leads its own process group (setsid) and forwards SIGTERM to every service.
-    stop_pid "$pid" 30 group
+    # On SIGTERM supervisord stops every service (SIGTERM to its group, SIGKILL after stopwaitsecs), then exits.
+    stop_pid "$pid" 45
     stop_leftover_groups "$groups"
     log "services stopped"
   elif [[ -n $groups ]]; then
-    # honcho died (e.g. SIGKILL) but its services may still run.
+    # supervisord died (e.g. SIGKILL) but its services may still run.
     stop_leftover_groups "$groups"
   else
     log "services: no instance started by this stack is running; nothing to stop"
   fi
-  rm -f "$HONCHO_PIDFILE" "$SERVICE_GROUPS_FILE"
+  rm -f "$SUPERVISOR_PIDFILE" "$SERVICE_GROUPS_FILE"
 }
 
 start_services() {
-  local names=("$@") pid new_procfile="$HONCHO_PROCFILE.new" pattern
+  local names=("$@") pid new_procfile="$SUPERVISOR_PROCFILE.new" pattern
   pattern="^($(
     IFS='|'
     echo "${names[*]}"
   )):"
   grep -E "$pattern" "$ANJU_ROOT/Procfile" >"$new_procfile"
-  if pid=$(honcho_pid); then
-    if cmp -s "$new_procfile" "$HONCHO_PROCFILE"; then
+  if pid=$(supervisor_pid); then
+    if cmp -s "$new_procfile" "$SUPERVISOR_PROCFILE"; then
       rm -f "$new_procfile"
-      log "services already running (honcho pid $pid): ${names[*]}"
+      log "services already running (supervisord pid $pid): ${names[*]}"
       return 0
     fi
     log "the set of services changed; restarting them"
@@ -150,14 +153,24 @@ start_services() {
       die "port $(service_port "$name") for $name is already in use by a process this stack did not start (set $(tr '[:lower:]' '[:upper:]' <<<"$name")_PORT)"
     fi
   done
-  mv "$new_procfile" "$HONCHO_PROCFILE"
-  log "starting services: ${names[*]} (log: $SERVICES_LOG)"
+  mv "$new_procfile" "$SUPERVISOR_PROCFILE"
+  "$ANJU_VENV_PY" "$SUPERVISE" conf --procfile "$SUPERVISOR_PROCFILE" --run-dir "$ANJU_RUN_DIR" \
+    --log-dir "$ANJU_LOG_DIR" --root "$ANJU_ROOT"
+  log "starting services under supervisord: ${names[*]} (log: $SERVICES_LOG)"
   printf '\n==== %s stack.sh up: %s ====\n' "$(date -u +%FT%TZ)" "${names[*]}" >>"$SERVICES_LOG"
   cd "$ANJU_ROOT"
   # Behind the gateway, services accept only calls that carry its signed principal.
-  ANJU_REQUIRE_PRINCIPAL="${ANJU_REQUIRE_PRINCIPAL:-true}" PYTHONUNBUFFERED=1 setsid nohup "$ANJU_ROOT/.venv/bin/honcho" start -f "$HONCHO_PROCFILE" -d "$ANJU_ROOT" \
-    >>"$SERVICES_LOG" 2>&1 </dev/null &
-  printf '%s\n' "$!" >"$HONCHO_PIDFILE"
+  ANJU_REQUIRE_PRINCIPAL="${ANJU_REQUIRE_PRINCIPAL:-true}" PYTHONUNBUFFERED=1 setsid nohup \
+    "$ANJU_ROOT/.venv/bin/supervisord" -c "$SUPERVISOR_CONF" >>"$ANJU_LOG_DIR/supervisord.out" 2>&1 </dev/null &
+  pid=$!
+  local i
+  for ((i = 0; i < 50; i++)); do
+    [[ -S $ANJU_RUN_DIR/supervisor.sock ]] && supervisor_pid >/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  show_log_tail "$ANJU_LOG_DIR/supervisord.out" 20
+  die "supervisord did not start (log: $ANJU_LOG_DIR/supervisord.log)"
 }
 
 wait_ready() {
@@ -169,7 +182,7 @@ wait_ready() {
     done
     pending=("${still[@]+"${still[@]}"}")
     ((${#pending[@]} == 0)) && break
-    if ! honcho_pid >/dev/null; then
+    if ! supervisor_pid >/dev/null; then
       show_log_tail "$SERVICES_LOG" 60
       die "services exited during start-up (not ready: ${pending[*]})"
     fi
@@ -212,7 +225,7 @@ cmd_up() {
   start_services "${names[@]}"
   wait_ready "${names[@]}"
   local pid
-  if pid=$(honcho_pid); then service_groups "$pid" >"$SERVICE_GROUPS_FILE"; fi
+  if pid=$(supervisor_pid); then service_groups "$pid" >"$SERVICE_GROUPS_FILE"; fi
   print_urls "${names[@]}"
 }
 
@@ -239,8 +252,9 @@ cmd_status() {
   "$HERE/postgres.sh" status || true
   "$HERE/redis.sh" status || true
   "$HERE/kafka.sh" status || true
-  if pid=$(honcho_pid); then
-    echo "services: honcho running (pid $pid)"
+  if pid=$(supervisor_pid); then
+    echo "services: supervisord running (pid $pid); restarts count since it started"
+    "$ANJU_VENV_PY" "$SUPERVISE" status --run-dir "$ANJU_RUN_DIR" --log-dir "$ANJU_LOG_DIR" || true
   else
     echo "services: not running (make up starts them)"
   fi

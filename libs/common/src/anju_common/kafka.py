@@ -34,6 +34,8 @@ from anju_common.outbox import CE_HEADERS, buffered_events
 log = get_logger(__name__)
 
 Handler = Callable[[Session, Any], None]
+# Longest wait between two reconnect attempts to a broker (kafka-python's own default is 30 s).
+RECONNECT_BACKOFF_MAX_MS = 1000
 
 
 class Producer:
@@ -59,6 +61,9 @@ class Producer:
                     request_timeout_ms=5000,
                     delivery_timeout_ms=15000,
                     retry_backoff_ms=200,
+                    # kafka-python's default grows to 30 s between reconnects: a restarted broker went unused
+                    # for up to that long. Capped, clients are back within about a second of it answering.
+                    reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
                 )
             return self._producer
 
@@ -269,6 +274,7 @@ class ConsumerRunner(BackgroundThread):
             max_poll_records=self.config.max_records,
             request_timeout_ms=30000,
             metadata_max_age_ms=5000,
+            reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
         )
         # kafka-python may join the group before it knows a new topic's partitions; the leader then assigns
         # nothing and this member idles until the next metadata refresh. Asking for them first avoids that.

@@ -201,7 +201,8 @@ class OutboxRelay(BackgroundThread):
                 # An idempotent producer can be left in a state it never leaves (e.g. after a broker restart
                 # expired its batches); a fresh one, with a new producer id, is what recovers.
                 self.producer.reset()
-                backoff = min(max(backoff * 2, 0.5), 10.0)
+                # Capped low: the relay should be publishing within seconds of the broker answering again.
+                backoff = min(max(backoff * 2, 0.5), 2.0)
             self.sleep(backoff)
 
 

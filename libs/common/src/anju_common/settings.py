@@ -50,6 +50,8 @@ class ServiceSettings(BaseSettings):
     database_url: str | None = None
     var_dir: Path = _shared("var_dir", Path("var"))
     kafka_bootstrap: str = _shared("kafka_bootstrap", "127.0.0.1:9092")
+    kafka_replication_factor: int = _shared("kafka_replication_factor", 1)
+    kafka_min_insync_replicas: int = _shared("kafka_min_insync_replicas", 1)
     topic_prefix: str = _shared("topic_prefix", "")
     consumer_group_suffix: str = _shared("consumer_group_suffix", "")
     redis_url: str = _shared("redis_url", "redis://127.0.0.1:6379/0")

@@ -165,7 +165,12 @@ class PrivateBroker:
             ANJU_KAFKA_CONTROLLER_PORT=str(free_port()),
             ANJU_KAFKA_BOOTSTRAP=self.bootstrap,
             ANJU_KAFKA_HEAP="384m",
+            ANJU_KAFKA_BROKERS="1",
+            ANJU_KAFKA_REPLICATION_FACTOR="1",
+            ANJU_KAFKA_MIN_INSYNC_REPLICAS="1",
         )
+        self.env.pop("ANJU_KAFKA_PORTS", None)
+        self.env.pop("ANJU_KAFKA_CONTROLLER_PORTS", None)
 
     def _script(self, action: str) -> None:
         subprocess.run(

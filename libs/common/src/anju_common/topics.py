@@ -16,8 +16,27 @@ EVENT_PARTITIONS = 6
 DLQ_PARTITIONS = 1
 
 
+def wanted_topics(
+    prefix: str = "", partitions: int = EVENT_PARTITIONS, replication_factor: int = 1, min_insync: int = 1
+) -> list[NewTopic]:
+    """Every event topic and its .dlq, replicated replication_factor times, acks=all needing min_insync."""
+    if not 1 <= min_insync <= replication_factor:
+        raise ValueError(f"min.insync.replicas {min_insync} must be from 1 to {replication_factor}")
+    configs = {"min.insync.replicas": str(min_insync)}
+    rf = replication_factor
+    wanted = [NewTopic(f"{prefix}{t}", partitions, rf, topic_configs=configs) for t in TOPICS]
+    wanted += [NewTopic(f"{prefix}{t}.dlq", DLQ_PARTITIONS, rf, topic_configs=configs) for t in TOPICS]
+    return wanted
+
+
 def ensure_topics(
-    bootstrap: str, prefix: str = "", partitions: int = EVENT_PARTITIONS, timeout: float = 60.0
+    bootstrap: str,
+    prefix: str = "",
+    partitions: int = EVENT_PARTITIONS,
+    timeout: float = 60.0,
+    *,
+    replication_factor: int = 1,
+    min_insync: int = 1,
 ) -> list[str]:
     """Create every event topic and its .dlq if missing; returns the names that were created."""
     deadline = time.monotonic() + timeout
@@ -31,8 +50,7 @@ def ensure_topics(
             time.sleep(1)
     try:
         existing = set(admin.list_topics())
-        wanted = [NewTopic(f"{prefix}{t}", partitions, 1) for t in TOPICS]
-        wanted += [NewTopic(f"{prefix}{t}.dlq", DLQ_PARTITIONS, 1) for t in TOPICS]
+        wanted = wanted_topics(prefix, partitions, replication_factor, min_insync)
         missing = [t for t in wanted if t.name not in existing]
         created: list[str] = []
         for topic in missing:
@@ -53,9 +71,20 @@ def main() -> None:
     parser.add_argument("--bootstrap", default=settings.kafka_bootstrap)
     parser.add_argument("--prefix", default=settings.topic_prefix)
     parser.add_argument("--partitions", type=int, default=EVENT_PARTITIONS)
+    parser.add_argument("--replication-factor", type=int, default=settings.kafka_replication_factor)
+    parser.add_argument("--min-insync-replicas", type=int, default=settings.kafka_min_insync_replicas)
     args = parser.parse_args()
-    created = ensure_topics(args.bootstrap, args.prefix, args.partitions)
-    print(f"topics ready ({len(created)} created): {', '.join(created) or 'all existed'}")
+    created = ensure_topics(
+        args.bootstrap,
+        args.prefix,
+        args.partitions,
+        replication_factor=args.replication_factor,
+        min_insync=args.min_insync_replicas,
+    )
+    print(
+        f"topics ready (replication factor {args.replication_factor}, min.insync.replicas "
+        f"{args.min_insync_replicas}; {len(created)} created): {', '.join(created) or 'all existed'}"
+    )
 
 
 if __name__ == "__main__":
