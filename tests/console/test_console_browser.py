@@ -254,7 +254,19 @@ def test_the_office_feed_updates_live(browser: Any, console: Proc, world: World,
     by = _by()
     browser.get(f"{console.url}/feed")
     before = len(browser.find_elements(by.CSS_SELECTOR, "#feed li.feed-item"))
-    worker_id = next(iter(world.phones))
+    api = world.staff(stack)
+    # A number the service has texted: replies from numbers it never texted reach the feed only once the
+    # after-the-hire work lands (see the open issue on inbound SMS without an offer).
+    texted = wait_until(
+        lambda: [
+            n["worker_id"]
+            for n in api.get("/api/v1/notifications", params={"site_id": world.site["id"]}).json()["items"]
+            if n["worker_id"] in world.phones
+        ],
+        timeout=60,
+        what="an SMS to one of the site's workers",
+    )
+    worker_id = texted[0]
     time.sleep(1)  # the stream is connected
     reply = httpx.post(
         f"{stack.gateway}/api/v1/sms/inbound",

@@ -335,8 +335,12 @@ _CATALOGUE_SRC: list[tuple[str, str]] = [
     ("{what:[a-z ]+} not found", "未找到{what}"),
     ("not found", "未找到"),
     ("method not allowed", "不支持该请求方法"),
-    ("{method:[A-Z]+} is not allowed here", "此处不支持 {method} 请求"),
-    ("the URL is longer than {n:\\d+} characters", "网址超过 {n} 个字符"),
+    ("{method:\\S+} is not allowed here", "此处不支持 {method} 请求"),
+    ("the URL is longer than {n:\\S+} characters", "网址超过 {n} 个字符"),
+    (
+        "min.insync.replicas {n:\\S+} must be from 1 to {rf:\\S+}",
+        "min.insync.replicas {n} 应在 1 到 {rf} 之间",
+    ),
     ("the object changed; current version is {current}", "数据已被修改，当前版本为 {current}"),
     (
         "version {version} is stale; current version is {current}",
