@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import IO, Any
 
 from anju_common.events import MonitoringCategory
+from anju_common.labels import LABELS
 from anju_common.problems import Problem
 from charset_normalizer import from_bytes
 from openpyxl import Workbook
@@ -136,46 +137,15 @@ COLUMNS: tuple[Column, ...] = (
 
 _YES = {"是", "有", "y", "yes", "true", "1", "√", "✓", "同意", "持证", "已持证", "certified"}
 _NO = {"否", "无", "n", "no", "false", "0", "×", "不同意", ""}
+# Cell labels of the enums (外出务工, 边缘户 …) are the kit's, the same ones the API accepts.
 _VALUE_ALIASES: dict[str, dict[str, str]] = {
-    "gender": {"男": "male", "女": "female", "m": "male", "f": "female"},
-    "livelihood_type": {
-        "外出务工": "migrant",
-        "跨省务工": "migrant",
-        "省外务工": "migrant",
-        "劳务协作": "migrant",
-        "就近就业": "local",
-        "本地就业": "local",
-        "就地就业": "local",
-        "县内就业": "local",
-        "亦工亦农": "worker_peasant",
-        "半工半农": "worker_peasant",
-        "返乡务农": "returnee_agriculture",
-        "务农": "returnee_agriculture",
-    },
-    "employment_status": {
-        "未就业": "unemployed",
-        "待业": "unemployed",
-        "失业": "unemployed",
-        "已就业": "employed",
-        "就业": "employed",
-        "在岗": "employed",
-        "季节性务工": "seasonal",
-        "季节工": "seasonal",
-        "务农": "agriculture",
-        "农业": "agriculture",
-    },
-    "monitoring_category": {
-        "无": "none",
-        "非监测户": "none",
-        "一般户": "none",
-        "否": "none",
-        "脱贫不稳定户": "unstable",
-        "不稳定户": "unstable",
-        "边缘易致贫户": "marginal",
-        "边缘户": "marginal",
-        "突发严重困难户": "sudden_hardship",
-        "突发困难户": "sudden_hardship",
-    },
+    field: LABELS[enum]
+    for field, enum in (
+        ("gender", "Gender"),
+        ("livelihood_type", "LivelihoodType"),
+        ("employment_status", "EmploymentStatus"),
+        ("monitoring_category", "MonitoringCategory"),
+    )
 }
 _BOOL_FIELDS = {"caregiver", "sms_consent", "share_consent", "registered_poor"}
 _LIST_SPLIT = re.compile(r"[;；,，、/|]+")
