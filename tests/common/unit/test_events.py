@@ -42,7 +42,7 @@ def test_every_event_type_is_named_in_the_past_tense_and_lives_on_its_services_t
     assert len(EVENT_TYPES) == len(EVENT_CLASSES)
     for cls in EVENT_CLASSES:
         name = cls.__name__
-        assert name.endswith(("ed", "Sent", "OptedOut")), name
+        assert name.endswith(("ed", "Sent", "OptedOut", "FellDue", "WentOverdue")), name
         assert cls.topic() in TOPICS
         assert cls.type_name().startswith(f"anju.{cls.SOURCE_SERVICE}.")
 

@@ -104,6 +104,11 @@ LABELS: dict[str, dict[str, str]] = {
         "不感兴趣": "not_interested",
         "退订": "opt_out",
         "无法识别": "unknown",
+        "在岗": "on_job",
+        "已离职": "left_job",
+        "工资未发": "wages_unpaid",
+        "已到达": "arrived",
+        "拒绝自动推荐": "refuse_automation",
     },
     "Gender": {"女": "female", "男": "male", "f": "female", "m": "male"},
 }

@@ -100,6 +100,11 @@ class ReplyKind(LabelledEnum):
     not_interested = "not_interested"
     opt_out = "opt_out"
     unknown = "unknown"
+    on_job = "on_job"
+    left_job = "left_job"
+    wages_unpaid = "wages_unpaid"
+    arrived = "arrived"
+    refuse_automation = "refuse_automation"
 
 
 class Gender(LabelledEnum):

@@ -69,6 +69,23 @@ class TrainingData(Contract):
     version: int = 1
 
 
+class TrainingEnrolmentData(Contract):
+    """A worker's place on a course: enrolled, waiting for a seat, completed or withdrawn."""
+
+    enrolment_id: uuid.UUID
+    training_id: uuid.UUID
+    worker_id: uuid.UUID
+    site_id: uuid.UUID | None = None
+    household_id: uuid.UUID | None = None
+    offer_id: uuid.UUID | None = None
+    status: Literal["enrolled", "waitlisted", "completed", "withdrawn"]
+    title: str
+    skills_taught: list[str] = Field(default_factory=list)
+    certificate: str | None = None
+    seats_left: int
+    version: int = 1
+
+
 class JobPosted(_Jobs):
     """A job was posted."""
 
@@ -97,9 +114,17 @@ class TrainingPublished(_Jobs):
     data: TrainingData
 
 
+class TrainingEnrolmentChanged(_Jobs):
+    """A worker's enrolment on a course changed (the office feed shows it; completion adds skills)."""
+
+    type: Literal["anju.jobs.training.enrolment_changed"] = "anju.jobs.training.enrolment_changed"
+    data: TrainingEnrolmentData
+
+
 EVENTS: tuple[type[Event], ...] = (
     JobPosted,
     JobUpdated,
     JobClosed,
     TrainingPublished,
+    TrainingEnrolmentChanged,
 )

@@ -76,6 +76,17 @@ class ZeroEmploymentAlertedData(Contract):
     proposed_job_ids: list[uuid.UUID] = Field(default_factory=list)
 
 
+class TrainingOfferAcceptedData(Contract):
+    """A worker said yes to a course offer: jobs enrols them or puts them on the waiting list."""
+
+    offer_id: uuid.UUID
+    training_id: uuid.UUID
+    worker_id: uuid.UUID
+    household_id: uuid.UUID
+    site_id: uuid.UUID
+    channel: Literal["sms", "staff"] = "sms"
+
+
 class MatchProposed(_Matching):
     """Matching proposed a job to a worker."""
 
@@ -106,9 +117,17 @@ class ZeroEmploymentAlerted(_Matching):
     data: ZeroEmploymentAlertedData
 
 
+class TrainingOfferAccepted(_Matching):
+    """A worker accepted a course offer."""
+
+    type: Literal["anju.matching.training.offer_accepted"] = "anju.matching.training.offer_accepted"
+    data: TrainingOfferAcceptedData
+
+
 EVENTS: tuple[type[Event], ...] = (
     MatchProposed,
     TrainingOffered,
     MatchStatusChanged,
     ZeroEmploymentAlerted,
+    TrainingOfferAccepted,
 )

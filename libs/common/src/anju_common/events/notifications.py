@@ -53,6 +53,8 @@ class WorkerRepliedData(Contract):
     offer_id: uuid.UUID | None = None
     notification_id: uuid.UUID | None = None
     site_id: uuid.UUID | None = None
+    follow_up_id: uuid.UUID | None = None
+    departure_id: uuid.UUID | None = None
 
 
 class WorkerOptedOutData(Contract):
