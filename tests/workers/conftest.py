@@ -29,7 +29,12 @@ def workers_env(infra: Infra, workers_db: str) -> Iterator[None]:
 
     saved = dict(os.environ)
     os.environ.update(
-        infra.env(WORKERS_DATABASE_URL=workers_db, ANJU_LOG_JSON="true", ANJU_OUTBOX_POLL_SECONDS="0.05")
+        infra.env(
+            WORKERS_DATABASE_URL=workers_db,
+            ANJU_LOG_JSON="true",
+            ANJU_OUTBOX_POLL_SECONDS="0.05",
+            WORKERS_FOLLOW_UP_CHECK_SECONDS="0.2",
+        )
     )
     get_settings.cache_clear()
     yield

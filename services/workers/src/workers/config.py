@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from anju_common import clock
 from anju_common.settings import ServiceSettings
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 
@@ -28,6 +29,15 @@ class WorkersSettings(ServiceSettings):
     import_max_cells: int = 2_000_000
     # Helper processes that validate rows of big imports (0: validate in the request's process).
     import_processes: int = 1
+    # After the hire: follow-ups this many months after a placement's start, overdue this many days after
+    # they fell due without an answer; the timer that moves them (and checks employment drops) every N s.
+    follow_up_offsets_months: list[int] = Field(default_factory=lambda: [1, 3, 6])
+    follow_up_overdue_days: int = 3
+    follow_up_check_seconds: float = 60.0
+    # Retention statistics: the share of placements still active this many months after their start.
+    retention_months: list[int] = Field(default_factory=lambda: [1, 3, 6])
+    # A site whose employed count fell by at least this share since the end of last month raises an alert.
+    employment_drop_share: float = 0.2
 
 
 @lru_cache

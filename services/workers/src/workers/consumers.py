@@ -1,13 +1,22 @@
-"""Event consumers of the workers service: hires, departures and referrals from matching; opt-outs."""
+"""Event consumers of the workers service: hires, departures and referrals from matching; opt-outs and
+replies from notifications; jobs' employers for placements."""
 
 from __future__ import annotations
 
 from anju_common.app import Runtime
-from anju_common.events import MatchStatus, MatchStatusChanged, WorkerOptedOut
+from anju_common.events import (
+    JobPosted,
+    JobUpdated,
+    MatchStatus,
+    MatchStatusChanged,
+    ReplyKind,
+    WorkerOptedOut,
+    WorkerReplied,
+)
 from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
 from sqlmodel import Session
 
-from workers import employment, registration
+from workers import employment, follow_ups, placements, registration
 
 
 def on_match_status_changed(session: Session, event: MatchStatusChanged) -> None:
@@ -15,8 +24,10 @@ def on_match_status_changed(session: Session, event: MatchStatusChanged) -> None
     d = event.data
     if d.to_status == MatchStatus.hired:
         employment.on_hired(session, d.worker_id, d.job_id, d.match_id)
+        placements.on_hired(session, d, event.time, event.requestid)
     elif d.to_status == MatchStatus.left:
         employment.on_left(session, d.worker_id, d.job_id, d.match_id)
+        placements.on_left(session, d.match_id, event.time)
     elif d.to_status == MatchStatus.referred and d.employer_id is not None:
         employment.on_referred(session, d.worker_id, d.employer_id, d.job_id, d.match_id)
 
@@ -26,17 +37,33 @@ def on_worker_opted_out(session: Session, event: WorkerOptedOut) -> None:
     registration.on_opted_out(session, event.data.worker_id)
 
 
+def on_worker_replied(session: Session, event: WorkerReplied) -> None:
+    """Answers to follow-up check-ins; the refusal keyword records the refusal of automated matching."""
+    if event.data.reply == ReplyKind.refuse_automation:
+        registration.on_refused_automation(session, event.data.worker_id, event.time)
+    else:
+        follow_ups.on_worker_replied(session, event.data)
+
+
+def on_job_known(session: Session, event: JobPosted | JobUpdated) -> None:
+    """A job's employer and kind, for the placements of it."""
+    placements.on_job_known(session, event.data)
+
+
 def build_consumer(runtime: Runtime) -> ConsumerRunner:
     """The workers service's consumer of matching.events and notifications.events."""
     s = runtime.settings
     config = ConsumerConfig(
         name="workers",
         group_id=s.group("workers"),
-        topics=[s.topic("matching.events"), s.topic("notifications.events")],
+        topics=[s.topic("matching.events"), s.topic("notifications.events"), s.topic("jobs.events")],
         bootstrap=s.kafka_bootstrap,
     )
     handlers: dict[str, Handler] = {
         MatchStatusChanged.type_name(): on_match_status_changed,
         WorkerOptedOut.type_name(): on_worker_opted_out,
+        WorkerReplied.type_name(): on_worker_replied,
+        JobPosted.type_name(): on_job_known,
+        JobUpdated.type_name(): on_job_known,
     }
     return ConsumerRunner(config, runtime.engine, runtime.tables, handlers, runtime.producer)

@@ -10,7 +10,9 @@ from anju_common.principal import Principal
 from anju_common.versioning import bump
 from sqlmodel import Session
 
+from workers import alerts
 from workers import repository as repo
+from workers.config import today
 from workers.households import refresh_households
 from workers.models import Worker, WorkerReferral, emit
 from workers.registration import editable
@@ -28,7 +30,8 @@ def change_employment(
     match_id: uuid.UUID | None = None,
     request_id: str | None = None,
 ) -> bool:
-    """Set a worker's employment status, recount the household and emit employment.changed.
+    """Set a worker's employment status, recount the household and emit employment.changed (and an alert
+    when the household falls back to zero employment).
 
     Wage arrears are a risk signal even when the status stays the same, so they are always published.
     """
@@ -36,12 +39,16 @@ def change_employment(
     if unchanged and cause != "wage_arrears":
         return False
     previous = worker.employment_status
+    before = repo.get_household(session, worker.household_id)
+    was_zero = before.zero_employment if before is not None else True
     worker.employment_status = status
     worker.current_job_id = job_id if status in repo.EMPLOYED_STATUSES else None
     bump(session, worker)
     refresh_households(session, [worker.household_id], request_id)
     household = repo.get_household(session, worker.household_id)
     assert household is not None
+    if household.zero_employment and not was_zero:
+        alerts.household_fell_back(session, household, worker.id, today(), request_id)
     data = EmploymentChangedData(
         worker_id=worker.id,
         household_id=worker.household_id,

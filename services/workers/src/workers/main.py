@@ -7,14 +7,17 @@ from fastapi import FastAPI
 
 from workers.config import get_settings
 from workers.consumers import build_consumer
+from workers.follow_ups import FollowUpTicker
 from workers.models import event_tables, metadata
+from workers.placement_routes import placement_router
 from workers.routes import internal, router
 
 
 def build_runtime() -> Runtime:
-    """Engine, producer, Redis, the outbox relay and the consumer."""
+    """Engine, producer, Redis, the outbox relay, the consumer and the follow-up timer."""
     runtime = Runtime.build(get_settings(), metadata, event_tables)
     runtime.add_consumer(build_consumer(runtime))
+    runtime.workers.append(FollowUpTicker(runtime.engine))
     return runtime
 
 
@@ -27,7 +30,7 @@ def make_app() -> FastAPI:
             "Resettlement sites, households and relocated workers' skill profiles, with phone and ID numbers "
             "encrypted at rest and masked in every response; publishes workers.events."
         ),
-        routers=[router, internal],
+        routers=[router, placement_router, internal],
         runtime_factory=build_runtime,
     )
 

@@ -8,9 +8,9 @@ from datetime import date, datetime
 from anju_common.clock import utcnow
 from anju_common.db import enum_type
 from anju_common.event_tables import define_event_tables
-from anju_common.events import EmploymentStatus, LivelihoodType, MonitoringCategory
+from anju_common.events import EmployerKind, EmploymentStatus, LivelihoodType, MonitoringCategory
 from anju_common.outbox import Emitter
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, DateTime, Index, Text, UniqueConstraint, false
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -118,6 +118,11 @@ class Worker(WorkersTable, table=True):
     current_job_id: uuid.UUID | None = None
     sms_consent: bool = False
     share_consent: bool = False
+    # PIPL art. 24: the worker refused automated matching (staff may still propose by hand), and since when.
+    automated_matching_refused: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+    automated_matching_refused_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     active: bool = True
     deactivated_reason: str | None = Field(default=None, max_length=20)
     deactivated_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
@@ -157,6 +162,114 @@ class PiiReveal(WorkersTable, table=True):
     actor_role: str = Field(max_length=20)
     request_id: str | None = Field(default=None, max_length=128)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class Placement(WorkersTable, table=True):
+    """A worker's job after the hire: employer, start, terms; active until it ends (left, dismissed...)."""
+
+    __table_args__ = (
+        Index("ix_placement_list", "created_at", "id"),
+        Index("ix_placement_worker", "worker_id", "created_at"),
+        Index("ix_placement_site_start", "site_id", "started_on"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    worker_id: uuid.UUID = Field(foreign_key="worker.id")
+    household_id: uuid.UUID
+    site_id: uuid.UUID
+    job_id: uuid.UUID | None = Field(default=None, index=True)
+    # One placement per hire: a redelivered or replayed hire finds it.
+    match_id: uuid.UUID | None = Field(default=None, unique=True)
+    employer_id: uuid.UUID | None = None
+    employer_name: str = Field(default="", max_length=200)
+    job_title: str = Field(default="", max_length=200)
+    job_kind: EmployerKind | None = Field(default=None, sa_type=enum_type(EmployerKind))
+    # The worker's livelihood type when the placement started (retention is reported by it).
+    livelihood_type: LivelihoodType = Field(sa_type=enum_type(LivelihoodType))
+    started_on: date
+    wage_cny: int | None = None
+    contract_type: str | None = Field(default=None, max_length=50)
+    social_insurance: bool | None = None
+    place: str = Field(default="", max_length=200)
+    departure_id: uuid.UUID | None = None
+    status: str = Field(default="active", max_length=10)
+    ended_on: date | None = None
+    end_reason: str | None = Field(default=None, max_length=20)
+    end_note: str | None = Field(default=None, max_length=500)
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class FollowUp(WorkersTable, table=True):
+    """One check-in of a placement: due on a date, answered by SMS or recorded by staff (phone, visit)."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (
+        Index("ix_follow_up_placement", "placement_id", "due_on"),
+        Index("ix_follow_up_status_due", "status", "due_on"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    placement_id: uuid.UUID = Field(foreign_key="placement.id")
+    worker_id: uuid.UUID
+    household_id: uuid.UUID
+    site_id: uuid.UUID
+    # Months after the start; 0 for a check staff recorded outside the schedule.
+    month_offset: int
+    due_on: date
+    status: str = Field(default="scheduled", max_length=10)
+    fell_due_on: date | None = None
+    outcome: str | None = Field(default=None, max_length=20)
+    channel: str | None = Field(default=None, max_length=10)
+    note: str | None = Field(default=None, max_length=500)
+    recorded_by: str | None = Field(default=None, max_length=100)
+    recorded_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class PlacementJob(WorkersTable, table=True):
+    """Read model of jobs from jobs.events: what a placement needs to know of its job and employer."""
+
+    __tablename__ = "placement_job"
+
+    job_id: uuid.UUID = Field(primary_key=True)
+    employer_id: uuid.UUID
+    employer_name: str = Field(max_length=200)
+    employer_kind: EmployerKind = Field(sa_type=enum_type(EmployerKind))
+    title: str = Field(max_length=200)
+    wage_min: int
+    place: str = Field(default="", max_length=200)
+    version: int = 1
+
+
+class SiteAlert(WorkersTable, table=True):
+    """Alerts raised for a site's office; dedupe_key makes each one happen once (a month, a household...)."""
+
+    __tablename__ = "site_alert"
+    __table_args__ = (Index("ix_site_alert_site_kind_month", "site_id", "kind", "month"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    site_id: uuid.UUID
+    kind: str = Field(max_length=40)
+    month: str = Field(max_length=7)
+    dedupe_key: str = Field(max_length=200, unique=True)
+    household_id: uuid.UUID | None = None
+    worker_id: uuid.UUID | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class SiteEmploymentMonth(WorkersTable, table=True):
+    """A site's employed count as last seen in a month: the base of the month-on-month drop alert."""
+
+    __tablename__ = "site_employment_month"
+
+    site_id: uuid.UUID = Field(primary_key=True)
+    month: str = Field(primary_key=True, max_length=7)
+    employed: int
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
 emit = Emitter(event_tables, lambda: get_settings().topic_prefix)

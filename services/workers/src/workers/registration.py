@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from anju_common.clock import utcnow
@@ -231,6 +232,9 @@ def update_worker(
     if patch.phone is not None:
         for key, value in sealed_phone(patch.phone).items():
             setattr(worker, key, value)
+    refused = changes.get("automated_matching_refused")
+    if refused is not None and refused != worker.automated_matching_refused:
+        worker.automated_matching_refused_at = utcnow()
     if "max_commute_km" in changes and changes["max_commute_km"] is None:
         changes["max_commute_km"] = DEFAULT_COMMUTE_KM[changes.get("livelihood_type", worker.livelihood_type)]
     for key, value in changes.items():
@@ -306,6 +310,17 @@ def on_opted_out(session: Session, worker_id: uuid.UUID) -> None:
     if worker is None or worker.erased_at is not None or not worker.sms_consent:
         return
     worker.sms_consent = False
+    bump(session, worker)
+    if worker.active:
+        publish_worker(session, worker, None)
+
+
+def on_refused_automation(session: Session, worker_id: uuid.UUID, at: datetime) -> None:
+    """The worker refused automated matching by SMS (PIPL art. 24): recorded with its time, published."""
+    worker = repo.get_worker(session, worker_id, for_update=True)
+    if worker is None or worker.erased_at is not None or worker.automated_matching_refused:
+        return
+    worker.automated_matching_refused, worker.automated_matching_refused_at = True, at
     bump(session, worker)
     if worker.active:
         publish_worker(session, worker, None)

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from anju_common.events import EmploymentStatus, Gender, LivelihoodType, MonitoringCategory
+from anju_common.events import EmployerKind, EmploymentStatus, Gender, LivelihoodType, MonitoringCategory
 from anju_common.places import CountyText, ProvinceCode, county_within
 from pydantic import (
     AfterValidator,
@@ -270,6 +270,9 @@ class WorkerUpdate(Strict):
     )
     sms_consent: bool | None = None
     share_consent: bool | None = None
+    automated_matching_refused: bool | None = Field(
+        default=None, description="the worker refuses automated matching (PIPL art. 24); the time is recorded"
+    )
     language_notes: Notes | None = None
     version: int | None = Field(default=None, ge=1, description="the version you read; stale gets 409")
 
@@ -314,6 +317,8 @@ class WorkerPublic(BaseModel):
     employment_status: EmploymentStatus
     sms_consent: bool
     share_consent: bool
+    automated_matching_refused: bool
+    automated_matching_refused_at: datetime | None
     language_notes: str | None
     active: bool
     deactivated_reason: str | None
@@ -490,3 +495,145 @@ class SiteStats(BaseModel):
     zero_employment: list[ZeroEmploymentHousehold]
     by_livelihood_type: list[GroupStats]
     by_monitoring_category: list[CategoryStats]
+    retention: RetentionStats | None = None
+    fell_back_to_zero_this_month: int = 0
+    fell_back_to_zero: list[FellBackHousehold] = Field(default_factory=list)
+    automated_matching_refusals: list[RefusalOut] = Field(default_factory=list)
+
+
+# ------------------------------------------------------------------ after the hire
+PlacementEndReason = Literal["left", "dismissed", "contract_ended", "other"]
+FollowUpOutcomeIn = Literal["on_job", "left", "wage_arrears"]
+ContractType = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+PlaceText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class FollowUpPublic(BaseModel):
+    """A follow-up of a placement."""
+
+    id: uuid.UUID
+    placement_id: uuid.UUID
+    worker_id: uuid.UUID
+    month_offset: int = Field(description="months after the start; 0 for a check outside the schedule")
+    due_on: date
+    status: Literal["scheduled", "due", "overdue", "done", "cancelled"]
+    fell_due_on: date | None
+    outcome: Literal["on_job", "left", "wage_arrears", "no_reply"] | None
+    channel: Literal["sms", "phone", "visit"] | None
+    note: str | None
+    recorded_by: str | None
+    recorded_at: datetime | None
+
+
+class PlacementPublic(BaseModel):
+    """A placement: the worker's job after the hire, its terms, its follow-ups."""
+
+    id: uuid.UUID
+    worker_id: uuid.UUID
+    household_id: uuid.UUID
+    site_id: uuid.UUID
+    job_id: uuid.UUID | None
+    match_id: uuid.UUID | None
+    employer_id: uuid.UUID | None
+    employer_name: str
+    job_title: str
+    job_kind: EmployerKind | None
+    livelihood_type: LivelihoodType
+    started_on: date
+    wage_cny: int | None
+    contract_type: str | None
+    social_insurance: bool | None
+    place: str
+    departure_id: uuid.UUID | None
+    status: Literal["active", "ended"]
+    ended_on: date | None
+    end_reason: PlacementEndReason | None
+    end_note: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    follow_ups: list[FollowUpPublic]
+
+
+class PlacementUpdate(Strict):
+    """PATCH /placements/{id}: complete or correct the terms; If-Match or version required."""
+
+    employer_name: LongName | None = None
+    job_title: LongName | None = None
+    job_kind: EmployerKind | None = None
+    started_on: date | None = Field(default=None, description="moves the follow-ups not yet due")
+    wage_cny: Wage | None = Field(default=None, description="wage agreed, CNY per month")
+    contract_type: ContractType | None = Field(default=None, description="e.g. 劳动合同 / 劳务协议 / 临时")
+    social_insurance: bool | None = None
+    place: PlaceText | None = Field(default=None, description="place of work")
+    departure_id: uuid.UUID | None = None
+    version: int | None = Field(default=None, ge=1, description="the version you read; stale gets 409")
+
+
+class PlacementEndIn(Strict):
+    """POST /placements/{id}/end: the placement ended (staff)."""
+
+    reason: PlacementEndReason
+    ended_on: date | None = Field(default=None, description="default today; not before the start")
+    note: Notes | None = None
+    version: int | None = Field(default=None, ge=1, description="the version you read; stale gets 409")
+
+
+class FollowUpRecordIn(Strict):
+    """POST /placements/{id}/follow-ups: staff reached the worker by phone or visit."""
+
+    channel: Literal["phone", "visit"]
+    outcome: FollowUpOutcomeIn
+    note: Notes | None = None
+    follow_up_id: uuid.UUID | None = Field(
+        default=None, description="the follow-up answered; default the earliest one due and open"
+    )
+
+
+class RetentionFigure(BaseModel):
+    """Retention after N months: of the placements started at least N months ago, how many were still
+    active N months after their start."""
+
+    months: int
+    started: int
+    retained: int
+    rate: float
+
+
+class RetentionGroup(BaseModel):
+    """Retention of one slice (an employer, a livelihood type, a job kind)."""
+
+    key: str
+    name: str | None = None
+    figures: list[RetentionFigure]
+
+
+class RetentionStats(BaseModel):
+    """1-, 3- and 6-month retention of a site's placements, overall and by slice (each sums to overall)."""
+
+    months: list[int]
+    placements: int
+    active: int
+    overall: list[RetentionFigure]
+    by_employer: list[RetentionGroup]
+    by_livelihood_type: list[RetentionGroup]
+    by_job_kind: list[RetentionGroup]
+
+
+class FellBackHousehold(BaseModel):
+    """A household that fell back to zero employment."""
+
+    household_id: uuid.UUID
+    household_ref: str | None
+    fell_back_at: datetime
+
+
+class RefusalOut(BaseModel):
+    """A worker who refused automated matching, and since when."""
+
+    worker_id: uuid.UUID
+    name_masked: str
+    refused_at: datetime | None
+
+
+SiteStats.model_rebuild()

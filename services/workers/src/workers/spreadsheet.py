@@ -573,6 +573,7 @@ def stats_xlsx(stats: SiteStats) -> bytes:
     summary.append(["就业率 employment rate", stats.employment_rate])
     summary.append(["零就业户 zero-employment households", stats.zero_employment_households])
     summary.append(["最长零就业天数 longest (days)", stats.zero_employment_longest_days])
+    summary.append(["本月返零就业户 fell back to zero this month", stats.fell_back_to_zero_this_month])
     by_type = wb.create_sheet("按就业类型 by livelihood")
     by_type.append(["livelihood_type", "labour_force", "employed", "employment_rate"])
     for g in stats.by_livelihood_type:
@@ -604,6 +605,36 @@ def stats_xlsx(stats: SiteStats) -> bytes:
                 h.days,
             ]
         )
+    _retention_sheets(wb, stats)
+    fell = wb.create_sheet("本月返零户 fell back")
+    fell.append(["household_id", "household_ref", "fell_back_at"])
+    for f in stats.fell_back_to_zero:
+        fell.append([str(f.household_id), _sheet_text(f.household_ref), f.fell_back_at.isoformat()])
+    refusals = wb.create_sheet("拒绝自动推荐 refusals")
+    refusals.append(["worker_id", "姓名 name", "拒绝时间 refused_at"])
+    for r in stats.automated_matching_refusals:
+        refusals.append(
+            [str(r.worker_id), _sheet_text(r.name_masked), r.refused_at.isoformat() if r.refused_at else None]
+        )
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _retention_sheets(wb: Workbook, stats: SiteStats) -> None:
+    """Retention overall and by employer, livelihood type and job kind: one row per slice and N months."""
+    r = stats.retention
+    if r is None:
+        return
+    sheet = wb.create_sheet("留存率 retention")
+    sheet.append(["维度 dimension", "key", "名称 name", "months", "started", "retained", "rate"])
+    for f in r.overall:
+        sheet.append(["总计 overall", "all", None, f.months, f.started, f.retained, f.rate])
+    for label, groups in (
+        ("用人单位 employer", r.by_employer),
+        ("就业类型 livelihood", r.by_livelihood_type),
+        ("岗位类型 job kind", r.by_job_kind),
+    ):
+        for g in groups:
+            for f in g.figures:
+                sheet.append([label, g.key, _sheet_text(g.name), f.months, f.started, f.retained, f.rate])
