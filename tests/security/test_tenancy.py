@@ -23,6 +23,7 @@ READS = [
     "/api/v1/households/{household_id}",
     "/api/v1/workers/{worker_id}",
     "/api/v1/workers/{worker_id}/matches",
+    "/api/v1/workers/{worker_id}/placements",
     "/api/v1/employers/{employer_id}",
     "/api/v1/jobs/{job_id}",
     "/api/v1/jobs/{job_id}/matches",
@@ -285,12 +286,17 @@ def test_staff_of_site_a_cannot_create_users_or_keys_for_site_b(
     assert r.status_code == 422 and "employer_id" in r.text
 
 
+NO_HIRE = "the tenancy world has no hire; tests/workers/integration/test_placements.py checks other sites 404"
 # Operations with an id in the path that the matrix above leaves to other tests, and why.
 EXEMPT = {
     ("GET", "/api/v1/users/{user_id}"): "administrators only; staff see themselves (tests/gateway)",
     ("PATCH", "/api/v1/users/{user_id}"): "administrators only (tests/gateway)",
     ("GET", "/api/v1/trainings/{training_id}"): "the course catalogue is readable by every caller",
     ("GET", "/api/v1/taxonomy/occupations/{code}"): "the national classification is public reference data",
+    ("GET", "/api/v1/placements/{placement_id}"): NO_HIRE,
+    ("PATCH", "/api/v1/placements/{placement_id}"): NO_HIRE,
+    ("POST", "/api/v1/placements/{placement_id}/end"): NO_HIRE,
+    ("POST", "/api/v1/placements/{placement_id}/follow-ups"): NO_HIRE,
 }
 
 

@@ -202,6 +202,13 @@ def test_a_hire_becomes_one_placement_with_follow_ups_and_the_jobs_terms(
     other = headers("office_staff", [make_site(workers_client)])
     assert workers_client.get(f"/api/v1/placements/{p['id']}", headers=other).status_code == 404
     assert workers_client.get(f"/api/v1/workers/{w['id']}/placements", headers=other).status_code == 404
+    patch = {"wage_cny": 1, "version": p["version"]}
+    assert workers_client.patch(f"/api/v1/placements/{p['id']}", json=patch, headers=other).status_code == 404
+    end = {"reason": "left"}
+    assert (
+        workers_client.post(f"/api/v1/placements/{p['id']}/end", json=end, headers=other).status_code == 404
+    )
+    assert _placement(workers_client, p["id"])["status"] == "active"
     employer_view = headers("employer", employer_id=str(employer))
     assert workers_client.get(f"/api/v1/placements/{p['id']}", headers=employer_view).status_code == 403
 

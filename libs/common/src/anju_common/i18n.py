@@ -64,6 +64,7 @@ ENUM_LABELS: dict[str, str] = {
     "left_job": "离职",
     "wage_arrears": "欠薪",
     "manual": "手工记录",
+    "not_registered": "未登记的劳动力",
 }
 
 # Nouns that domain errors name ("job 42 not found").
@@ -93,6 +94,8 @@ NOUNS: dict[str, str] = {
     "id_number": "身份证号",
     "this ID number": "此身份证号",
     "this phone number and name": "此手机号和姓名",
+    "placement": "就业记录",
+    "follow-up": "就业回访",
 }
 
 TITLES: dict[int, tuple[str, str]] = {
@@ -446,6 +449,10 @@ _CATALOGUE_SRC: list[tuple[str, str]] = [
         "该劳动力的个人信息已删除，请重新登记",
     ),
     ("the worker is already deactivated", "该劳动力已停用"),
+    ("the placement has already ended", "该就业记录已结束"),
+    ("the start cannot be after the placement ended", "上岗日期不能晚于就业结束日期"),
+    ("a placement cannot end before it started", "就业结束日期不能早于上岗日期"),
+    ("the follow-up is not open for this placement", "该回访不属于此就业记录或已完成"),
     ("the worker is deactivated", "该劳动力已停用"),
     ("birth year and the birth date in id_number disagree", "出生年份与身份证号中的出生日期不符"),
     ("the CSV file is neither UTF-8 nor GBK text", "CSV 文件既不是 UTF-8 也不是 GBK 编码"),
