@@ -110,9 +110,10 @@ def _reply(w: dict[str, Any], reply: ReplyKind, follow_up_id: str | None = None)
     return WorkerReplied.build(data, subject=w["id"])
 
 
-def _events(infra: Infra, key: str, kind: str, count: int, timeout: float = 30) -> list[dict[str, Any]]:
+def _events(infra: Infra, key: str, kind: str, count: int, timeout: float = 60) -> list[dict[str, Any]]:
     def found() -> list[dict[str, Any]]:
-        records = infra.read_topic("workers.events", min_count=1, timeout=2)
+        # The whole topic, up to its end (it holds thousands of events after the import tests: allow time).
+        records = infra.read_topic("workers.events", min_count=1, timeout=20)
         return [
             json.loads(r.value)
             for r in records
@@ -131,7 +132,7 @@ def _placements(client: TestClient, worker_id: str, count: int = 1) -> list[dict
         items: list[dict[str, Any]] = client.get(f"/api/v1/workers/{worker_id}/placements").json()["items"]
         return items
 
-    got: list[dict[str, Any]] = wait_for(lambda: len(x := found()) >= count and x, timeout=30) or []
+    got: list[dict[str, Any]] = wait_for(lambda: len(x := found()) >= count and x, timeout=60) or []
     assert len(got) == count, got
     return got
 
@@ -143,7 +144,7 @@ def _placement(client: TestClient, pid: str) -> dict[str, Any]:
     return body
 
 
-def _until(client: TestClient, pid: str, check: Any, timeout: float = 30) -> dict[str, Any]:
+def _until(client: TestClient, pid: str, check: Any, timeout: float = 60) -> dict[str, Any]:
     got: dict[str, Any] | None = wait_for(lambda: check(x := _placement(client, pid)) and x, timeout=timeout)
     assert got, _placement(client, pid)
     return got
