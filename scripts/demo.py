@@ -5,7 +5,8 @@ only through the gateway: a site and its office staff, a few hundred households 
 poverty-alleviation workshops (garments, electronics assembly, bamboo weaving), local enterprises,
 labour-cooperation employers in Guangdong and Zhejiang, public-welfare posts, and courses in sewing,
 welding, housekeeping and e-commerce. It then prints the proposed matches with their reasons, the SMS
-outbox and the site's employment statistics, and walks one worker from "interested" to "hired".
+outbox and the site's employment statistics, walks one worker from "interested" to "hired" and that
+placement through its first follow-up (recorded by phone).
 
     .venv/bin/python scripts/demo.py [--households 240] [--gateway http://127.0.0.1:8000] [--seed 7]
 """
@@ -541,8 +542,35 @@ def walk_one_worker(demo: Demo, matches: dict[str, list[dict[str, Any]]]) -> Non
         worker = demo.call(demo.staff, "GET", f"/api/v1/workers/{match['worker_id']}")
         if worker["employment_status"] == "employed":
             print(f"{name} is now employed")
+            follow_one_placement(demo, match["worker_id"])
             break
         time.sleep(1)
+
+
+def follow_one_placement(demo: Demo, worker_id: str) -> None:
+    """The hire became a placement with follow-ups at 1, 3 and 6 months: the office completes its terms and
+    records the first check-in by phone (the SMS check-in goes out on the due date)."""
+    assert demo.staff is not None
+    deadline = time.monotonic() + 30
+    placements: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and not placements:
+        placements = demo.call(demo.staff, "GET", f"/api/v1/workers/{worker_id}/placements")["items"]
+        if not placements:
+            time.sleep(1)
+    if not placements:
+        print("(no placement yet: the workers service has not seen the hire)")
+        return
+    p = placements[0]
+    dues = ", ".join(f"{f['month_offset']} 个月 {f['due_on']}" for f in p["follow_ups"])
+    where = p["employer_name"] or p["job_title"]
+    print(f"\nplacement {p['id'][:8]} started {p['started_on']} at {where}; follow-ups: {dues}")
+    terms = {"contract_type": "劳动合同", "social_insurance": True, "version": p["version"]}
+    p = demo.call(demo.staff, "PATCH", f"/api/v1/placements/{p['id']}", json=terms)
+    insured = "yes" if p["social_insurance"] else "no"
+    print(f"terms: wage {p['wage_cny']} CNY/month, {p['contract_type']}, social insurance {insured}")
+    body = {"channel": "phone", "outcome": "on_job", "note": "电话回访：在岗，工作稳定"}
+    f = demo.call(demo.staff, "POST", f"/api/v1/placements/{p['id']}/follow-ups", 201, json=body)
+    print(f"follow-up recorded by {f['channel']}: {f['outcome']} ({f['note']})")
 
 
 def main() -> None:

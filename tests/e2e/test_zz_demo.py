@@ -31,3 +31,4 @@ def test_demo_builds_a_site_and_prints_matches_outbox_and_stats(stack: Stack) ->
         assert heading in out, out[-3000:]
     assert "缝纫工" in out and "proposals" in out
     assert "is now employed" in out, out[-3000:]
+    assert "follow-up recorded by phone: on_job" in out, out[-3000:]
