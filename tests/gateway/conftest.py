@@ -63,7 +63,7 @@ def _fake_openapi(service: str) -> dict[str, Any]:
             "/internal/v1/secret": {"get": {"responses": {"200": {"description": "never public"}}}},
             "/healthz": {"get": {"responses": {"200": {"description": "ops"}}}},
             **(
-                {"/api/v1/placements": {"get": {"operationId": "list_placements", "responses": {}}}}
+                {"/api/v1/match-digests": {"get": {"operationId": "list_match_digests", "responses": {}}}}
                 if service == "matching"
                 else {}
             ),

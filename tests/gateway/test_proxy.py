@@ -45,8 +45,10 @@ def test_each_path_goes_to_its_owner(
 def test_unknown_paths_fall_back_to_the_services_documents(
     gw: TestClient, admin_headers: dict[str, str]
 ) -> None:
-    # /api/v1/placements is in no static rule; the matching document declares it.
-    assert echo(gw.get("/api/v1/placements", headers=admin_headers))["service"] == "matching"
+    # /api/v1/match-digests is in no static rule; the matching document declares it.
+    assert echo(gw.get("/api/v1/match-digests", headers=admin_headers))["service"] == "matching"
+    # Placements belong to workers by the static table, whatever another document says.
+    assert echo(gw.get("/api/v1/placements/1", headers=admin_headers))["service"] == "workers"
     missing = gw.get("/api/v1/nothing-here", headers=admin_headers)
     assert missing.status_code == 404 and missing.headers["content-type"].startswith(
         "application/problem+json"
