@@ -22,7 +22,7 @@ ROUTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/api/v1/(jobs|workers)/[^/]+/matches(/.*)?$"), "matching"),
     (re.compile(r"^/api/v1/(matches|match-preview|training-offers|taxonomy)(/.*)?$"), "matching"),
     (re.compile(r"^/api/v1/(employers|jobs|trainings)(/.*)?$"), "jobs"),
-    (re.compile(r"^/api/v1/(sites|households|workers|pii-reveals)(/.*)?$"), "workers"),
+    (re.compile(r"^/api/v1/(sites|households|workers|pii-reveals|departures)(/.*)?$"), "workers"),
     (re.compile(r"^/api/v1/(notifications|sms|offices)(/.*)?$"), "notifications"),
 ]
 # Provider callbacks: no staff or employer credential; the notifications service checks the provider's.
