@@ -1,4 +1,4 @@
-"""Replicas follow each other's writes: each indexes the whole read model; a concurrent pair is proposed once."""
+"""Replicas follow each other's writes: each indexes the whole read model; a racing pair is proposed once."""
 
 from __future__ import annotations
 
