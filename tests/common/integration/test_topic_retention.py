@@ -25,7 +25,7 @@ def _described(admin: KafkaAdminClient, names: list[str]) -> dict[str, dict[str,
 
 
 def _configs(admin: KafkaAdminClient, names: list[str]) -> dict[str, dict[str, Any]]:
-    found = wait_for(lambda: _described(admin, names), timeout=20)
+    found: dict[str, dict[str, Any]] | None = wait_for(lambda: _described(admin, names), timeout=20)
     assert found, f"topics not described: {names}"
     return found
 
