@@ -1,7 +1,7 @@
 """placements follow-ups site alerts and the automated-matching refusal
 
 Revision ID: 6506f5c1b7ec
-Revises: c0a51e13f4d2
+Revises: 549073f69797
 Create Date: 2026-12-01 12:44:18.724315
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '6506f5c1b7ec'
-down_revision: str | None = 'c0a51e13f4d2'
+down_revision: str | None = '549073f69797'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -38,6 +38,10 @@ class WorkersSettings(ServiceSettings):
     retention_months: list[int] = Field(default_factory=lambda: [1, 3, 6])
     # A site whose employed count fell by at least this share since the end of last month raises an alert.
     employment_drop_share: float = 0.2
+    # The yearly service standard per worker: job recommendations, guidance contacts, course notices.
+    standard_recommendations: int = 3
+    standard_guidance_contacts: int = 1
+    standard_training_notices: int = 1
 
 
 @lru_cache

@@ -7,16 +7,18 @@ from anju_common.app import Runtime
 from anju_common.events import (
     JobPosted,
     JobUpdated,
+    MatchProposed,
     MatchStatus,
     MatchStatusChanged,
     ReplyKind,
+    TrainingOffered,
     WorkerOptedOut,
     WorkerReplied,
 )
 from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
 from sqlmodel import Session
 
-from workers import employment, follow_ups, placements, registration
+from workers import departures, employment, follow_ups, placements, registration, service_standard
 
 
 def on_match_status_changed(session: Session, event: MatchStatusChanged) -> None:
@@ -30,6 +32,7 @@ def on_match_status_changed(session: Session, event: MatchStatusChanged) -> None
         placements.on_left(session, d.match_id, event.time)
     elif d.to_status == MatchStatus.referred and d.employer_id is not None:
         employment.on_referred(session, d.worker_id, d.employer_id, d.job_id, d.match_id)
+    departures.on_match_status(session, d)
 
 
 def on_worker_opted_out(session: Session, event: WorkerOptedOut) -> None:
@@ -37,9 +40,22 @@ def on_worker_opted_out(session: Session, event: WorkerOptedOut) -> None:
     registration.on_opted_out(session, event.data.worker_id)
 
 
+def on_match_proposed(session: Session, event: MatchProposed) -> None:
+    """A job proposed to a worker counts as a recommendation in the service ledger."""
+    service_standard.on_match_proposed(session, event.data, event.time)
+
+
+def on_training_offered(session: Session, event: TrainingOffered) -> None:
+    """A course offered to a worker counts as a training notice in the service ledger."""
+    service_standard.on_training_offered(session, event.data, event.time)
+
+
 def on_worker_replied(session: Session, event: WorkerReplied) -> None:
-    """Answers to follow-up check-ins; the refusal keyword records the refusal of automated matching."""
-    if event.data.reply == ReplyKind.refuse_automation:
+    """A 1 to the arrival check-in marks the roster; follow-up answers are recorded; the refusal keyword
+    records the refusal of automated matching."""
+    if event.data.reply == ReplyKind.arrived:
+        departures.on_arrived(session, event.data.worker_id, event.data.departure_id)
+    elif event.data.reply == ReplyKind.refuse_automation:
         registration.on_refused_automation(session, event.data.worker_id, event.time)
     else:
         follow_ups.on_worker_replied(session, event.data)
@@ -51,7 +67,7 @@ def on_job_known(session: Session, event: JobPosted | JobUpdated) -> None:
 
 
 def build_consumer(runtime: Runtime) -> ConsumerRunner:
-    """The workers service's consumer of matching.events and notifications.events."""
+    """The workers service's consumer of matching.events, notifications.events and jobs.events."""
     s = runtime.settings
     config = ConsumerConfig(
         name="workers",
@@ -62,6 +78,8 @@ def build_consumer(runtime: Runtime) -> ConsumerRunner:
     handlers: dict[str, Handler] = {
         MatchStatusChanged.type_name(): on_match_status_changed,
         WorkerOptedOut.type_name(): on_worker_opted_out,
+        MatchProposed.type_name(): on_match_proposed,
+        TrainingOffered.type_name(): on_training_offered,
         WorkerReplied.type_name(): on_worker_replied,
         JobPosted.type_name(): on_job_known,
         JobUpdated.type_name(): on_job_known,

@@ -20,7 +20,7 @@ from anju_common.principal import Principal
 from anju_common.versioning import bump
 from sqlmodel import Session
 
-from workers import follow_ups
+from workers import departures, follow_ups
 from workers import placement_repository as prepo
 from workers import repository as repo
 from workers.config import get_settings, today
@@ -101,6 +101,7 @@ def on_hired(session: Session, d: MatchStatusChangedData, at: datetime, request_
         job_title=d.job_title,
         livelihood_type=worker.livelihood_type,
         started_on=started,
+        departure_id=departures.departure_id_for(session, worker.id, d.job_id, d.employer_id),
     )
     job = prepo.get_placement_job(session, d.job_id)
     if job is not None:
