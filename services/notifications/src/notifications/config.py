@@ -39,6 +39,10 @@ class NotificationsSettings(ServiceSettings):
     timezone: str = "Asia/Shanghai"
     quiet_start: str = "21:00"
     quiet_end: str = "08:00"
+    # Scheduled messages (local time): the pre-departure SMS the day before the departure, the arrival
+    # check-in the day after the arrival.
+    pre_departure_time: str = "10:00"
+    arrival_check_time: str = "10:00"
     # Per-number limits (sliding windows in Redis); over-limit messages wait.
     limit_per_minute: int = 1
     limit_per_hour: int = 5

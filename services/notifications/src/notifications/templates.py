@@ -156,12 +156,8 @@ TEMPLATES: dict[str, Template] = {
         Template(
             name="course_enrolled",
             code="SMS_ANJU_COURSE_ENROLLED",
-            text="您已报上{title}培训班，{starts}开课，在{place}上课。退订回TD",
-            params={
-                "title": Param(12, 4, 3, course_name),
-                "starts": Param(6, 6, 9),
-                "place": Param(14, 3, 1, place_name, county=True),
-            },
+            text="您已报上{title}培训班，{starts}开课，开课前社区就业服务站会通知您。退订回TD",
+            params={"title": Param(12, 4, 3, course_name), "starts": Param(6, 6, 9)},
         ),
         Template(
             name="course_waitlisted",
