@@ -83,6 +83,7 @@ def record(
         state = ReferentState(kind=kind, ref_id=ref_id, status=status, version=version or 0, updated_at=now)
         state.detail = dict(detail or {})
         session.add(state)
+        session.flush()  # the consumer's batch may run without autoflush; the check below must see it
         return state
     if version is not None and version < state.version:
         return None

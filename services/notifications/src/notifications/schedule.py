@@ -111,6 +111,7 @@ def schedule_departure(session: Session, ev: DepartureScheduled, now: datetime) 
                 send_after=due,
                 departure_id=d.departure_id,
             )
+    session.flush()  # a later event of the same batch (no autoflush) must find these rows
 
 
 def cancel_departure(session: Session, ev: DepartureCancelled, now: datetime) -> None:
