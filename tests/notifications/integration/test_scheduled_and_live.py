@@ -29,6 +29,7 @@ from anju_common.events import (
     TrainingEnrolmentChanged,
     TrainingEnrolmentData,
     TrainingPublished,
+    TrainingStatus,
     WorkerReplied,
 )
 from anju_common.principal import Principal, sign_principal
@@ -122,7 +123,7 @@ def test_stale_messages_are_cancelled_with_their_reason_and_never_sent(
                 location=Location(county="惠水县"),
                 seats=20,
                 seats_left=0,
-                status="full",
+                status=TrainingStatus.full,
             ),
             subject=course.data.training_id,
         )
@@ -133,12 +134,16 @@ def test_stale_messages_are_cancelled_with_their_reason_and_never_sent(
         hired["worker_id"]: "hired_elsewhere",
         full["worker_id"]: "course_full",
     }
+
+    def cancelled_with(worker_id: str, reason: str) -> Callable[[], bool]:
+        return lambda: (
+            [(n.status, n.status_reason) for n in notifications_of(engine, worker_id)]
+            == [(NotificationStatus.cancelled, reason)]
+        )
+
     for worker_id, reason in expected.items():
         assert wait_for(
-            lambda w=worker_id, r=reason: (
-                [(n.status, n.status_reason) for n in notifications_of(engine, w)]
-                == [(NotificationStatus.cancelled, r)]
-            ),
+            cancelled_with(worker_id, reason),
             timeout=20,
         ), (reason, [(n.status, n.status_reason) for n in notifications_of(engine, worker_id)])
 
@@ -240,10 +245,12 @@ def test_departure_messages_day_before_and_after_arrival_follow_the_roster_and_c
     )
     stage.publish(plan)
     before, after = _at(day - timedelta(days=1), 10, 0), _at(day + timedelta(days=2), 10, 0)
+
+    def both_planned(w: dict[str, Any]) -> Callable[[], bool]:
+        return lambda: set(_by_template(engine, w)) == {"pre_departure", "arrival_check"}
+
     for w in (stays, removed):
-        assert wait_for(
-            lambda w=w: set(_by_template(engine, w)) == {"pre_departure", "arrival_check"}, timeout=20
-        )
+        assert wait_for(both_planned(w), timeout=20)
         rows = _by_template(engine, w)
         assert rows["pre_departure"].due_at == before and rows["arrival_check"].due_at == after
         assert rows["pre_departure"].status_reason == "scheduled"
