@@ -58,6 +58,7 @@ ENUM_LABELS: dict[str, str] = {
     "sent": "已发送",
     "submitting": "提交中",
     "skipped": "已跳过",
+    "cancelled": "已取消",
     "in_doubt": "状态不明",
     "moved_away": "已迁出",
     "other": "其他",
