@@ -178,7 +178,11 @@ def latest_received_for_phone(session: Session, phone_hash: str) -> Notification
     stmt = (
         select(Notification)
         .where(col(Notification.phone_hash) == phone_hash, col(Notification.status).in_(_RECEIVED))
-        .order_by(col(Notification.sent_at).desc().nulls_last(), col(Notification.created_at).desc())
+        .order_by(
+            # a reply can beat our own 'sent' record: a row still submitting counts from its submit
+            func.coalesce(col(Notification.sent_at), col(Notification.submitted_at)).desc().nulls_last(),
+            col(Notification.created_at).desc(),
+        )
         .limit(1)
     )
     return session.exec(stmt).first()
