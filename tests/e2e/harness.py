@@ -220,14 +220,14 @@ def _wait_ready(proc: Proc, timeout: float = 90) -> None:
     raise RuntimeError(f"{proc.name} not ready after {timeout} s ({last}):\n{proc.tail(80)}")
 
 
-def start_stack(
-    infra: Infra, workdir: Path, *, replicas: dict[str, int] | None = None, **extra_env: str
-) -> Stack:
-    """Migrate and start every built service and the gateway; the caller must call stop().
+def start_stack(infra: Infra, workdir: Path, **extra_env: str) -> Stack:
+    """Migrate and start every built service and the gateway; the caller must call stop()."""
+    return start_replicated_stack(infra, workdir, {}, **extra_env)
 
-    replicas runs more processes of a service (e.g. {"matching": 3}), named matching-2, matching-3, …;
-    the gateway spreads requests over all of them.
-    """
+
+def start_replicated_stack(infra: Infra, workdir: Path, replicas: dict[str, int], **extra_env: str) -> Stack:
+    """start_stack with more processes of some services (e.g. {"matching": 3}: matching-2, matching-3, …);
+    the gateway spreads requests over all of them."""
     workdir.mkdir(parents=True, exist_ok=True)
     ports = {name: free_port() for name in (*SERVICES, "gateway")}
     extra = {f"{name}-{i}": free_port() for name, n in (replicas or {}).items() for i in range(2, n + 1)}

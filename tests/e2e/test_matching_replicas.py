@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from anju_common.testing import Infra
 
-from tests.e2e.harness import Stack, start_stack
+from tests.e2e.harness import Stack, start_replicated_stack
 from tests.e2e.journey import World, poll
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -24,7 +24,7 @@ JOBS_PER_TRADE = 2
 
 @pytest.fixture(scope="module")
 def replicated(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    stack = start_stack(infra, tmp_path_factory.mktemp("replicas"), replicas={"matching": 3})
+    stack = start_replicated_stack(infra, tmp_path_factory.mktemp("replicas"), {"matching": 3})
     try:
         yield stack
     finally:
