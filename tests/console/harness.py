@@ -19,7 +19,7 @@ import httpx
 from anju_common.testing import free_port
 
 from scripts import demo as demo_script
-from tests.e2e.harness import ROOT, Proc, Stack, _spawn, wait_ready, admin_headers
+from tests.e2e.harness import ROOT, Proc, Stack, _spawn, admin_headers, wait_ready
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
