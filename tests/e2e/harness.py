@@ -195,7 +195,7 @@ def settle_consumers(stack: Stack, timeout: float = 40) -> None:
                     f"harness: {group_id} did not get all its partitions; restarting {name}", file=sys.stderr
                 )
                 stack.procs[name].restart()
-                _wait_ready(stack.procs[name])
+                wait_ready(stack.procs[name])
             else:
                 raise RuntimeError(f"{group_id} never got its partitions:\n{stack.procs[name].tail(60)}")
     finally:
@@ -203,7 +203,8 @@ def settle_consumers(stack: Stack, timeout: float = 40) -> None:
         admin.close()
 
 
-def _wait_ready(proc: Proc, timeout: float = 90) -> None:
+def wait_ready(proc: Proc, timeout: float = 90) -> None:
+    """Wait until a service answers /readyz (fail with its log when it exits or never does)."""
     deadline = time.monotonic() + timeout
     last = ""
     while time.monotonic() < deadline:
@@ -301,7 +302,7 @@ def start_replicated_stack(infra: Infra, workdir: Path, replicas: dict[str, int]
             log = workdir / f"{proc_name}.log"
             stack.procs[proc_name] = Proc(service, port, log, _spawn(service, env, log), env)
         for proc in stack.procs.values():
-            _wait_ready(proc)
+            wait_ready(proc)
         settle_consumers(stack)
         stack.admin_username = f"e2e-admin-{uuid.uuid4().hex[:6]}"
         stack.admin_password = secrets.token_urlsafe(16)
