@@ -82,9 +82,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 "job_offer",
                 {"employer": "王家社区扶贫车间", "job": "缝纫工", "wage": "3000-4500", "place": "惠水县"},
             )
-            messages = [
-                OutgoingSms(uuid.uuid4(), f"+86139{i:08d}", rendered) for i in range(args.messages)
-            ]
+            messages = [OutgoingSms(uuid.uuid4(), f"+86139{i:08d}", rendered) for i in range(args.messages)]
             batches = [messages[i : i + args.batch] for i in range(0, len(messages), args.batch)]
             provider.submit_many(messages[:100])  # warm-up
             accepted: list[str] = []
@@ -92,7 +90,10 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
             def submit(batch: list[OutgoingSms]) -> None:
                 ids = [
-                    mid for o in provider.submit_many(batch) if isinstance(o, Submitted) for mid in o.message_ids
+                    mid
+                    for o in provider.submit_many(batch)
+                    if isinstance(o, Submitted)
+                    for mid in o.message_ids
                 ]
                 with lock:
                     accepted.extend(ids)
@@ -134,7 +135,9 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
 def main() -> None:
     """Parse options, run, print and append one JSON line."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--binds", type=int, default=4)
     parser.add_argument("--window", type=int, default=50)

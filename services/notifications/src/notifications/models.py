@@ -28,6 +28,7 @@ class NotificationStatus(StrEnum):
     failed = "failed"
     skipped = "skipped"
     in_doubt = "in_doubt"
+    unknown = "unknown"  # sent, but its delivery receipt never came (see receipts.py)
 
 
 class DeliveryStatus(StrEnum):

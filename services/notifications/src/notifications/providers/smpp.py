@@ -100,7 +100,7 @@ class _Client(smpplib.client.Client):  # type: ignore[misc]
 class _Tracker:
     """One message of a submit_many call: done once every part it sent has an answer (or is lost)."""
 
-    __slots__ = ("index", "parts", "expected", "error", "sealed", "finished", "results", "_lock")
+    __slots__ = ("_lock", "error", "expected", "finished", "index", "parts", "results", "sealed")
 
     def __init__(self, index: int, expected: int, results: queue.SimpleQueue[int]) -> None:
         self.index = index
@@ -221,9 +221,7 @@ class _Link(BackgroundThread):
                     client.read_once(auto_send_enquire_link=True)
             except Exception as exc:
                 if not self.stopping.is_set():
-                    log.warning(
-                        "smpp.link_lost", link=self.index, error=f"{type(exc).__name__}: {exc}"[:300]
-                    )
+                    log.warning("smpp.link_lost", link=self.index, error=f"{type(exc).__name__}: {exc}"[:300])
             finally:
                 self.bound.clear()
                 self.client = None
@@ -365,7 +363,7 @@ class SmppProvider:
 
     # -- inbound PDUs (reader threads) -------------------------------------------------------------
     def on_deliver(self, pdu: Any, **_: Any) -> int:
-        """A deliver_sm on any link: a delivery receipt or a worker's reply; the answer's status is returned."""
+        """A deliver_sm on any link (a delivery receipt or a worker's reply); returns the answer's status."""
         try:
             raw = pdu.short_message or b""
             if isinstance(raw, str):
