@@ -15,6 +15,7 @@ from anju_common.events import (
 )
 from anju_common.testing import wait_for
 from fastapi.testclient import TestClient
+from notifications.config import get_settings
 from notifications.models import NotificationStatus
 
 from tests.notifications.conftest import Stage, engine_of
@@ -196,4 +197,5 @@ def test_link_loss_reconnects_and_sending_continues(
     second = directory.add()
     stage.publish(match_proposed(second))
     assert wait_for(lambda: smsc.submits_to(second["phone"]), timeout=30)
-    assert smsc.bound_sessions() == 1
+    binds = get_settings().smpp_binds
+    assert wait_for(lambda: smsc.bound_sessions() == binds, timeout=15)  # every bind came back

@@ -29,6 +29,7 @@ class NotificationStatus(StrEnum):
     skipped = "skipped"
     cancelled = "cancelled"  # what it referred to is gone (match closed, departure cancelled …)
     in_doubt = "in_doubt"
+    unknown = "unknown"  # sent, but its delivery receipt never came (see receipts.py)
 
 
 class DeliveryStatus(StrEnum):

@@ -293,6 +293,23 @@ def notifications_for_messages(session: Session, message_ids: Sequence[str]) -> 
     return {mid: notes[nid] for mid, nid in owner.items() if nid in notes}
 
 
+def sent_awaiting_receipt(session: Session, before: datetime, limit: int) -> list[Notification]:
+    """Messages 'sent' before `before` with no receipt, not looked at since (oldest first); the file
+    outbox never sends receipts."""
+    stmt = (
+        select(Notification)
+        .where(
+            col(Notification.status) == NotificationStatus.sent,
+            col(Notification.sent_at) < before,
+            col(Notification.updated_at) < before,
+            col(Notification.provider) != "file",
+        )
+        .order_by(col(Notification.sent_at))
+        .limit(limit)
+    )
+    return list(session.exec(stmt))
+
+
 def notification_for_message(session: Session, message_id: str) -> Notification | None:
     """The notification a provider message id belongs to, locked for the update."""
     stmt = (
