@@ -68,7 +68,6 @@ ENUM_LABELS: dict[str, str] = {
     "planned": "计划中",
     "departed": "已出发",
     "completed": "已完成",
-    "cancelled": "已取消",
 }
 
 # Nouns that domain errors name ("job 42 not found").
