@@ -9,6 +9,7 @@ from workers.config import get_settings
 from workers.consumers import build_consumer
 from workers.departure_routes import router as departure_router
 from workers.follow_ups import FollowUpTicker
+from workers.internal_lookup import router as lookup_router
 from workers.models import event_tables, metadata
 from workers.placement_routes import placement_router
 from workers.routes import internal, router
@@ -32,7 +33,7 @@ def make_app() -> FastAPI:
             "Resettlement sites, households and relocated workers' skill profiles, with phone and ID numbers "
             "encrypted at rest and masked in every response; publishes workers.events."
         ),
-        routers=[router, placement_router, internal, departure_router, standard_router],
+        routers=[router, placement_router, internal, departure_router, standard_router, lookup_router],
         runtime_factory=build_runtime,
     )
 
