@@ -467,6 +467,19 @@ _CATALOGUE_SRC: list[tuple[str, str]] = [
         "用人单位不能查看{what}，只能查看自己岗位的已转介人选",
     ),
     ("employers may only record hired, rejected or left", "用人单位只能记录已录用、未录用或已离职"),
+    (
+        "only employment-office staff and administrators explain or propose matches",
+        "只有就业服务站工作人员和管理员可以查看匹配说明或人工推荐",
+    ),
+    (
+        "the worker already has a live match for this job ({status})",
+        "该劳动力与此岗位已有进行中的匹配（{status}）",
+    ),
+    ("the worker already has a live match for this job", "该劳动力与此岗位已有进行中的匹配"),
+    (
+        "the worker does not pass the job's hard filters: {codes}",
+        "该劳动力不符合岗位的硬性条件：{codes}",
+    ),
     # notifications
     ("the worker opted out of SMS; nothing is sent", "该劳动力已退订短信，不会发送"),
     ("resend conflicted; try again", "重发时发生冲突，请重试"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from anju_common.events import JobData, MonitoringCategory, TrainingData, WorkerData
@@ -21,7 +22,7 @@ from matching.engine.profiles import (
     worker_profile,
 )
 from matching.engine.rules import Params
-from matching.models import HouseholdView
+from matching.models import HouseholdView, WorkerView
 
 log = get_logger(__name__)
 _HOOKS = "matching_after_commit"
@@ -35,6 +36,15 @@ class MatchingState:
         self.norm = vocabulary or default_vocabulary()
         self.workers = WorkerIndex(self.norm, params)
         self.jobs = JobIndex(self.norm, params, self.workers.names)
+        # Workers who get no automatic proposals or offers, and why ("refused" or "opted_out").
+        self.no_auto: dict[uuid.UUID, str] = {}
+
+    def set_automation(self, worker_id: uuid.UUID, reason: str | None) -> None:
+        """Record whether a worker gets automatic proposals (reason None) or not."""
+        if reason is None:
+            self.no_auto.pop(worker_id, None)
+        else:
+            self.no_auto[worker_id] = reason
 
     def load(self, session: Session) -> None:
         """Fill the indexes from the read-model tables."""
@@ -48,6 +58,7 @@ class MatchingState:
             self.workers.upsert(profile, hh)
             if not wv.active:
                 self.workers.remove(profile.worker_id)
+            self.set_automation(wv.worker_id, automation_off(wv))
         hired = repo.hired_counts(session)
         for jv in repo.all_jobs(session):
             job = JobData.model_validate(jv.data)
@@ -58,6 +69,15 @@ class MatchingState:
         for tv in repo.all_trainings(session):
             self.jobs.upsert_training(training_profile(TrainingData.model_validate(tv.data), self.norm))
         log.info("matching.state_loaded", workers=len(self.workers), jobs=len(self.jobs))
+
+
+def automation_off(view: WorkerView) -> str | None:
+    """Why a worker gets no automatic proposals: refused automated matching, or texted TD; else None."""
+    if view.data and view.data.get("automated_matching_refused"):
+        return "refused"
+    if view.opted_out_at is not None:
+        return "opted_out"
+    return None
 
 
 def household_from_view(view: HouseholdView) -> HouseholdProfile:
