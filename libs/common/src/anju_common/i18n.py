@@ -64,6 +64,10 @@ ENUM_LABELS: dict[str, str] = {
     "left_job": "离职",
     "wage_arrears": "欠薪",
     "manual": "手工记录",
+    "enrolled": "已报名",
+    "waitlisted": "候补",
+    "completed": "已结业",
+    "withdrawn": "已退出",
 }
 
 # Nouns that domain errors name ("job 42 not found").
@@ -72,6 +76,7 @@ NOUNS: dict[str, str] = {
     "jobs": "岗位",
     "employer": "用人单位",
     "training": "培训课程",
+    "enrolment": "培训报名",
     "worker": "劳动力",
     "household": "家庭户",
     "site": "安置点",
@@ -424,6 +429,20 @@ _CATALOGUE_SRC: list[tuple[str, str]] = [
     ("{count} people are already hired", "已录用 {count} 人"),
     ("job is already {status}", "岗位已是「{status}」状态"),
     ("training courses are managed by employment offices", "培训课程由就业服务站管理"),
+    ("an employer changes only the training courses it posted", "用人单位只能修改本单位发布的培训课程"),
+    ("the API key names no employer", "该 API 密钥未对应任何用人单位"),
+    (
+        "only an enrolled worker completes a course; this one is {status}",
+        "只有已报名的劳动力才能结业，此人当前为「{status}」",
+    ),
+    (
+        "only an enrolled or waiting worker withdraws; this one is {status}",
+        "只有已报名或候补的劳动力才能退出，此人当前为「{status}」",
+    ),
+    (
+        "an employer sees the enrolments of the courses it posted only",
+        "用人单位只能查看本单位发布课程的报名情况",
+    ),
     ("office staff publish courses only at their own sites", "工作人员只能在本安置点发布培训课程"),
     ("training is already closed", "培训课程已关闭"),
     ("training is closed", "培训课程已关闭"),

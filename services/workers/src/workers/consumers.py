@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from anju_common.app import Runtime
-from anju_common.events import MatchStatus, MatchStatusChanged, WorkerOptedOut
+from anju_common.events import MatchStatus, MatchStatusChanged, TrainingEnrolmentChanged, WorkerOptedOut
 from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
 from sqlmodel import Session
 
-from workers import employment, registration
+from workers import employment, registration, training
 
 
 def on_match_status_changed(session: Session, event: MatchStatusChanged) -> None:
@@ -32,11 +32,12 @@ def build_consumer(runtime: Runtime) -> ConsumerRunner:
     config = ConsumerConfig(
         name="workers",
         group_id=s.group("workers"),
-        topics=[s.topic("matching.events"), s.topic("notifications.events")],
+        topics=[s.topic("matching.events"), s.topic("notifications.events"), s.topic("jobs.events")],
         bootstrap=s.kafka_bootstrap,
     )
     handlers: dict[str, Handler] = {
         MatchStatusChanged.type_name(): on_match_status_changed,
         WorkerOptedOut.type_name(): on_worker_opted_out,
+        TrainingEnrolmentChanged.type_name(): lambda s, e: training.on_enrolment_changed(s, e.data),
     }
     return ConsumerRunner(config, runtime.engine, runtime.tables, handlers, runtime.producer)
