@@ -114,7 +114,7 @@ def test_course_seat_completion_skills_and_a_reopened_seat(stack: Stack) -> None
         lambda: [m for m in world.matches_of(job["id"]) if m["worker_id"] == packer["id"]],
     )
     why = _explain(world, job["id"], packer["id"])
-    assert why["eligible"] and why["match"]["status"] == "proposed" and why["rank"] >= 1
+    assert why["eligible"] and why["match"]["status"] in ("proposed", "notified") and why["rank"] >= 1
     assert poll(
         "the sewer is unemployed again",
         lambda: (
