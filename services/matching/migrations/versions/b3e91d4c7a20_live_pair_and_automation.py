@@ -1,7 +1,7 @@
 """one live match per pair (history kept), the worker's TD time
 
 Revision ID: b3e91d4c7a20
-Revises: 7096a560e195
+Revises: b4c1f0a9d2e7
 Create Date: 2026-12-01 12:40:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b3e91d4c7a20"
-down_revision: str | None = "7096a560e195"
+down_revision: str | None = "b4c1f0a9d2e7"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
