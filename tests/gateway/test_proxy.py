@@ -21,6 +21,8 @@ pytestmark = pytest.mark.integration
         ("/api/v1/jobs/123", "jobs"),
         ("/api/v1/jobs/123/close", "jobs"),
         ("/api/v1/jobs/123/matches", "matching"),
+        ("/api/v1/jobs/123/matches/explain", "matching"),
+        ("/api/v1/trainings/1/enrolments/2/complete", "jobs"),
         ("/api/v1/employers/1", "jobs"),
         ("/api/v1/trainings", "jobs"),
         ("/api/v1/workers", "workers"),

@@ -69,6 +69,9 @@ ENUM_LABELS: dict[str, str] = {
     "planned": "计划中",
     "departed": "已出发",
     "completed": "已完成",
+    "enrolled": "已报名",
+    "waitlisted": "候补",
+    "withdrawn": "已退出",
 }
 
 # Nouns that domain errors name ("job 42 not found").
@@ -77,6 +80,7 @@ NOUNS: dict[str, str] = {
     "jobs": "岗位",
     "employer": "用人单位",
     "training": "培训课程",
+    "enrolment": "培训报名",
     "worker": "劳动力",
     "household": "家庭户",
     "site": "安置点",
@@ -433,6 +437,20 @@ _CATALOGUE_SRC: list[tuple[str, str]] = [
     ("{count} people are already hired", "已录用 {count} 人"),
     ("job is already {status}", "岗位已是「{status}」状态"),
     ("training courses are managed by employment offices", "培训课程由就业服务站管理"),
+    ("an employer changes only the training courses it posted", "用人单位只能修改本单位发布的培训课程"),
+    ("the API key names no employer", "该 API 密钥未对应任何用人单位"),
+    (
+        "only an enrolled worker completes a course; this one is {status}",
+        "只有已报名的劳动力才能结业，此人当前为「{status}」",
+    ),
+    (
+        "only an enrolled or waiting worker withdraws; this one is {status}",
+        "只有已报名或候补的劳动力才能退出，此人当前为「{status}」",
+    ),
+    (
+        "an employer sees the enrolments of the courses it posted only",
+        "用人单位只能查看本单位发布课程的报名情况",
+    ),
     ("office staff publish courses only at their own sites", "工作人员只能在本安置点发布培训课程"),
     ("training is already closed", "培训课程已关闭"),
     ("training is closed", "培训课程已关闭"),
@@ -506,6 +524,19 @@ _CATALOGUE_SRC: list[tuple[str, str]] = [
         "用人单位不能查看{what}，只能查看自己岗位的已转介人选",
     ),
     ("employers may only record hired, rejected or left", "用人单位只能记录已录用、未录用或已离职"),
+    (
+        "only employment-office staff and administrators explain or propose matches",
+        "只有就业服务站工作人员和管理员可以查看匹配说明或人工推荐",
+    ),
+    (
+        "the worker already has a live match for this job ({status})",
+        "该劳动力与此岗位已有进行中的匹配（{status}）",
+    ),
+    ("the worker already has a live match for this job", "该劳动力与此岗位已有进行中的匹配"),
+    (
+        "the worker does not pass the job's hard filters: {codes}",
+        "该劳动力不符合岗位的硬性条件：{codes}",
+    ),
     # notifications
     ("the worker opted out of SMS; nothing is sent", "该劳动力已退订短信，不会发送"),
     ("resend conflicted; try again", "重发时发生冲突，请重试"),

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 from anju_common.app import Runtime
-from anju_common.events import MatchStatus, MatchStatusChanged
-from anju_common.kafka import ConsumerConfig, ConsumerRunner
+from anju_common.events import MatchStatus, MatchStatusChanged, TrainingOfferAccepted
+from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
 from anju_common.logs import get_logger
 from sqlmodel import Session
 
-from jobs import service
+from jobs import enrolments, service
+from jobs.config import today
 
 log = get_logger(__name__)
 
 
 def on_match_status_changed(session: Session, event: MatchStatusChanged) -> None:
-    """A hire fills a seat; the last seat fills the job."""
-    if event.data.to_status == MatchStatus.hired:
-        service.record_hire(session, event.data.job_id)
+    """A hire fills a seat (the last seat fills the job); a hired worker who left frees it again."""
+    d = event.data
+    if d.to_status == MatchStatus.hired:
+        service.record_hire(session, d.job_id)
+    elif d.to_status == MatchStatus.left and d.from_status == MatchStatus.hired:
+        service.record_departure(session, d.job_id, today())
+
+
+def on_offer_accepted(session: Session, event: TrainingOfferAccepted) -> None:
+    """A worker said yes to a course: a seat, or the waiting list when the course is full."""
+    enrolments.on_offer_accepted(session, event.data)
 
 
 def build_consumer(runtime: Runtime) -> ConsumerRunner:
@@ -28,5 +37,8 @@ def build_consumer(runtime: Runtime) -> ConsumerRunner:
         topics=[s.topic("matching.events")],
         bootstrap=s.kafka_bootstrap,
     )
-    handlers = {MatchStatusChanged.type_name(): on_match_status_changed}
+    handlers: dict[str, Handler] = {
+        MatchStatusChanged.type_name(): on_match_status_changed,
+        TrainingOfferAccepted.type_name(): on_offer_accepted,
+    }
     return ConsumerRunner(config, runtime.engine, runtime.tables, handlers, runtime.producer)

@@ -10,7 +10,7 @@ from anju_common.db import enum_type
 from anju_common.event_tables import define_event_tables
 from anju_common.events import EmployerKind, JobStatus, Shift, TrainingStatus
 from anju_common.outbox import Emitter
-from sqlalchemy import JSON, Column, DateTime, Index
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -97,6 +97,8 @@ class TrainingCourse(JobsTable, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     provider: str = Field(max_length=200)
+    # The employer that posted it with its API key (None: an employment office's course).
+    employer_id: uuid.UUID | None = Field(default=None, foreign_key="employer.id", index=True)
     title: str = Field(max_length=100)
     description: str = Field(default="", max_length=4000)
     skills_taught: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -113,10 +115,35 @@ class TrainingCourse(JobsTable, table=True):
     seats: int
     seats_taken: int = 0
     subsidy_cny: int = 0
+    # The certificate a completed course gives (added to the worker's record on completion), if any.
+    certificate: str | None = Field(default=None, max_length=100)
     status: TrainingStatus = Field(default=TrainingStatus.open, index=True, sa_type=enum_type(TrainingStatus))
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class TrainingEnrolment(JobsTable, table=True):
+    """A worker's place on a course: enrolled (a seat taken), waitlisted, completed or withdrawn."""
+
+    __tablename__ = "training_enrolment"
+    __table_args__ = (
+        UniqueConstraint("training_id", "worker_id", name="uq_training_enrolment_worker"),
+        Index("ix_training_enrolment_queue", "training_id", "status", "created_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    training_id: uuid.UUID = Field(foreign_key="training_course.id")
+    worker_id: uuid.UUID = Field(index=True)
+    site_id: uuid.UUID | None = Field(default=None, index=True)
+    household_id: uuid.UUID | None = None
+    offer_id: uuid.UUID | None = None
+    status: str = Field(max_length=20)
+    certificate: str | None = Field(default=None, max_length=100)
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    completed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 emit = Emitter(event_tables, lambda: get_settings().topic_prefix)

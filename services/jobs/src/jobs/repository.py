@@ -12,7 +12,7 @@ from anju_common.principal import Principal
 from sqlalchemy import ColumnElement, String, cast, false, or_, true
 from sqlmodel import Session, col, select
 
-from jobs.models import Employer, Job, TrainingCourse
+from jobs.models import Employer, Job, TrainingCourse, TrainingEnrolment
 
 
 @dataclass(frozen=True)
@@ -148,3 +148,40 @@ def list_trainings(
             )
         )
     return list(session.exec(newest_first(stmt, TrainingCourse, after, limit)))
+
+
+# ------------------------------------------------------------------ enrolments
+def get_enrolment(
+    session: Session, training_id: uuid.UUID, worker_id: uuid.UUID, *, for_update: bool = False
+) -> TrainingEnrolment | None:
+    """A worker's enrolment on a course."""
+    stmt = select(TrainingEnrolment).where(
+        col(TrainingEnrolment.training_id) == training_id, col(TrainingEnrolment.worker_id) == worker_id
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.exec(stmt).first()
+
+
+def first_waiting(session: Session, training_id: uuid.UUID) -> TrainingEnrolment | None:
+    """The worker longest on a course's waiting list, locked."""
+    return session.exec(
+        select(TrainingEnrolment)
+        .where(
+            col(TrainingEnrolment.training_id) == training_id, col(TrainingEnrolment.status) == "waitlisted"
+        )
+        .order_by(col(TrainingEnrolment.created_at), col(TrainingEnrolment.id))
+        .limit(1)
+        .with_for_update()
+    ).first()
+
+
+def enrolments_of_course(session: Session, training_id: uuid.UUID) -> list[TrainingEnrolment]:
+    """A course's enrolments in queue order."""
+    return list(
+        session.exec(
+            select(TrainingEnrolment)
+            .where(col(TrainingEnrolment.training_id) == training_id)
+            .order_by(col(TrainingEnrolment.created_at), col(TrainingEnrolment.id))
+        )
+    )

@@ -13,13 +13,15 @@ from anju_common.pagination import MAX_LIMIT, Page, keyset_after, next_keyset_cu
 from anju_common.places import PlaceError, location_of
 from fastapi import APIRouter, Header, Query, Response, status
 
+from jobs import enrolments, service
 from jobs import repository as repo
-from jobs import service
-from jobs.models import Employer, Job, TrainingCourse
+from jobs.models import Employer, Job, TrainingCourse, TrainingEnrolment
 from jobs.schemas import (
     EmployerCreate,
     EmployerPublic,
     EmployerUpdate,
+    EnrolmentComplete,
+    EnrolmentPublic,
     JobClose,
     JobCreate,
     JobPublic,
@@ -211,7 +213,8 @@ def publish_training(
     request_id: RequestIdDep,
     response: Response,
 ) -> TrainingPublic:
-    """Publish a training course: office staff at their sites; cross-site courses only administrators."""
+    """Publish a training course: office staff at their sites, employers (API key) at their own site or at
+    none, cross-site courses of the offices only administrators."""
     course = service.publish_training(session, body, principal, sites, request_id)
     response.headers["ETag"] = etag(course.version)
     return training_public(course)
@@ -270,3 +273,57 @@ def close_training(
     course = service.close_training(session, training_id, principal, request_id)
     response.headers["ETag"] = etag(course.version)
     return training_public(course)
+
+
+def enrolment_public(e: TrainingEnrolment) -> EnrolmentPublic:
+    """Response shape of an enrolment."""
+    return EnrolmentPublic.model_validate(e, from_attributes=True)
+
+
+@router.get("/trainings/{training_id}/enrolments", response_model=list[EnrolmentPublic], tags=["trainings"])
+def list_enrolments(
+    training_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> list[EnrolmentPublic]:
+    """A course's enrolled, waiting, completed and withdrawn workers in queue order (office staff: their
+    sites' workers; an employer: the courses it posted)."""
+    return [enrolment_public(e) for e in enrolments.enrolments_of(session, training_id, principal)]
+
+
+@router.post(
+    "/trainings/{training_id}/enrolments/{worker_id}/complete",
+    response_model=EnrolmentPublic,
+    tags=["trainings"],
+)
+def complete_enrolment(
+    training_id: uuid.UUID,
+    worker_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+    body: EnrolmentComplete | None = None,
+) -> EnrolmentPublic:
+    """Record that an enrolled worker completed the course (with the certificate obtained, default the
+    course's): training.enrolment_changed(completed) makes workers add the skills taught and the certificate,
+    and matching re-matches the worker."""
+    certificate = (body or EnrolmentComplete()).certificate
+    e = enrolments.complete(session, training_id, worker_id, certificate, principal)
+    response.headers["ETag"] = etag(e.version)
+    return enrolment_public(e)
+
+
+@router.post(
+    "/trainings/{training_id}/enrolments/{worker_id}/withdraw",
+    response_model=EnrolmentPublic,
+    tags=["trainings"],
+)
+def withdraw_enrolment(
+    training_id: uuid.UUID,
+    worker_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+) -> EnrolmentPublic:
+    """The worker leaves the course or its waiting list; a freed seat goes to the first worker waiting."""
+    e = enrolments.withdraw(session, training_id, worker_id, principal)
+    response.headers["ETag"] = etag(e.version)
+    return enrolment_public(e)

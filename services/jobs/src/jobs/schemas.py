@@ -300,6 +300,9 @@ class TrainingBase(Strict):
     ends_on: date | None = None
     seats: int = Field(ge=1, le=10_000)
     subsidy_cny: int = Field(default=0, ge=0, le=100_000)
+    certificate: Name | None = Field(
+        default=None, description="the certificate a completed course gives, e.g. 焊工证 (added to workers)"
+    )
 
 
 class TrainingCreate(TrainingBase):
@@ -343,6 +346,7 @@ class TrainingUpdate(Strict):
     seats: int | None = Field(default=None, ge=1, le=10_000)
     seats_taken: int | None = Field(default=None, ge=0, le=10_000)
     subsidy_cny: int | None = Field(default=None, ge=0, le=100_000)
+    certificate: Name | None = None
     version: int | None = Field(default=None, ge=1)
 
 
@@ -360,7 +364,35 @@ class TrainingPublic(BaseModel):
     seats: int
     seats_taken: int
     subsidy_cny: int
+    certificate: str | None = None
+    employer_id: uuid.UUID | None = None
     status: TrainingStatus
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class EnrolmentPublic(BaseModel):
+    """A worker's place on a course."""
+
+    id: uuid.UUID
+    training_id: uuid.UUID
+    worker_id: uuid.UUID
+    site_id: uuid.UUID | None
+    offer_id: uuid.UUID | None
+    status: str = Field(description="enrolled, waitlisted, completed or withdrawn")
+    certificate: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+
+
+class EnrolmentComplete(Strict):
+    """POST /trainings/{id}/enrolments/{worker_id}/complete body (optional)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"certificate": "焊工证"}]})
+
+    certificate: Name | None = Field(
+        default=None, description="the certificate obtained; defaults to the course's certificate"
+    )

@@ -277,6 +277,26 @@ def record_hire(session: Session, job_id: uuid.UUID) -> Job | None:
     return job
 
 
+def record_departure(session: Session, job_id: uuid.UUID, today: date) -> Job | None:
+    """A hired worker left: the seat is free again. An open job gets it back at once; a job closed as
+    filled reopens unless it has expired; a job closed by hand or expired stays closed."""
+    job = repo.get_job_unscoped(session, job_id, for_update=True)
+    if job is None:
+        return None
+    job.hired_count = max(job.hired_count - 1, 0)
+    expired = job.expires_on is not None and job.expires_on < today
+    if job.status == JobStatus.filled and job.closed_reason == "filled" and not expired:
+        job.status = JobStatus.open
+        job.closed_reason = None
+        job.closed_at = None
+    bump(session, job)
+    if job.status == JobStatus.open:
+        employer = repo.get_employer(session, job.employer_id)
+        assert employer is not None
+        emit(session, JobUpdated.build(job_data(job, employer), subject=job.id))
+    return job
+
+
 # ------------------------------------------------------------------ trainings
 def training_data(course: TrainingCourse) -> TrainingData:
     """The event payload for a course."""
@@ -296,11 +316,6 @@ def training_data(course: TrainingCourse) -> TrainingData:
     )
 
 
-def _staff_only(principal: Principal) -> None:
-    if principal.role == "employer":
-        raise ForbiddenError("training courses are managed by employment offices")
-
-
 def _course_in_scope(course: TrainingCourse, principal: Principal) -> bool:
     """Office staff change only courses at their own sites."""
     return (
@@ -309,14 +324,31 @@ def _course_in_scope(course: TrainingCourse, principal: Principal) -> bool:
 
 
 def _check_course_owner(course: TrainingCourse, principal: Principal) -> None:
-    """404 for another site's course, 403 for a cross-site one an administrator published."""
+    """404 for another site's course, 403 for a cross-site one an administrator published, 403 for an
+    employer's change to a course it did not post."""
+    if principal.role == "employer":
+        if course.employer_id is None or course.employer_id != principal.employer_id:
+            raise ForbiddenError("an employer changes only the training courses it posted")
+        return
     if not _course_in_scope(course, principal):
         raise NotFoundError("training", course.id)
     if principal.role == "office_staff" and course.site_id is None:
         raise ForbiddenError(_CROSS_SITE_COURSE)
 
 
-def _check_course_site(principal: Principal, site_id: uuid.UUID | None, sites: SiteCheck) -> None:
+def _check_course_site(
+    session: Session, principal: Principal, site_id: uuid.UUID | None, sites: SiteCheck
+) -> None:
+    if principal.role == "employer":
+        employer = repo.get_employer(session, principal.employer_id) if principal.employer_id else None
+        if employer is None:
+            raise ForbiddenError("the API key names no employer")
+        if site_id is not None and site_id != employer.site_id:
+            raise ForbiddenError(
+                "body.location.site_id: 用人单位只能在本单位所在安置点发布培训课程 / "
+                "an employer posts courses at its own site or at none"
+            )
+        return
     if principal.role == "office_staff" and site_id is None:
         raise ForbiddenError(_CROSS_SITE_COURSE)
     sites.require(principal, site_id, "body.location.site_id")
@@ -325,10 +357,14 @@ def _check_course_site(principal: Principal, site_id: uuid.UUID | None, sites: S
 def publish_training(
     session: Session, data: TrainingCreate, principal: Principal, sites: SiteCheck, request_id: str | None
 ) -> TrainingCourse:
-    """Store a course and emit training.published."""
-    _staff_only(principal)
-    _check_course_site(principal, data.location.site_id, sites)
-    course = TrainingCourse(**data.model_dump(exclude={"location"}), **location_columns(data.location))
+    """Store a course and emit training.published: office staff at their sites, administrators anywhere,
+    employers (workshops and enterprises training their own recruits) at their own site or at none."""
+    _check_course_site(session, principal, data.location.site_id, sites)
+    course = TrainingCourse(
+        **data.model_dump(exclude={"location"}),
+        **location_columns(data.location),
+        employer_id=principal.employer_id if principal.role == "employer" else None,
+    )
     session.add(course)
     session.flush()
     emit(session, TrainingPublished.build(training_data(course), subject=course.id, request_id=request_id))
@@ -353,7 +389,6 @@ def update_training(
     request_id: str | None,
 ) -> TrainingCourse:
     """Change a course and emit training.published with the new state."""
-    _staff_only(principal)
     course = get_training(session, training_id, for_update=True)
     _check_course_owner(course, principal)
     check_version(course.version, if_match, patch.version)
@@ -362,7 +397,7 @@ def update_training(
     changes = patch.model_dump(exclude_unset=True, exclude={"version", "location"})
     if patch.location is not None:
         if patch.location.site_id != course.site_id:
-            _check_course_site(principal, patch.location.site_id, sites)
+            _check_course_site(session, principal, patch.location.site_id, sites)
         changes.update(location_columns(patch.location))
     merged = {**course.model_dump(), **changes}
     if merged["starts_on"] and merged["ends_on"] and merged["ends_on"] < merged["starts_on"]:
@@ -381,7 +416,6 @@ def close_training(
     session: Session, training_id: uuid.UUID, principal: Principal, request_id: str | None
 ) -> TrainingCourse:
     """Close a course to new candidates."""
-    _staff_only(principal)
     course = get_training(session, training_id, for_update=True)
     _check_course_owner(course, principal)
     if course.status == TrainingStatus.closed:

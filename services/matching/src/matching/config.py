@@ -37,6 +37,8 @@ class MatchingSettings(ServiceSettings):
     max_open_per_worker_week: int = Field(default=3, ge=1)
     proposals_per_seat: float = Field(default=3.0, gt=0)
     worker_jobs_limit: int = 20
+    # Days after a match ended (declined, rejected, expired, left) before the same pair may be proposed again.
+    repropose_cooldown_days: int = Field(default=30, ge=0)
     # Zero-employment households: working days before the office is alerted, and how often to check.
     zero_employment_deadline_days: int = Field(default=10, ge=1)
     zero_check_seconds: float = 3600.0

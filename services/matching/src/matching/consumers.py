@@ -13,8 +13,10 @@ from anju_common.events import (
     JobPosted,
     JobUpdated,
     NotificationSent,
+    PlacementEnded,
     TrainingPublished,
     WorkerDeactivated,
+    WorkerOptedOut,
     WorkerRegistered,
     WorkerReplied,
     WorkerUpdated,
@@ -48,7 +50,7 @@ def handlers(state: MatchingState, *, propose: bool = True, own: OwnWork | None 
         projection.apply_training(session, state, ev.data, propose=propose)
 
     def worker(session: Session, ev: Any) -> None:
-        projection.apply_worker(session, state, ev.data, propose=propose)
+        projection.apply_worker(session, state, ev.data, propose=propose, at=ev.time)
 
     def deactivated(session: Session, ev: WorkerDeactivated) -> None:
         projection.apply_worker_deactivated(session, state, ev.data, propose=propose)
@@ -65,6 +67,12 @@ def handlers(state: MatchingState, *, propose: bool = True, own: OwnWork | None 
     def sent(session: Session, ev: NotificationSent) -> None:
         matches.apply_notification_sent(session, ev.data.source_event_id)
 
+    def opted_out(session: Session, ev: WorkerOptedOut) -> None:
+        projection.apply_opted_out(session, state, ev.data.worker_id, ev.time)
+
+    def placement_ended(session: Session, ev: PlacementEnded) -> None:
+        matches.apply_placement_ended(session, state, ev.data)
+
     table: dict[str, Callable[[Session, Any], None]] = {
         JobPosted.type_name(): job,
         JobUpdated.type_name(): job,
@@ -79,6 +87,8 @@ def handlers(state: MatchingState, *, propose: bool = True, own: OwnWork | None 
     if propose:
         table[WorkerReplied.type_name()] = replied
         table[NotificationSent.type_name()] = sent
+        table[WorkerOptedOut.type_name()] = opted_out
+        table[PlacementEnded.type_name()] = placement_ended
     if own is not None:
         return {name: _owned(fn, own) for name, fn in table.items()}
     return table

@@ -39,6 +39,10 @@ OPEN_STATUSES = (MatchStatus.proposed, MatchStatus.notified, MatchStatus.interes
 LIVE_STATUSES = (*OPEN_STATUSES, MatchStatus.referred)
 # Matches an employer sees: from the referral on.
 EMPLOYER_STATUSES = (MatchStatus.referred, MatchStatus.hired, MatchStatus.rejected, MatchStatus.left)
+# At most one match per job and worker in these statuses (a partial unique index); the others are history.
+PAIR_STATUSES = (*LIVE_STATUSES, MatchStatus.hired)
+# Matches that are over: the pair may be proposed again once the cool-down since the last change has passed.
+ENDED_STATUSES = (MatchStatus.declined, MatchStatus.rejected, MatchStatus.expired, MatchStatus.left)
 # Offers still waiting for the worker's course.
 LIVE_OFFER_STATUSES = (OfferStatus.offered, OfferStatus.interested)
 

@@ -10,6 +10,7 @@ from anju_common.events import (
     MatchStatus,
     MatchStatusChanged,
     MatchStatusChangedData,
+    PlacementData,
     ReplyKind,
     WorkerRepliedData,
 )
@@ -107,9 +108,38 @@ def change_status(
     changed = transition(
         session, match, to, actor=f"{principal.role}:{principal.sub}", note=note, request_id=request_id
     )
+    if to == MatchStatus.hired:
+        expire_stale_for_hire(session, changed)
     if to in (MatchStatus.hired, MatchStatus.left):
         refresh_seats(session, state, changed.job_id)
     return changed
+
+
+def expire_stale_for_hire(session: Session, hired: Match) -> int:
+    """A hire makes the worker's other live matches stale: they expire, so queued SMS about them are
+    cancelled instead of sent."""
+    stale = [m for m in repo.open_matches_of_worker(session, hired.worker_id) if m.id != hired.id]
+    for m in stale:
+        transition(session, m, MatchStatus.expired, actor="system", note="hired elsewhere")
+    return len(stale)
+
+
+def apply_placement_ended(session: Session, state: MatchingState, data: PlacementData) -> Match | None:
+    """placement.ended: the hire is over (hired -> left); jobs reopens the seat, the worker is matched again
+    once workers reports them unemployed."""
+    match = repo.get_match(session, data.match_id, for_update=True) if data.match_id else None
+    if match is None and data.job_id is not None:
+        match = repo.hired_match_of_pair(session, data.job_id, data.worker_id)
+    if match is None and data.job_id is None:
+        hired = repo.hired_matches_of_worker(session, data.worker_id)
+        match = hired[0] if len(hired) == 1 else None
+    if match is None or match.worker_id != data.worker_id or match.status != MatchStatus.hired:
+        log.info("matching.placement_end_ignored", placement_id=str(data.placement_id))
+        return None
+    note = f"placement ended: {data.end_reason or 'left'}"
+    transition(session, match, MatchStatus.left, actor="system", note=note)
+    refresh_seats(session, state, match.job_id)
+    return match
 
 
 def refresh_seats(session: Session, state: MatchingState, job_id: uuid.UUID) -> None:
@@ -130,8 +160,9 @@ def expire_for_job(session: Session, job_id: uuid.UUID, reason: str) -> int:
 
 
 def apply_reply(session: Session, data: WorkerRepliedData) -> None:
-    """worker.replied: 1 = interested, 2 = declined, TD = declined (notifications stops the SMS)."""
-    if data.reply == ReplyKind.unknown:
+    """worker.replied: 1 = interested, 2 = declined, TD or a refusal of automated matching = declined
+    (notifications stops the SMS); follow-up and arrival answers are not about a proposal."""
+    if data.reply not in _MATCH_REPLIES:
         return
     if data.match_id is not None:
         match = repo.get_match(session, data.match_id, for_update=True)
@@ -140,12 +171,19 @@ def apply_reply(session: Session, data: WorkerRepliedData) -> None:
             return
         to = MatchStatus.interested if data.reply == ReplyKind.interested else MatchStatus.declined
         if to in TRANSITIONS[match.status]:
-            note = "SMS reply" if data.reply != ReplyKind.opt_out else "SMS opt-out"
+            note = {ReplyKind.opt_out: "SMS opt-out", ReplyKind.refuse_automation: "refused automation"}.get(
+                data.reply, "SMS reply"
+            )
             transition(session, match, to, actor="worker:sms", note=note)
         else:
             log.info("matching.reply_ignored", match_id=str(match.id), status=match.status.value)
     if data.offer_id is not None:
         reply_to_offer(session, data)
+
+
+_MATCH_REPLIES = frozenset(
+    {ReplyKind.interested, ReplyKind.not_interested, ReplyKind.opt_out, ReplyKind.refuse_automation}
+)
 
 
 def apply_notification_sent(session: Session, source_event_id: uuid.UUID | None) -> None:

@@ -11,12 +11,12 @@ from anju_common.db import enum_type
 from anju_common.event_tables import define_event_tables
 from anju_common.events import JobStatus, MatchStatus
 from anju_common.outbox import Emitter
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, UniqueConstraint, text
 from sqlalchemy.orm import registry
 from sqlmodel import AutoString, Field, SQLModel
 
 from matching.config import get_settings
-from matching.lifecycle import OfferStatus
+from matching.lifecycle import PAIR_STATUSES, OfferStatus
 
 
 class MatchingTable(SQLModel, registry=registry()):
@@ -74,6 +74,11 @@ class WorkerView(MatchingTable, table=True):
     # Poverty-return risk signal from employment.changed (left_job, wage_arrears); cleared by a hire.
     risk_cause: str | None = Field(default=None, max_length=20)
     risk_since: date | None = None
+    # When the worker texted TD (no automatic proposals: they could reach the worker only by SMS);
+    # cleared by a later worker.updated with SMS consent given again.
+    opted_out_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
     updated_at: datetime = _ts()
 
 
@@ -95,11 +100,22 @@ class HouseholdView(MatchingTable, table=True):
     updated_at: datetime = _ts()
 
 
+_LIVE_PAIR = text("status IN (" + ", ".join(f"'{s.value}'" for s in PAIR_STATUSES) + ")")
+
+
 class Match(MatchingTable, table=True):
-    """A proposal of a job to a worker and where it stands; one per job and worker, ever."""
+    """A proposal of a job to a worker and where it stands: one live match per pair, ended ones kept."""
 
     __table_args__ = (
-        UniqueConstraint("job_id", "worker_id", name="uq_match_job_worker"),
+        Index(
+            "uq_match_live_pair",
+            "job_id",
+            "worker_id",
+            unique=True,
+            postgresql_where=_LIVE_PAIR,
+            sqlite_where=_LIVE_PAIR,
+        ),
+        Index("ix_match_job_worker", "job_id", "worker_id"),
         Index("ix_match_worker_status", "worker_id", "status", "created_at"),
         Index("ix_match_job_status", "job_id", "status"),
     )

@@ -11,6 +11,8 @@ from anju_common.clock import utcnow
 from anju_common.events import (
     EmploymentStatus,
     ReplyKind,
+    TrainingOfferAccepted,
+    TrainingOfferAcceptedData,
     TrainingOffered,
     TrainingOfferedData,
     TrainingStatus,
@@ -35,7 +37,11 @@ def offer_training(
     current_best: float | None,
 ) -> TrainingOffer | None:
     """Offer the course that unlocks the worker's best blocked jobs, once per course and worker."""
-    if not worker.active or worker.employment_status == EmploymentStatus.employed:
+    if (
+        not worker.active
+        or worker.employment_status == EmploymentStatus.employed
+        or worker.worker_id in state.no_auto
+    ):
         return None
     found = state.jobs.best_training(worker, household, day, current_best)
     if found is None:
@@ -141,7 +147,7 @@ def offer_new_course(
         jobs = sorted(unlocks[worker_id], key=lambda x: (-x[0], x[1].job_id.int))
         current = best_now.get(worker_id)
         worker = state.workers.get(worker_id)
-        if worker is None or (current is not None and jobs[0][0] <= current):
+        if worker is None or worker_id in state.no_auto or (current is not None and jobs[0][0] <= current):
             continue
         missing = (
             frozenset().union(*(j.core_skill_ids() & course.skill_ids for _, j in jobs)) - worker.skill_ids()
@@ -166,10 +172,22 @@ def complete_offers(session: Session, worker: WorkerProfile) -> None:
 
 
 def reply_to_offer(session: Session, data: WorkerRepliedData) -> None:
-    """An SMS reply to a training offer: 1 = interested, anything else = declined."""
+    """An SMS reply to a training offer: 1 = interested (training.offer_accepted: jobs enrols the worker),
+    anything else = declined."""
     assert data.offer_id is not None
     offer = repo.get_offer(session, data.offer_id, for_update=True)
-    if offer is not None and offer.worker_id == data.worker_id and offer.status == OfferStatus.offered:
-        offer.status = OfferStatus.interested if data.reply == ReplyKind.interested else OfferStatus.declined
-        offer.updated_at = utcnow()
-        session.add(offer)
+    if offer is None or offer.worker_id != data.worker_id or offer.status != OfferStatus.offered:
+        return
+    offer.status = OfferStatus.interested if data.reply == ReplyKind.interested else OfferStatus.declined
+    offer.updated_at = utcnow()
+    session.add(offer)
+    if offer.status == OfferStatus.interested:
+        accepted = TrainingOfferAcceptedData(
+            offer_id=offer.id,
+            training_id=offer.training_id,
+            worker_id=offer.worker_id,
+            household_id=offer.household_id,
+            site_id=offer.site_id,
+            channel="sms",
+        )
+        emit(session, TrainingOfferAccepted.build(accepted, subject=offer.id))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from anju_common.clock import utcnow
@@ -34,7 +36,7 @@ from matching.matches import expire_for_job, transition
 from matching.models import HouseholdView, JobView, Match, TrainingOffer, TrainingView, WorkerView
 from matching.offers import complete_offers, offer_new_course, offer_training
 from matching.proposals import propose_for_job, propose_for_worker
-from matching.state import MatchingState, after_commit, household_from_view
+from matching.state import MatchingState, after_commit, automation_off, household_from_view
 
 
 def _dump(model: Any) -> dict[str, Any]:
@@ -129,24 +131,36 @@ def apply_household(session: Session, state: MatchingState, data: HouseholdData)
 
 
 def apply_worker(
-    session: Session, state: MatchingState, data: WorkerData, *, propose: bool = True
+    session: Session,
+    state: MatchingState,
+    data: WorkerData,
+    *,
+    propose: bool = True,
+    at: datetime | None = None,
 ) -> tuple[list[Match], TrainingOffer | None]:
-    """worker.registered / worker.updated: store if newer, re-index, propose jobs and maybe a course."""
+    """worker.registered / worker.updated: store if newer, re-index, propose jobs and maybe a course
+    (none while the worker refuses automated matching or has texted TD)."""
     view = repo.get_worker_view(session, data.worker_id, for_update=True)
     household = apply_household(session, state, data.household)
     if view is not None and view.version >= data.version:
         return [], None
     if view is None:
         view = WorkerView(worker_id=data.worker_id, version=data.version)
+    was_off = automation_off(view)
     view.version = data.version
     view.household_id = data.household_id
     view.site_id = data.site_id
     view.active = data.active
     view.data = _dump(data)
+    # SMS consent given again after a TD (a change made after the TD, not an older snapshot) ends it.
+    if view.opted_out_at is not None and data.sms_consent and at is not None and at > view.opted_out_at:
+        view.opted_out_at = None
     view.updated_at = utcnow()
     session.add(view)
     session.flush()
+    off = automation_off(view)
     worker = worker_profile(data, state.norm, risk=view.risk_cause is not None)
+    after_commit(session, lambda: state.set_automation(data.worker_id, off))
 
     def _index() -> None:
         state.workers.upsert(worker, household)
@@ -161,10 +175,42 @@ def apply_worker(
         for m in repo.open_matches_of_worker(session, worker.worker_id):
             transition(session, m, MatchStatus.expired, actor="system", note="worker inactive")
         return [], None
+    if off is not None:
+        if was_off is None:
+            stop_automatic_proposals(session, data.worker_id, off)
+        return [], None
     day = today()
     made, best = propose_for_worker(session, state, worker, household, day)
     offer = offer_training(session, state, worker, household, day, best)
     return made, offer
+
+
+def stop_automatic_proposals(session: Session, worker_id: uuid.UUID, why: str) -> int:
+    """Expire the open proposals the system made to a worker who refused automation or texted TD, so they
+    hold none of a job's slots; staff's own proposals stay."""
+    rows = repo.automatic_open_matches_of_worker(session, worker_id)
+    note = "automated matching refused" if why == "refused" else "worker opted out of SMS"
+    for m in rows:
+        transition(session, m, MatchStatus.expired, actor="system", note=note)
+    return len(rows)
+
+
+def apply_opted_out(session: Session, state: MatchingState, worker_id: uuid.UUID, at: datetime) -> None:
+    """notifications' worker.opted_out (TD): no automatic proposals until SMS consent is given again."""
+    view = repo.get_worker_view(session, worker_id, for_update=True)
+    if view is None:
+        view = WorkerView(worker_id=worker_id, version=0)
+    was_off = automation_off(view)
+    if view.opted_out_at is not None and view.opted_out_at >= at:
+        return
+    view.opted_out_at = at
+    view.updated_at = utcnow()
+    session.add(view)
+    session.flush()
+    off = automation_off(view)
+    after_commit(session, lambda: state.set_automation(worker_id, off))
+    if was_off is None and off is not None:
+        stop_automatic_proposals(session, worker_id, off)
 
 
 def apply_worker_deactivated(
@@ -210,7 +256,16 @@ def apply_employment(
         WorkerData.model_validate(view.data), state.norm, risk=view.risk_cause is not None
     )
     after_commit(session, lambda: state.workers.upsert(worker, household))
-    if propose and data.employment_status == EmploymentStatus.employed:
+    if not propose:
+        return
+    if data.employment_status == EmploymentStatus.employed:
         for m in repo.open_matches_of_worker(session, data.worker_id, OPEN_STATUSES):
             if m.job_id != data.job_id:
                 transition(session, m, MatchStatus.expired, actor="system", note="worker employed")
+    elif data.previous_status == EmploymentStatus.employed and view.active:
+        # A job loss reopens matching at once: the worker is a candidate again, with the risk bonus.
+        if view.worker_id in state.no_auto or automation_off(view) is not None:
+            return
+        day = today()
+        _, best = propose_for_worker(session, state, worker, household, day)
+        offer_training(session, state, worker, household, day, best)

@@ -65,8 +65,19 @@ def match_row(d: MatchProposedData, event_id: uuid.UUID, at: datetime) -> Match:
     )
 
 
+def cooldown_start() -> datetime:
+    """Matches that ended after this moment still keep their pair from a new automatic proposal."""
+    return utcnow() - timedelta(days=get_settings().repropose_cooldown_days)
+
+
 def create_match(
-    session: Session, job: JobProfile, r: Ranked, *, request_id: str | None = None, note: str | None = None
+    session: Session,
+    job: JobProfile,
+    r: Ranked,
+    *,
+    request_id: str | None = None,
+    note: str | None = None,
+    actor: str = "system",
 ) -> Match:
     data = MatchProposedData(
         match_id=uuid.uuid4(),
@@ -88,7 +99,7 @@ def create_match(
     match = match_row(data, ev.id, ev.time)
     session.add(match)
     session.flush()
-    transition_row(session, match.id, MatchStatus.proposed, MatchStatus.proposed, "system", note)
+    transition_row(session, match.id, MatchStatus.proposed, MatchStatus.proposed, actor, note)
     emit(session, ev)
     return match
 
@@ -101,7 +112,8 @@ def propose_for_job(session: Session, state: MatchingState, job: JobProfile, day
     quota = _job_quota(s, job, repo.open_count_for_job(session, job.job_id))
     if quota <= 0:
         return []
-    exclude = repo.matched_workers(session, job.job_id)
+    # Workers who refused automated matching or texted TD take none of the job's slots.
+    exclude = repo.matched_workers(session, job.job_id, cooldown_start()) | set(state.no_auto)
     ranked = state.workers.rank(job, day, limit=max(quota * 4, 50), exclude=exclude)
     weekly = repo.weekly_open_counts(session, [r.worker_id for r in ranked], utcnow() - timedelta(days=7))
     return [create_match(session, job, r) for r in balance(ranked, quota, weekly, s.max_open_per_worker_week)]
@@ -116,7 +128,11 @@ def propose_for_worker(
 ) -> tuple[list[Match], float | None]:
     """Propose the best jobs for a worker within the weekly cap; returns them and the best eligible score."""
     s = get_settings()
-    if not worker.active or worker.employment_status == EmploymentStatus.employed:
+    if (
+        not worker.active
+        or worker.employment_status == EmploymentStatus.employed
+        or worker.worker_id in state.no_auto
+    ):
         return [], None
     ranked = state.jobs.rank_for_worker(worker, household, day, limit=s.worker_jobs_limit)
     best = ranked[0].score if ranked else None
@@ -125,7 +141,7 @@ def propose_for_worker(
     ).get(worker.worker_id, 0)
     if cap <= 0 or not ranked:
         return [], best
-    done = repo.matched_jobs(session, worker.worker_id)
+    done = repo.matched_jobs(session, worker.worker_id, cooldown_start())
     candidates = [r for r in ranked if r.job_id not in done]
     open_now = repo.open_counts_for_jobs(session, [r.job_id for r in candidates])
     out: list[Match] = []

@@ -20,6 +20,7 @@ from anju_common.events import (
     MatchProposed,
     MatchStatus,
     MatchStatusChanged,
+    TrainingOfferAccepted,
     TrainingOffered,
     ZeroEmploymentAlerted,
     parse_event,
@@ -35,6 +36,7 @@ from sqlmodel import Session
 from matching import repository as repo
 from matching.config import MatchingSettings, get_settings
 from matching.consumers import handlers
+from matching.lifecycle import OfferStatus
 from matching.models import MatchTransition, TrainingOffer
 from matching.proposals import match_row
 from matching.state import MatchingState
@@ -144,6 +146,14 @@ def apply_own_event(session: Session, ev: Event) -> bool:
                 updated_at=ev.time,
             )
         )
+        return True
+    if isinstance(ev, TrainingOfferAccepted):
+        offer = repo.get_offer(session, ev.data.offer_id, for_update=True)
+        if offer is None or offer.status != OfferStatus.offered:
+            return False
+        offer.status = OfferStatus.interested
+        offer.updated_at = ev.time
+        session.add(offer)
         return True
     if isinstance(ev, ZeroEmploymentAlerted):
         hh = repo.get_household_view(session, ev.data.household_id, for_update=True)

@@ -12,7 +12,13 @@ from anju_common.principal import Principal
 from sqlalchemy import ColumnElement, delete, false, func, literal_column, text, true
 from sqlmodel import Session, col, select
 
-from matching.lifecycle import EMPLOYER_STATUSES, LIVE_OFFER_STATUSES, LIVE_STATUSES, OPEN_STATUSES
+from matching.lifecycle import (
+    EMPLOYER_STATUSES,
+    LIVE_OFFER_STATUSES,
+    LIVE_STATUSES,
+    OPEN_STATUSES,
+    PAIR_STATUSES,
+)
 from matching.models import (
     HouseholdView,
     JobView,
@@ -130,14 +136,85 @@ def match_by_proposed_event(session: Session, event_id: uuid.UUID) -> Match | No
     ).first()
 
 
-def matched_workers(session: Session, job_id: uuid.UUID) -> set[uuid.UUID]:
-    """Workers already proposed for a job (in any status)."""
-    return set(session.exec(select(Match.worker_id).where(col(Match.job_id) == job_id)).all())
+def _pair_blocked(since: datetime) -> ColumnElement[bool]:
+    """A match that keeps its pair from a new proposal: still live (or hired), or ended after `since`."""
+    return col(Match.status).in_(PAIR_STATUSES) | (col(Match.updated_at) >= since)
 
 
-def matched_jobs(session: Session, worker_id: uuid.UUID) -> set[uuid.UUID]:
-    """Jobs already proposed to a worker (in any status)."""
-    return set(session.exec(select(Match.job_id).where(col(Match.worker_id) == worker_id)).all())
+def matched_workers(session: Session, job_id: uuid.UUID, since: datetime) -> set[uuid.UUID]:
+    """Workers who may not be proposed this job now: a live match, or one that ended after `since`."""
+    stmt = select(Match.worker_id).where(col(Match.job_id) == job_id, _pair_blocked(since))
+    return set(session.exec(stmt).all())
+
+
+def matched_jobs(session: Session, worker_id: uuid.UUID, since: datetime) -> set[uuid.UUID]:
+    """Jobs that may not be proposed to this worker now: a live match, or one that ended after `since`."""
+    stmt = select(Match.job_id).where(col(Match.worker_id) == worker_id, _pair_blocked(since))
+    return set(session.exec(stmt).all())
+
+
+def live_match_of_pair(
+    session: Session, job_id: uuid.UUID, worker_id: uuid.UUID, *, for_update: bool = False
+) -> Match | None:
+    """The pair's live (or hired) match, if any; at most one exists."""
+    stmt = select(Match).where(
+        col(Match.job_id) == job_id, col(Match.worker_id) == worker_id, col(Match.status).in_(PAIR_STATUSES)
+    )
+    return session.exec(stmt.with_for_update() if for_update else stmt).first()
+
+
+def latest_match_of_pair(session: Session, job_id: uuid.UUID, worker_id: uuid.UUID) -> Match | None:
+    """The pair's most recent match (live first), if any."""
+    live = live_match_of_pair(session, job_id, worker_id)
+    if live is not None:
+        return live
+    return session.exec(
+        select(Match)
+        .where(col(Match.job_id) == job_id, col(Match.worker_id) == worker_id)
+        .order_by(col(Match.updated_at).desc(), col(Match.id))
+    ).first()
+
+
+def hired_match_of_pair(session: Session, job_id: uuid.UUID, worker_id: uuid.UUID) -> Match | None:
+    """The pair's hired match, locked."""
+    return session.exec(
+        select(Match)
+        .where(
+            col(Match.job_id) == job_id,
+            col(Match.worker_id) == worker_id,
+            col(Match.status) == MatchStatus.hired,
+        )
+        .with_for_update()
+    ).first()
+
+
+def hired_matches_of_worker(session: Session, worker_id: uuid.UUID) -> Sequence[Match]:
+    """A worker's hired matches, locked."""
+    return session.exec(
+        select(Match)
+        .where(col(Match.worker_id) == worker_id, col(Match.status) == MatchStatus.hired)
+        .order_by(col(Match.created_at), col(Match.id))
+        .with_for_update()
+    ).all()
+
+
+def automatic_open_matches_of_worker(session: Session, worker_id: uuid.UUID) -> Sequence[Match]:
+    """A worker's open proposals that the system made (not those staff proposed by hand), locked."""
+    by_system = select(MatchTransition.match_id).where(
+        col(MatchTransition.from_status) == MatchStatus.proposed,
+        col(MatchTransition.to_status) == MatchStatus.proposed,
+        col(MatchTransition.actor) == "system",
+    )
+    return session.exec(
+        select(Match)
+        .where(
+            col(Match.worker_id) == worker_id,
+            col(Match.status).in_([MatchStatus.proposed, MatchStatus.notified]),
+            col(Match.id).in_(by_system),
+        )
+        .order_by(col(Match.created_at), col(Match.id))
+        .with_for_update()
+    ).all()
 
 
 def open_count_for_job(session: Session, job_id: uuid.UUID) -> int:

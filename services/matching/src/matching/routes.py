@@ -12,7 +12,7 @@ from anju_common.places import place_columns
 from anju_common.principal import Principal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from matching import matches
+from matching import manual, matches
 from matching import repository as repo
 from matching.config import today
 from matching.engine.index import Ranked
@@ -26,10 +26,14 @@ from matching.schemas import (
     EmployerMatchDetail,
     EmployerTransition,
     EmployerWorkerMatches,
+    FilterOutcome,
     JobMatches,
+    ManualProposal,
     MatchDetail,
+    MatchExplanation,
     MatchPreview,
     MatchPublic,
+    MatchRef,
     PreviewResult,
     RankedJob,
     RankedWorker,
@@ -130,6 +134,49 @@ def job_matches(
         ranked = [] if job is None else state.workers.rank(job, today(), limit, site_ids=_sites(principal))
         ranking = [ranked_worker(r) for r in ranked]
     return JobMatches(job_id=job_id, matches=[match_public(m) for m in matches], ranking=ranking)
+
+
+@router.get("/jobs/{job_id}/matches/explain", response_model=MatchExplanation, tags=["matches"])
+def explain_match(
+    job_id: uuid.UUID,
+    worker_id: Annotated[uuid.UUID, Query(description="the worker to explain")],
+    session: SessionDep,
+    principal: PrincipalDep,
+    state: StateDep,
+) -> MatchExplanation:
+    """Why a worker is or is not proposed this job (PIPL art. 24), from the ranking's own rules: every hard
+    filter passed or failed with its reason, the score breakdown, the reasons, the rank among the job's
+    eligible workers and the pair's match. Office staff of the worker's site and administrators."""
+    found, match = manual.explain_pair(session, state, job_id, worker_id, principal)
+    return MatchExplanation(
+        job_id=job_id,
+        worker_id=worker_id,
+        eligible=found.eligible,
+        filters=[FilterOutcome(code=f.code, passed=f.passed, zh=f.zh, en=f.en) for f in found.filters],
+        score=found.score,
+        breakdown=found.breakdown,
+        reasons=list(found.reasons),
+        rank=found.rank,
+        match=None if match is None else MatchRef(id=match.id, status=match.status),
+    )
+
+
+@router.post("/jobs/{job_id}/matches", response_model=MatchPublic, status_code=201, tags=["matches"])
+def propose_match(
+    job_id: uuid.UUID,
+    body: ManualProposal,
+    session: SessionDep,
+    principal: PrincipalDep,
+    state: StateDep,
+    request_id: RequestIdDep,
+    response: Response,
+) -> MatchPublic:
+    """Staff propose this job to a worker by hand, also to one who refused automated matching or texted TD.
+    The hard filters apply (422 lists each failed one in Chinese and English); one live match per pair (409);
+    the reason is kept in the match's history; match.proposed is published."""
+    m = manual.propose_by_hand(session, state, job_id, body.worker_id, body.reason, principal, request_id)
+    response.headers["ETag"] = etag(m.version)
+    return match_public(m)
 
 
 @router.get(

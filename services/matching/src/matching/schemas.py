@@ -263,3 +263,53 @@ class PreviewResult(BaseModel):
     eligible_shown: int
     normalised_skills: list[str]
     ranking: list[RankedWorker]
+
+
+class FilterOutcome(BaseModel):
+    """One hard filter of the ranking for one worker and job: passed or failed, and why."""
+
+    code: str
+    passed: bool
+    zh: str
+    en: str
+
+
+class MatchRef(BaseModel):
+    """The pair's current (or latest) match."""
+
+    id: uuid.UUID
+    status: MatchStatus
+
+
+class MatchExplanation(BaseModel):
+    """GET /jobs/{id}/matches/explain: why a worker is or is not proposed a job (PIPL art. 24)."""
+
+    job_id: uuid.UUID
+    worker_id: uuid.UUID
+    eligible: bool
+    filters: list[FilterOutcome]
+    score: float | None = Field(description="0..100 when eligible; null when a hard filter fails")
+    breakdown: dict[str, float]
+    reasons: list[Reason]
+    rank: int | None = Field(description="place among the job's eligible workers (1 = first); null if not")
+    match: MatchRef | None
+
+
+class ManualProposal(Strict):
+    """POST /jobs/{id}/matches body: staff propose a job to a worker by hand, with the reason."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"worker_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "reason": "本人来站咨询，要求人工推荐"}
+            ]
+        },
+    )
+
+    worker_id: uuid.UUID
+    reason: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=480),
+        AfterValidator(redact_text),
+    ]

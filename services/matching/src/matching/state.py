@@ -40,6 +40,15 @@ class MatchingState:
         self.norm = vocabulary or default_vocabulary()
         self.workers = WorkerIndex(self.norm, params)
         self.jobs = JobIndex(self.norm, params, self.workers.names)
+        # Workers who get no automatic proposals or offers, and why ("refused" or "opted_out").
+        self.no_auto: dict[uuid.UUID, str] = {}
+
+    def set_automation(self, worker_id: uuid.UUID, reason: str | None) -> None:
+        """Record whether a worker gets automatic proposals (reason None) or not."""
+        if reason is None:
+            self.no_auto.pop(worker_id, None)
+        else:
+            self.no_auto[worker_id] = reason
 
     def load(self, session: Session) -> None:
         """Fill the indexes from the read-model tables."""
@@ -58,7 +67,9 @@ class MatchingState:
     def index_worker(
         self, wv: WorkerView, households: Mapping[uuid.UUID, HouseholdProfile]
     ) -> WorkerProfile | None:
-        """Put a stored worker into the index as the table holds it (removed when inactive)."""
+        """Put a stored worker into the index as the table holds it (removed when inactive), with whether
+        the worker gets automatic proposals."""
+        self.set_automation(wv.worker_id, automation_off(wv))
         if wv.data is None:
             return None
         data = WorkerData.model_validate(wv.data)
@@ -83,6 +94,15 @@ class MatchingState:
         """Put a stored course into the index."""
         if tv.data is not None:
             self.jobs.upsert_training(training_profile(TrainingData.model_validate(tv.data), self.norm))
+
+
+def automation_off(view: WorkerView) -> str | None:
+    """Why a worker gets no automatic proposals: refused automated matching, or texted TD; else None."""
+    if view.data and view.data.get("automated_matching_refused"):
+        return "refused"
+    if view.opted_out_at is not None:
+        return "opted_out"
+    return None
 
 
 def household_from_view(view: HouseholdView) -> HouseholdProfile:

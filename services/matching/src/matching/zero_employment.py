@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 from anju_common.background import PeriodicTask
-from anju_common.clock import utcnow
+from anju_common.clock import CLOCK, Clock
 from anju_common.db import session_scope
 from anju_common.events import (
     EmployerKind,
@@ -20,10 +20,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from matching import repository as repo
-from matching.config import get_settings, today
+from matching.config import get_settings
 from matching.engine.profiles import HouseholdProfile
 from matching.models import emit
-from matching.proposals import create_match
+from matching.proposals import cooldown_start, create_match
 from matching.state import MatchingState
 
 log = get_logger(__name__)
@@ -34,8 +34,12 @@ def working_days(since: date, day: date) -> int:
     return int(np.busday_count(since, day)) if day > since else 0
 
 
-def check_zero_employment(session: Session, state: MatchingState, day: date) -> list[uuid.UUID]:
-    """Alert the office for zero-employment households past the deadline and propose public-welfare posts."""
+def check_zero_employment(
+    session: Session, state: MatchingState, day: date, now: datetime | None = None
+) -> list[uuid.UUID]:
+    """Alert the office for zero-employment households past the deadline and propose public-welfare posts
+    (day and now come from the caller's clock, so a test can move past the deadline)."""
+    at = now or CLOCK.now()
     s = get_settings()
     alerted = []
     for hh in repo.households_due(session):
@@ -55,14 +59,18 @@ def check_zero_employment(session: Session, state: MatchingState, day: date) -> 
         )
         proposed: list[uuid.UUID] = []
         for worker in state.workers.workers_of_household(hh.household_id):
-            if not worker.active or worker.employment_status == EmploymentStatus.employed:
+            if (
+                not worker.active
+                or worker.employment_status == EmploymentStatus.employed
+                or worker.worker_id in state.no_auto
+            ):
                 continue
             ranked = state.jobs.rank_for_worker(
                 worker,
                 profile,
                 day,
                 limit=1,
-                exclude=repo.matched_jobs(session, worker.worker_id),
+                exclude=repo.matched_jobs(session, worker.worker_id, cooldown_start()),
                 kinds=[EmployerKind.public_welfare],
             )
             for r in ranked:
@@ -84,7 +92,7 @@ def check_zero_employment(session: Session, state: MatchingState, day: date) -> 
         )
         emit(session, ZeroEmploymentAlerted.build(data, subject=hh.household_id))
         hh.alerted_since = hh.zero_employment_since
-        hh.alerted_at = utcnow()
+        hh.alerted_at = at
         session.add(hh)
         alerted.append(hh.household_id)
     return alerted
@@ -93,7 +101,7 @@ def check_zero_employment(session: Session, state: MatchingState, day: date) -> 
 class ZeroEmploymentTicker(PeriodicTask):
     """Checks zero-employment deadlines on a timer (replica safe: households are locked SKIP LOCKED)."""
 
-    def __init__(self, engine: Engine, state: MatchingState) -> None:
+    def __init__(self, engine: Engine, state: MatchingState, clock: Clock = CLOCK) -> None:
         super().__init__(
             "zero-employment",
             get_settings().zero_check_seconds,
@@ -101,11 +109,14 @@ class ZeroEmploymentTicker(PeriodicTask):
         )
         self.engine = engine
         self.state = state
+        self.clock = clock
 
     def tick(self) -> int:
-        """One check as of today in the service's time zone."""
+        """One check as of today in the service's time zone, by this ticker's clock."""
+        now = self.clock.now()
+        day = self.clock.today(get_settings().timezone)
         with session_scope(self.engine) as session:
-            return len(check_zero_employment(session, self.state, today()))
+            return len(check_zero_employment(session, self.state, day, now))
 
     def done(self, count: int) -> None:
         """Log the alerts."""

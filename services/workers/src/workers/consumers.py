@@ -11,6 +11,7 @@ from anju_common.events import (
     MatchStatus,
     MatchStatusChanged,
     ReplyKind,
+    TrainingEnrolmentChanged,
     TrainingOffered,
     WorkerOptedOut,
     WorkerReplied,
@@ -18,7 +19,7 @@ from anju_common.events import (
 from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
 from sqlmodel import Session
 
-from workers import departures, employment, follow_ups, placements, registration, service_standard
+from workers import departures, employment, follow_ups, placements, registration, service_standard, training
 
 
 def on_match_status_changed(session: Session, event: MatchStatusChanged) -> None:
@@ -83,5 +84,6 @@ def build_consumer(runtime: Runtime) -> ConsumerRunner:
         WorkerReplied.type_name(): on_worker_replied,
         JobPosted.type_name(): on_job_known,
         JobUpdated.type_name(): on_job_known,
+        TrainingEnrolmentChanged.type_name(): lambda s, e: training.on_enrolment_changed(s, e.data),
     }
     return ConsumerRunner(config, runtime.engine, runtime.tables, handlers, runtime.producer)
