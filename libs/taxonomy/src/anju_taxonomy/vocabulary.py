@@ -219,6 +219,9 @@ _NOISE_CHARS = set("的了过和及与或也都很较会能等类")
 _SPLIT = re.compile(
     r"[、，,;；/／|+＋&\n\t。!！?？]+|\s+(?:and|or|&)\s+|(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])"
 )
+_COMPOUND = re.compile(r"[、，,;；/／|+＋&\n\t。!！?？（()）【】\[\]〔〕]|\d\s*(?:年|个月)")
+_BRACKET_CHARS = frozenset("（(【[〔）)】]〕")
+_CONJ_CHARS = frozenset("以还和及与或")
 _CONJ = re.compile(r"(?<=[\u3400-\u9fff])(?:以及|还有|和|及|与|或者|或)(?=[\u3400-\u9fff])")
 _BRACKETS = re.compile(r"[（(【\[〔]([^）)】\]〕]*)[）)】\]〕]")
 _CN_DIGIT = {
@@ -445,6 +448,8 @@ def _cn_number(text: str) -> float:
 
 
 def _strip_suffix(key: str) -> str:
+    if not key.endswith(_SUFFIXES):
+        return key
     for s in _SUFFIXES:
         if key.endswith(s) and len(key) - len(s) >= 2:
             return key[: -len(s)]
@@ -452,6 +457,8 @@ def _strip_suffix(key: str) -> str:
 
 
 def _strip_prefix(key: str) -> str:
+    if not key.startswith(_PREFIXES):
+        return key
     for p in _PREFIXES:
         if key.startswith(p) and len(key) - len(p) >= 2:
             return key[len(p) :]
@@ -475,6 +482,8 @@ class Vocabulary:
         self.cert_keys: dict[str, str] = {}
         self.hints: dict[str, str] = {}
         self._cache: dict[tuple[str, Context | None], Reading] = {}
+        self._hits: dict[tuple[object, ...], TradeHit | None] = {}
+        self._pieces: dict[str, tuple[_Segment, float | None]] = {}
         self._segments: dict[str, _Segment] = {}
         self._neighbours: dict[str, tuple[tuple[str, float, str, str], ...]] = {}
         self._related_ids: dict[str, set[str]] = {}
@@ -734,7 +743,13 @@ class Vocabulary:
         value = clean(text)
         if not value:
             return Reading(text=text)
-        whole = self._whole(squeeze(value))
+        key = squeeze(value)
+        if _COMPOUND.search(key):
+            # Separators or experience (电焊、普工3年): only a name written exactly so can be the whole entry.
+            exact = self.exact.get(key)
+            whole = (exact, self.how.get(key, "exact")) if exact else None
+        else:
+            whole = self._whole(key)
         if whole and len(whole[0]) == 1 and whole[1] != "variant":
             # The common case, one known name: nothing to split, qualify or decide.
             t = self.trades[whole[0][0]]
@@ -747,6 +762,13 @@ class Vocabulary:
             for part in _SPLIT.split(value):
                 part = part.strip()
                 if not part:
+                    continue
+                if not _BRACKET_CHARS.intersection(part):
+                    squeezed = squeeze(part)
+                    if _CONJ_CHARS.intersection(squeezed):
+                        segments.extend((piece, False) for piece in _CONJ.split(squeezed))
+                    else:
+                        segments.append((squeezed, False))
                     continue
                 inner = _BRACKETS.findall(part)
                 outer = _BRACKETS.sub(" ", part).strip()
@@ -771,35 +793,45 @@ class Vocabulary:
                 merged[-1].absorb(pending)
             else:
                 merged = pending
-        needs_context = any(len(h.trade_ids) > 1 for seg in merged for h in seg.hits)
-        workplaces = any(seg.workplaces for seg in merged)
+        needs_context = workplaces = False
+        others: set[str] = set()
+        for seg in merged:
+            workplaces = workplaces or bool(seg.workplaces)
+            for h in seg.hits:
+                if len(h.trade_ids) == 1:
+                    others.add(h.trade_ids[0])
+                else:
+                    needs_context = True
         sectors = self._context_sectors(merged, context) if needs_context or workplaces else set()
         hits: list[TradeHit] = []
         certs: list[CertificateHit] = []
         unknown: list[str] = []
-        others = {h.trade_ids[0] for s in merged for h in s.hits if len(h.trade_ids) == 1}
         context_trades = (self._context_trades(context) | others) if needs_context else others
         for seg in merged:
             for raw in seg.hits:
                 hit = self._resolve(raw, sectors, context_trades, seg)
                 if hit is None:
                     continue
-                at = next((k for k, h in enumerate(hits) if h.trade_id == hit.trade_id), None)
-                if at is None:
-                    hits.append(hit)
+                for k, h in enumerate(hits):
+                    if h.trade_id == hit.trade_id:
+                        hits[k] = _merge(h, hit)
+                        break
                 else:
-                    hits[at] = _merge(hits[at], hit)
-            certs.extend(
-                c for c in seg.certificates if c.certificate_id not in {x.certificate_id for x in certs}
-            )
-            unknown.extend(u for u in seg.unknown if u not in unknown)
-        held = {c.certificate_id for c in certs}
-        hits = [
-            replace(h, certified=True)
-            if not h.certified and held & set(self.trades[h.trade_id].licences)
-            else h
-            for h in hits
-        ]
+                    hits.append(hit)
+            if seg.certificates:
+                certs.extend(
+                    c for c in seg.certificates if c.certificate_id not in {x.certificate_id for x in certs}
+                )
+            if seg.unknown:
+                unknown.extend(u for u in seg.unknown if u not in unknown)
+        if certs:
+            held = {c.certificate_id for c in certs}
+            hits = [
+                replace(h, certified=True)
+                if not h.certified and held & set(self.trades[h.trade_id].licences)
+                else h
+                for h in hits
+            ]
         years = max((s.years for s in merged if s.years is not None), default=None)
         levels = [s.level for s in merged if s.level is not None]
         level = max(levels, key=lambda lv: lv.rank) if levels else None
@@ -815,15 +847,22 @@ class Vocabulary:
 
     def _segment(self, text: str) -> _Segment:
         """One piece of an entry, read once per process (pieces repeat across entries: 电焊, 3年, 普工)."""
-        years = _years(text) if "年" in text or "月" in text or "year" in text or "yr" in text else None
-        if years is not None:
-            text = _YEARS.sub(" ", text).strip()
-        done = self._segments.get(text)
-        if done is None:
-            done = self._read_segment(text)
-            if len(self._segments) >= 200_000:
-                self._segments.clear()
-            self._segments[text] = done
+        known = self._pieces.get(text)
+        if known is None:
+            raw = text
+            years = _years(text) if "年" in text or "月" in text or "year" in text or "yr" in text else None
+            if years is not None:
+                text = _YEARS.sub(" ", text).strip()
+            done = self._segments.get(text)
+            if done is None:
+                done = self._read_segment(text)
+                if len(self._segments) >= 200_000:
+                    self._segments.clear()
+                self._segments[text] = done
+            if len(self._pieces) >= 200_000:
+                self._pieces.clear()
+            self._pieces[raw] = known = (done, years)
+        done, years = known
         seg = done.copy()
         if years is not None:
             seg.years = max(years, seg.years or 0.0)
@@ -1106,6 +1145,29 @@ class Vocabulary:
         return out
 
     def _resolve(self, raw: _RawHit, sectors: set[str], others: set[str], seg: _Segment) -> TradeHit | None:
+        if len(raw.trade_ids) != 1:
+            return self._decide(raw, sectors, others, seg)
+        # One trade: the hit depends on nothing but the raw hit and the segment's qualifiers; hits are frozen,
+        # so the same one is shared by every entry that has it (电焊 in 电焊3年、电焊，中级 ...).
+        key = (
+            raw.trade_ids[0],
+            raw.how,
+            raw.alias,
+            raw.confidence,
+            raw.certified,
+            seg.years,
+            seg.level,
+            seg.certified,
+        )
+        if key in self._hits:
+            return self._hits[key]
+        hit = self._decide(raw, sectors, others, seg)
+        if len(self._hits) >= 200_000:
+            self._hits.clear()
+        self._hits[key] = hit
+        return hit
+
+    def _decide(self, raw: _RawHit, sectors: set[str], others: set[str], seg: _Segment) -> TradeHit | None:
         ids = [i for i in raw.trade_ids if i in self.trades]
         if not ids:
             return None
@@ -1348,6 +1410,8 @@ class _RawHit:
 
 class _Segment:
     """What one piece of an entry said."""
+
+    __slots__ = ("certificates", "certified", "hits", "level", "unknown", "workplaces", "years")
 
     def __init__(self) -> None:
         self.hits: list[_RawHit] = []
