@@ -812,9 +812,9 @@ class Vocabulary:
                 hit = self._resolve(raw, sectors, context_trades, seg)
                 if hit is None:
                     continue
-                for k, h in enumerate(hits):
-                    if h.trade_id == hit.trade_id:
-                        hits[k] = _merge(h, hit)
+                for k, had in enumerate(hits):
+                    if had.trade_id == hit.trade_id:
+                        hits[k] = _merge(had, hit)
                         break
                 else:
                     hits.append(hit)
