@@ -518,7 +518,13 @@ class Vocabulary:
         for o in self.data.occupations.values():
             # The classification's own name for an occupation only one trade falls under (制鞋工, 家禽饲养员).
             key = squeeze(clean(o.name))
-            if o.level == 4 and len(o.trades) == 1 and key not in self.exact and ONLY_HAN.match(key):
+            if (
+                o.level == 4
+                and len(o.trades) == 1
+                and o.trades[0] in self.trades
+                and key not in self.exact
+                and ONLY_HAN.match(key)
+            ):
                 self._add_name(o.name, o.trades[0], "exact")
         for alias, ident in self.extra_aliases.items():
             if ident in self.trades:
