@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from anju_taxonomy import default_vocabulary
 
-from bench.taxonomy.labelled import Scores, load_pairs, score
+from bench.taxonomy.labelled import EXTRA_PAIRS_FILE, Scores, load_pairs, score
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +49,10 @@ def test_no_different_trades_are_confused(pairs_score: Scores) -> None:
 
 def test_same_trade_recall_does_not_fall_below_what_was_measured(pairs_score: Scores) -> None:
     assert pairs_score.recall >= 0.99, [f"{p.worker} | {p.job}" for p, _ in pairs_score.misses]
+
+
+def test_the_extra_pairs_confuse_no_different_trades_and_keep_their_recall() -> None:
+    extra = score(default_vocabulary(), load_pairs(EXTRA_PAIRS_FILE))
+    assert len(load_pairs(EXTRA_PAIRS_FILE)) >= 150
+    assert extra.confusions == []
+    assert extra.recall >= 0.95, [f"{p.worker} | {p.job}" for p, _ in extra.misses]
