@@ -21,7 +21,7 @@ from typing import Any
 from anju_taxonomy import Vocabulary, default_vocabulary, load
 from anju_taxonomy.loader import DATA_DIR
 
-from bench.taxonomy.labelled import load_pairs, score
+from bench.taxonomy.labelled import EXTRA_PAIRS_FILE, load_pairs, score
 
 DECORATIONS = [
     "",
@@ -103,6 +103,15 @@ def main() -> None:
         "neighbour_zero": sum(c == 0 for c in s.neighbour_credit),
         "different_confusions": len(s.confusions),
         "entries_not_understood": len(s.unknown_entries),
+    }
+    extra_pairs = load_pairs(EXTRA_PAIRS_FILE)
+    extra = score(vocab, extra_pairs)
+    result["extra_set"] = {
+        "pairs": len(extra_pairs),
+        "labels": extra.counts,
+        "same_recall": round(extra.recall, 4),
+        "different_confusions": len(extra.confusions),
+        "misses": [f"{p.worker} | {p.job} ({p.sector})" for p, _ in extra.misses],
     }
     result.update(throughput(entries(args.entries, args.seed), args.rounds))
     if args.list:

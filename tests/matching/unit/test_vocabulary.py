@@ -145,3 +145,15 @@ def test_rebuilding_the_indexes_in_another_order_ranks_the_same() -> None:
         (r.worker_id, r.score, r.breakdown) for r in rb
     ]
     assert len(ra) == 4
+
+
+def test_trades_offices_write_as_one_meet_the_requirement_in_full() -> None:
+    # 食堂厨师 and 中式烹调师 are kept apart in the data, but a canteen cook is a cook: full credit, no
+    # neighbour discount (both hold the 健康证 a kitchen legally needs).
+    e = Engine()
+    canteen = e.add_worker(worker(skills=[SkillData(name="食堂厨师", level=3, certified=True)]))
+    cook = e.add_worker(worker(skills=[SkillData(name="中式烹调师", level=3, certified=True)]))
+    ranked = {r.worker_id: r for r in e.rank(job(title="厨师", skills=["厨师"]))}
+    assert canteen.worker_id in ranked and cook.worker_id in ranked
+    assert ranked[canteen.worker_id].breakdown["skill"] == ranked[cook.worker_id].breakdown["skill"]
+    assert "skill_neighbour" not in ranked[canteen.worker_id].breakdown

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,9 @@ class Data:
     ambiguous: tuple[Ambiguous, ...]
     distinct: frozenset[frozenset[str]]
     physical: dict[str, PhysicalTerm]
+    # Two trades the data keeps apart (a narrower post, another employer) that offices write as one job:
+    # {a, b} -> (why_zh, why_en). They score as the same trade.
+    same: dict[frozenset[str], tuple[str, str]] = field(default_factory=dict)
 
 
 def _strs(raw: Any) -> tuple[str, ...]:
@@ -139,6 +142,15 @@ def load(data_dir: Path = DATA_DIR, physical_file: Path = PHYSICAL_FILE) -> Data
         if unknown:
             raise DataError(f"ambiguous alias {a.alias} names unknown trades {unknown}")
     distinct = frozenset(frozenset((str(d["a"]), str(d["b"]))) for d in raw.get("distinct", ()))
+    same: dict[frozenset[str], tuple[str, str]] = {}
+    for d in raw.get("same", ()):
+        pair = frozenset((str(d["a"]), str(d["b"])))
+        unknown = [x for x in pair if x not in trades]
+        if unknown or len(pair) != 2:
+            raise DataError(f"same-trade pair {sorted(pair)} names unknown trades {unknown}")
+        if pair in distinct:
+            raise DataError(f"trades {sorted(pair)} are declared both distinct and the same")
+        same[pair] = (str(d.get("why_zh", "")), str(d.get("why_en", "")))
     certificates: dict[str, Certificate] = {}
     cert_file = data_dir / "certificates.toml"
     if cert_file.exists():
@@ -167,4 +179,5 @@ def load(data_dir: Path = DATA_DIR, physical_file: Path = PHYSICAL_FILE) -> Data
         ambiguous=ambiguous,
         distinct=distinct,
         physical=physical,
+        same=same,
     )

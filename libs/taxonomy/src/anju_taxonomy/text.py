@@ -20,11 +20,19 @@ def _t2s() -> dict[int, str]:
     from zhconv import zhconv
 
     table = zhconv.getdict("zh-cn")
-    return {ord(k): v for k, v in table.items() if len(k) == 1 and len(v) == 1 and HAN.match(k)}
+    return {ord(k): v for k, v in table.items() if len(k) == 1 and len(v) == 1 and HAN.match(k) and k != v}
+
+
+@lru_cache(maxsize=1)
+def _traditional() -> re.Pattern[str]:
+    """One character class of every traditional character the table changes (a cheap test first)."""
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_t2s())) + "]")
 
 
 def simplify(text: str) -> str:
     """Traditional characters to simplified ones, character by character (trade names need no phrases)."""
+    if not _traditional().search(text):
+        return text
     return text.translate(_t2s())
 
 

@@ -145,10 +145,83 @@ _TRAIL = (
     "都可以",
     "的活",
 )
+# Where or how a post is held, written before the trade without changing it (医院陪护, 公益岗保洁, 道路保洁,
+# 住家保姆): set aside as context, the rest is read alone. Longest first.
+_QUALIFIERS = tuple(
+    sorted(
+        (
+            "公益性岗位",
+            "公益岗位",
+            "公益岗",
+            "公益性",
+            "村级",
+            "村里",
+            "乡村",
+            "乡镇",
+            "农村",
+            "社区",
+            "小区",
+            "街道",
+            "城区",
+            "县城",
+            "城市",
+            "道路",
+            "马路",
+            "公路",
+            "医院",
+            "病房",
+            "病患",
+            "病人",
+            "住院部",
+            "养老院",
+            "敬老院",
+            "福利院",
+            "学校",
+            "校园",
+            "幼儿园",
+            "食堂",
+            "酒店",
+            "饭店",
+            "宾馆",
+            "餐厅",
+            "餐馆",
+            "商场",
+            "超市",
+            "写字楼",
+            "物业",
+            "工地",
+            "工厂",
+            "厂里",
+            "厂区",
+            "车间",
+            "景区",
+            "公园",
+            "园区",
+            "单位",
+            "家庭",
+            "住家",
+            "临时",
+            "长期",
+            "全职",
+            "兼职",
+            "日结",
+            "白班",
+            "夜班",
+            "村",
+            "男",
+            "女",
+        ),
+        key=len,
+        reverse=True,
+    )
+)
 _NOISE_CHARS = set("的了过和及与或也都很较会能等类")
 _SPLIT = re.compile(
     r"[、，,;；/／|+＋&\n\t。!！?？]+|\s+(?:and|or|&)\s+|(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])"
 )
+_COMPOUND = re.compile(r"[、，,;；/／|+＋&\n\t。!！?？（()）【】\[\]〔〕]|\d\s*(?:年|个月)")
+_BRACKET_CHARS = frozenset("（(【[〔）)】]〕")
+_CONJ_CHARS = frozenset("以还和及与或")
 _CONJ = re.compile(r"(?<=[\u3400-\u9fff])(?:以及|还有|和|及|与|或者|或)(?=[\u3400-\u9fff])")
 _BRACKETS = re.compile(r"[（(【\[〔]([^）)】\]〕]*)[）)】\]〕]")
 _CN_DIGIT = {
@@ -184,7 +257,7 @@ _SKILLED = ("熟练工", "熟练", "熟手")
 _CERTIFIED = ("持证上岗", "持证", "有证", "证书齐全", "有上岗证")
 _WORKPLACE = re.compile(
     r"([\u3400-\u9fff]{1,4}?)(工厂|厂|车间|公司|工地|饭店|酒店|餐馆|餐厅|食堂|超市|医院|养老院|敬老院|幼儿园|园区|工业园|矿|"
-    r"养殖场|农场|基地|合作社|店)"
+    r"养殖场|农场|基地|合作社|店|场)"
 )
 # Workplaces that say a sector without naming it.
 _WORKPLACE_SECTOR_WORDS = {
@@ -291,8 +364,17 @@ _VERBS = {
     "洗": ("清洗", "清洗工"),
     "送": ("员", "配送员"),
     "带": ("员",),
+    "铺": ("铺贴", "铺装", "安装", "工"),
+    "贴": ("铺贴", "工"),
+    "刷": ("工", "涂刷"),
 }
+_FARM_ACTIONS = frozenset(("养殖", "种植", "栽培", "饲养", "修剪", "采摘", "管护", "育苗"))
+_FARM_SECTORS = frozenset(("agriculture", "forestry", "animal_husbandry", "aquaculture"))
 _ACTIONS = (
+    "修剪",
+    "饲养",
+    "管护",
+    "育苗",
     "养殖",
     "种植",
     "栽培",
@@ -366,6 +448,8 @@ def _cn_number(text: str) -> float:
 
 
 def _strip_suffix(key: str) -> str:
+    if not key.endswith(_SUFFIXES):
+        return key
     for s in _SUFFIXES:
         if key.endswith(s) and len(key) - len(s) >= 2:
             return key[: -len(s)]
@@ -373,6 +457,8 @@ def _strip_suffix(key: str) -> str:
 
 
 def _strip_prefix(key: str) -> str:
+    if not key.startswith(_PREFIXES):
+        return key
     for p in _PREFIXES:
         if key.startswith(p) and len(key) - len(p) >= 2:
             return key[len(p) :]
@@ -396,6 +482,8 @@ class Vocabulary:
         self.cert_keys: dict[str, str] = {}
         self.hints: dict[str, str] = {}
         self._cache: dict[tuple[str, Context | None], Reading] = {}
+        self._hits: dict[tuple[object, ...], TradeHit | None] = {}
+        self._pieces: dict[str, tuple[_Segment, float | None]] = {}
         self._segments: dict[str, _Segment] = {}
         self._neighbours: dict[str, tuple[tuple[str, float, str, str], ...]] = {}
         self._related_ids: dict[str, set[str]] = {}
@@ -403,6 +491,11 @@ class Vocabulary:
             for r in t.related:
                 self._related_ids.setdefault(t.id, set()).add(r.id)
                 self._related_ids.setdefault(r.id, set()).add(t.id)
+        self._same: dict[str, tuple[str, ...]] = {}
+        for pair in data.same:
+            a, b = sorted(pair)
+            self._same[a] = (*self._same.get(a, ()), b)
+            self._same[b] = (*self._same.get(b, ()), a)
         self._wholes: dict[str, tuple[tuple[str, ...], str] | None] = {}
         self._build()
 
@@ -422,6 +515,17 @@ class Vocabulary:
         for t in self.trades.values():
             for name in self._names(t):
                 self._add_name(name, t.id, "exact")
+        for o in self.data.occupations.values():
+            # The classification's own name for an occupation only one trade falls under (制鞋工, 家禽饲养员).
+            key = squeeze(clean(o.name))
+            if (
+                o.level == 4
+                and len(o.trades) == 1
+                and o.trades[0] in self.trades
+                and key not in self.exact
+                and ONLY_HAN.match(key)
+            ):
+                self._add_name(o.name, o.trades[0], "exact")
         for alias, ident in self.extra_aliases.items():
             if ident in self.trades:
                 self._add_name(alias, ident, "alias")
@@ -431,6 +535,16 @@ class Vocabulary:
             self.hints[key] = a.hint_zh
             self.pinyin[pinyin(key)] = tuple(a.trades)
             self.pinyin[phrase_pinyin(key)] = tuple(a.trades)
+        for a in self.data.ambiguous:
+            # An ambiguous name with a trade suffix (钣金 -> 钣金工, 木工 -> 木工师傅) is as ambiguous as the
+            # name, even when the data gives it to one of the trades: the workplace decides.
+            key = squeeze(clean(a.alias))
+            for suffix in ("工", "师傅", "师", "工人"):
+                longer = key + suffix
+                have = self.exact.get(longer)
+                if have and len(have) == 1 and have[0] in a.trades and longer not in self.hints:
+                    self.exact[longer] = (have[0], *(t for t in a.trades if t != have[0]))
+                    self.hints[longer] = a.hint_zh
         for c in self.certificates.values():
             for name in (c.zh, c.en, *c.aliases):
                 key = squeeze(clean(name))
@@ -635,7 +749,13 @@ class Vocabulary:
         value = clean(text)
         if not value:
             return Reading(text=text)
-        whole = self._whole(squeeze(value))
+        key = squeeze(value)
+        if _COMPOUND.search(key):
+            # Separators or experience (电焊、普工3年): only a name written exactly so can be the whole entry.
+            exact = self.exact.get(key)
+            whole = (exact, self.how.get(key, "exact")) if exact else None
+        else:
+            whole = self._whole(key)
         if whole and len(whole[0]) == 1 and whole[1] != "variant":
             # The common case, one known name: nothing to split, qualify or decide.
             t = self.trades[whole[0][0]]
@@ -648,6 +768,13 @@ class Vocabulary:
             for part in _SPLIT.split(value):
                 part = part.strip()
                 if not part:
+                    continue
+                if not _BRACKET_CHARS.intersection(part):
+                    squeezed = squeeze(part)
+                    if _CONJ_CHARS.intersection(squeezed):
+                        segments.extend((piece, False) for piece in _CONJ.split(squeezed))
+                    else:
+                        segments.append((squeezed, False))
                     continue
                 inner = _BRACKETS.findall(part)
                 outer = _BRACKETS.sub(" ", part).strip()
@@ -672,35 +799,45 @@ class Vocabulary:
                 merged[-1].absorb(pending)
             else:
                 merged = pending
-        needs_context = any(len(h.trade_ids) > 1 for seg in merged for h in seg.hits)
-        workplaces = any(seg.workplaces for seg in merged)
+        needs_context = workplaces = False
+        others: set[str] = set()
+        for seg in merged:
+            workplaces = workplaces or bool(seg.workplaces)
+            for h in seg.hits:
+                if len(h.trade_ids) == 1:
+                    others.add(h.trade_ids[0])
+                else:
+                    needs_context = True
         sectors = self._context_sectors(merged, context) if needs_context or workplaces else set()
         hits: list[TradeHit] = []
         certs: list[CertificateHit] = []
         unknown: list[str] = []
-        others = {h.trade_ids[0] for s in merged for h in s.hits if len(h.trade_ids) == 1}
         context_trades = (self._context_trades(context) | others) if needs_context else others
         for seg in merged:
             for raw in seg.hits:
                 hit = self._resolve(raw, sectors, context_trades, seg)
                 if hit is None:
                     continue
-                at = next((k for k, h in enumerate(hits) if h.trade_id == hit.trade_id), None)
-                if at is None:
-                    hits.append(hit)
+                for k, had in enumerate(hits):
+                    if had.trade_id == hit.trade_id:
+                        hits[k] = _merge(had, hit)
+                        break
                 else:
-                    hits[at] = _merge(hits[at], hit)
-            certs.extend(
-                c for c in seg.certificates if c.certificate_id not in {x.certificate_id for x in certs}
-            )
-            unknown.extend(u for u in seg.unknown if u not in unknown)
-        held = {c.certificate_id for c in certs}
-        hits = [
-            replace(h, certified=True)
-            if not h.certified and held & set(self.trades[h.trade_id].licences)
-            else h
-            for h in hits
-        ]
+                    hits.append(hit)
+            if seg.certificates:
+                certs.extend(
+                    c for c in seg.certificates if c.certificate_id not in {x.certificate_id for x in certs}
+                )
+            if seg.unknown:
+                unknown.extend(u for u in seg.unknown if u not in unknown)
+        if certs:
+            held = {c.certificate_id for c in certs}
+            hits = [
+                replace(h, certified=True)
+                if not h.certified and held & set(self.trades[h.trade_id].licences)
+                else h
+                for h in hits
+            ]
         years = max((s.years for s in merged if s.years is not None), default=None)
         levels = [s.level for s in merged if s.level is not None]
         level = max(levels, key=lambda lv: lv.rank) if levels else None
@@ -716,15 +853,22 @@ class Vocabulary:
 
     def _segment(self, text: str) -> _Segment:
         """One piece of an entry, read once per process (pieces repeat across entries: 电焊, 3年, 普工)."""
-        years = _years(text) if "年" in text or "月" in text or "year" in text or "yr" in text else None
-        if years is not None:
-            text = _YEARS.sub(" ", text).strip()
-        done = self._segments.get(text)
-        if done is None:
-            done = self._read_segment(text)
-            if len(self._segments) >= 200_000:
-                self._segments.clear()
-            self._segments[text] = done
+        known = self._pieces.get(text)
+        if known is None:
+            raw = text
+            years = _years(text) if "年" in text or "月" in text or "year" in text or "yr" in text else None
+            if years is not None:
+                text = _YEARS.sub(" ", text).strip()
+            done = self._segments.get(text)
+            if done is None:
+                done = self._read_segment(text)
+                if len(self._segments) >= 200_000:
+                    self._segments.clear()
+                self._segments[text] = done
+            if len(self._pieces) >= 200_000:
+                self._pieces.clear()
+            self._pieces[raw] = known = (done, years)
+        done, years = known
         seg = done.copy()
         if years is not None:
             seg.years = max(years, seg.years or 0.0)
@@ -815,12 +959,37 @@ class Vocabulary:
         s = piece.strip()
         if not s:
             return
+        places = len(seg.workplaces)
         s = self._drop_workplace(s, seg)
+        if len(seg.workplaces) > places:
+            start = len(seg.hits)
+            self._trades_after_workplace(s, seg)
+            self._narrow_by_workplace(seg, seg.workplaces[places], start)
+            return
+        self._trades_after_workplace(s, seg)
+
+    def _narrow_by_workplace(self, seg: _Segment, workplace: str, start: int) -> None:
+        """养鸡场饲养员 is a poultry keeper: a workplace named after a trade (养鸡) narrows a broader
+        neighbouring trade read after it (饲养员) to that trade."""
+        m = _WORKPLACE.fullmatch(workplace)
+        stem = m.group(1) if m else ""
+        found = self._whole(stem) if len(stem) >= 2 else None
+        if not found or len(found[0]) != 1:
+            return
+        narrow = found[0][0]
+        for k in range(start, len(seg.hits)):
+            raw = seg.hits[k]
+            if len(raw.trade_ids) == 1 and self.relation(raw.trade_ids[0], narrow)[0] > 0:
+                seg.hits[k] = _RawHit((narrow,), "variant", raw.alias, certified=raw.certified)
+
+    def _trades_after_workplace(self, s: str, seg: _Segment) -> None:
         if not s or s in _LEAD or s in _TRAIL or all(c in _NOISE_CHARS for c in s):
             return
         hit = self._whole(s)
         if hit:
             seg.hits.append(_RawHit(hit[0], hit[1], s))
+            return
+        if self._qualified(s, seg):
             return
         core = s
         changed = True
@@ -839,11 +1008,17 @@ class Vocabulary:
             if hit:
                 seg.hits.append(_RawHit(hit[0], hit[1], core))
                 return
+            if self._qualified(core, seg):
+                return
         for form in _verb_forms(core):
             hit = self._whole(form)
             if hit:
                 seg.hits.append(_RawHit(hit[0], "variant", core))
                 return
+        named = self._name_with_action(core)
+        if named:
+            seg.hits.append(_RawHit(named, "variant", core))
+            return
         if not ONLY_HAN.match(core):
             fz = self._fuzzy(core)
             if fz:
@@ -865,6 +1040,15 @@ class Vocabulary:
             for _, _, m in matches:
                 seg.hits.append(_RawHit(self.exact.get(m) or self.variant[m], "part", m))
             return
+        if matches and matches[-1][1] != len(core):
+            # The scan is greedy from the left (电子产品检验员 finds 品检 first): look for the longest name
+            # the piece ends with too.
+            for n in range(min(self._max_len, len(core) - 1), 1, -1):
+                tail = core[-n:]
+                if tail in self.exact or tail in self.variant:
+                    cut = len(core) - n
+                    matches = [x for x in matches if x[1] <= cut] + [(cut, len(core), tail)]
+                    break
         head_ok = bool(matches) and matches[-1][1] == len(core) and not action_head
         if head_ok:
             # A two-character head under an unknown modifier of two or more (健身教练, 货运司机) is too
@@ -885,6 +1069,32 @@ class Vocabulary:
             seg.hits.append(_RawHit(fz[0], "fuzzy", core, confidence=fz[2]))
             return
         seg.unknown.append(s)
+
+    def _name_with_action(self, core: str) -> tuple[str, ...] | None:
+        """A known name + the action its own trade does: 果树修剪工, 肉牛养殖 (farm work on a crop or animal),
+        断桥门窗安装 (门窗安装工 installs); 挖掘机维修 stays apart (the excavator driver repairs nothing)."""
+        stem = core[:-1] if core.endswith(("工", "员")) else core
+        for act in _ACTIONS:
+            if not stem.endswith(act) or len(stem) - len(act) < 2:
+                continue
+            found = self._whole(stem[: -len(act)])
+            if not found or len(found[0]) != 1 or found[0][0] not in self.trades:
+                continue
+            t = self.trades[found[0][0]]
+            if (act in _FARM_ACTIONS and t.sector in _FARM_SECTORS) or act in t.zh:
+                return found[0]
+        return None
+
+    def _qualified(self, s: str, seg: _Segment) -> bool:
+        """A place or kind of post before a known name (医院陪护): the name, the place as context."""
+        for q in _QUALIFIERS:
+            if s.startswith(q) and len(s) - len(q) >= 2:
+                hit = self._whole(s[len(q) :])
+                if hit:
+                    seg.workplaces.append(q)
+                    seg.hits.append(_RawHit(hit[0], "variant", s))
+                    return True
+        return False
 
     def _leftover(self, text: str, seg: _Segment) -> None:
         left = "".join(c for c in text if c not in _NOISE_CHARS)
@@ -941,6 +1151,29 @@ class Vocabulary:
         return out
 
     def _resolve(self, raw: _RawHit, sectors: set[str], others: set[str], seg: _Segment) -> TradeHit | None:
+        if len(raw.trade_ids) != 1:
+            return self._decide(raw, sectors, others, seg)
+        # One trade: the hit depends on nothing but the raw hit and the segment's qualifiers; hits are frozen,
+        # so the same one is shared by every entry that has it (电焊 in 电焊3年、电焊，中级 ...).
+        key = (
+            raw.trade_ids[0],
+            raw.how,
+            raw.alias,
+            raw.confidence,
+            raw.certified,
+            seg.years,
+            seg.level,
+            seg.certified,
+        )
+        if key in self._hits:
+            return self._hits[key]
+        hit = self._decide(raw, sectors, others, seg)
+        if len(self._hits) >= 200_000:
+            self._hits.clear()
+        self._hits[key] = hit
+        return hit
+
+    def _decide(self, raw: _RawHit, sectors: set[str], others: set[str], seg: _Segment) -> TradeHit | None:
         ids = [i for i in raw.trade_ids if i in self.trades]
         if not ids:
             return None
@@ -1017,10 +1250,19 @@ class Vocabulary:
         )
 
     # ------------------------------------------------------------------ similarity
+    def same_as(self, trade_id: str) -> tuple[str, ...]:
+        """Trades the data keeps apart that offices write as this one (公益岗保洁 and 保洁员): full credit."""
+        return self._same.get(trade_id, ())
+
     def relation(self, a: str, b: str) -> tuple[float, str, str]:
-        """Partial credit between two different trades (0 when unrelated or declared distinct)."""
-        if frozenset((a, b)) in self.data.distinct:
+        """Partial credit between two different trades (0 when unrelated or declared distinct; 1.0 for
+        trades written as one)."""
+        pair = frozenset((a, b))
+        if pair in self.data.distinct:
             return 0.0, "", ""
+        same = self.data.same.get(pair)
+        if same is not None:
+            return 1.0, same[0], same[1]
         best = (0.0, "", "")
         for x, y in ((a, b), (b, a)):
             t = self.trades.get(x)
@@ -1058,6 +1300,13 @@ class Vocabulary:
         if score >= 1.0:
             zh = f"同一工种：{ta.zh}（“{alias_a}”与“{alias_b}”）"
             en = f"Same trade: {ta.en} ('{alias_a}' and '{alias_b}')"
+            if ia != ib:
+                _, why_zh, why_en = self.relation(ia, ib)
+                zh = f"同一工种：{ta.zh}与{tb.zh}（“{alias_a}”与“{alias_b}”）"
+                zh += f"，{why_zh}" if why_zh else ""
+                en = f"Same trade: {ta.en} and {tb.en} ('{alias_a}' and '{alias_b}')" + (
+                    f", {why_en}" if why_en else ""
+                )
             ambiguous = [
                 h for h in (*ra.trades, *rb.trades) if h.how == "ambiguous" and h.alias in (alias_a, alias_b)
             ]
@@ -1167,6 +1416,8 @@ class _RawHit:
 
 class _Segment:
     """What one piece of an entry said."""
+
+    __slots__ = ("certificates", "certified", "hits", "level", "unknown", "workplaces", "years")
 
     def __init__(self) -> None:
         self.hits: list[_RawHit] = []

@@ -341,12 +341,31 @@ class WorkerIndex:
         partial = np.zeros(n)
         met = np.zeros(n)
         core = 0
+        # Credits are gathered for the given rows only (not over every worker): each posting's rows are found
+        # among them by binary search.
+        order: IntArray | None = None
+        ordered = rows
+        if n > 1 and bool(np.any(rows[1:] < rows[:-1])):
+            order = np.argsort(rows, kind="stable")
+            ordered = rows[order]
+        repeated = n > 1 and bool(np.any(ordered[1:] == ordered[:-1]))
         for req in job.skills:
-            direct = np.zeros(self.store.n)
-            near = np.zeros(self.store.n)
+            d = np.zeros(n)
+            nb = np.zeros(n)
             for hit_rows, credits, neighbour in self._requirement_postings(req):
-                np.maximum.at(near if neighbour else direct, hit_rows, credits)
-            d, nb = direct[rows], near[rows]
+                if n == 0 or len(hit_rows) == 0:
+                    continue
+                if repeated:  # the same row asked twice: gather over every worker, then take
+                    full = np.zeros(self.store.n)
+                    np.maximum.at(full, hit_rows, credits)
+                    np.maximum(nb if neighbour else d, full[rows], out=nb if neighbour else d)
+                    continue
+                at = np.minimum(np.searchsorted(ordered, hit_rows), n - 1)
+                found = ordered[at] == hit_rows
+                if not found.any():
+                    continue
+                pos = at[found] if order is None else order[at[found]]
+                np.maximum.at(nb if neighbour else d, pos, credits[found])
             credit = np.maximum(d, nb)
             partial += np.where(nb > d, nb, 0.0)
             if req.entry_level:

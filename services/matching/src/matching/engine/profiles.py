@@ -287,6 +287,8 @@ def required_skills(
             certs |= norm.licences(h.trade_id)
             read_as = (h.reason_zh, h.reason_en) if h.how == "context" else None
             also = h.alternatives if h.how == "ambiguous" else ()
+            # Trades offices write as this one (公益岗保洁 for 保洁员) meet the requirement in full.
+            also = (*also, *(i for i in norm.same_as(h.trade_id) if i not in also))
             out.setdefault(
                 h.trade_id, RequiredSkill(h.trade_id, text, norm.is_entry_level(h.trade_id), also, read_as)
             )

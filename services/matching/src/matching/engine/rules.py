@@ -495,12 +495,23 @@ FILTER_REASONS: dict[str, tuple[str, str]] = {
 }
 
 
+_REASONS: dict[tuple[str, str, str], Reason] = {}
+
+
+def _reason(*, code: str, zh: str, en: str) -> Reason:
+    """A reason, built once per text: reasons are frozen and the same few repeat across every ranking."""
+    key = (code, zh, en)
+    found = _REASONS.get(key)
+    if found is None:
+        if len(_REASONS) >= 100_000:
+            _REASONS.clear()
+        found = _REASONS[key] = Reason.model_construct(code=code, zh=zh, en=en)
+    return found
+
+
 def filter_reasons(failed: list[str]) -> list[Reason]:
     """Why a pair is not eligible."""
-    return [
-        Reason.model_construct(code=f"blocked.{n}", zh=FILTER_REASONS[n][0], en=FILTER_REASONS[n][1])
-        for n in failed
-    ]
+    return [_reason(code=f"blocked.{n}", zh=FILTER_REASONS[n][0], en=FILTER_REASONS[n][1]) for n in failed]
 
 
 def reasons(
@@ -523,22 +534,20 @@ def reasons(
         lvl_zh = f"（{level}级）" if level > 1 else ""
         lvl_en = f" (level {level})" if level > 1 else ""
         out.append(
-            Reason.model_construct(
+            _reason(
                 code="skill.match",
                 zh="技能匹配：" + "、".join(n[0] for n in names) + lvl_zh,
                 en="Skills match: " + ", ".join(n[1] for n in names) + lvl_en,
             )
         )
     elif not job.skills:
-        out.append(
-            Reason.model_construct(code="skill.none_required", zh="无技能要求", en="No skill required")
-        )
+        out.append(_reason(code="skill.none_required", zh="无技能要求", en="No skill required"))
     for n in skills.neighbours[:2]:
         req_zh, req_en = taxonomy.label(n.required)
         held_zh, held_en = taxonomy.label(n.held)
         pct = round(n.credit * 100)
         out.append(
-            Reason.model_construct(
+            _reason(
                 code="skill.neighbour",
                 zh=f"相近工种：{held_zh}可部分胜任{req_zh}（计{pct}%）"
                 + (f"，{n.why_zh}" if n.why_zh else ""),
@@ -548,14 +557,14 @@ def reasons(
         )
     for req in job.skills:
         if req.read_as is not None:
-            out.append(Reason.model_construct(code="skill.read_as", zh=req.read_as[0], en=req.read_as[1]))
+            out.append(_reason(code="skill.read_as", zh=req.read_as[0], en=req.read_as[1]))
     held_ids = job.core_skill_ids()
     for s in worker.skills:
         if s.also and s.skill_id and (s.skill_id in held_ids or held_ids & set(s.also)):
             chosen = s.skill_id if s.skill_id in held_ids else sorted(held_ids & set(s.also))[0]
             zh, en = taxonomy.label(chosen)
             out.append(
-                Reason.model_construct(
+                _reason(
                     code="skill.read_as",
                     zh=f"“{s.text}”有多种含义，按岗位理解为{zh}",
                     en=f"'{s.text}' can mean several trades; read as {en} to fit the job",
@@ -566,7 +575,7 @@ def reasons(
         names_en = ", ".join(c.en for c in map(taxonomy.certificate, sorted(job.certificates)) if c)
         if job.certificates <= worker.certificates:
             out.append(
-                Reason.model_construct(
+                _reason(
                     code="certificate.held",
                     zh=f"持有岗位依法所需证书：{names_zh}",
                     en=f"Holds the licence the job legally requires: {names_en}",
@@ -576,28 +585,24 @@ def reasons(
     if cross:
         dorm_zh, dorm_en = ("，提供住宿", " with dormitory") if job.dormitory else ("", "")
         out.append(
-            Reason.model_construct(
+            _reason(
                 code="commute.cross_province",
                 zh="跨省劳务协作" + dorm_zh,
                 en="Cross-province labour cooperation" + dorm_en,
             )
         )
     elif worker.livelihood == LivelihoodType.returnee_agriculture:
-        out.append(
-            Reason.model_construct(code="commute.home_county", zh="在户籍所在县", en="In the home county")
-        )
+        out.append(_reason(code="commute.home_county", zh="在户籍所在县", en="In the home county"))
     elif not math.isnan(distance):
         km = round(distance, 1)
-        out.append(
-            Reason.model_construct(code="commute.distance", zh=f"距离约{km}公里", en=f"About {km} km away")
-        )
+        out.append(_reason(code="commute.distance", zh=f"距离约{km}公里", en=f"About {km} km away"))
     if comps.get("wage", 0) >= 0.999 and worker.expected_wage_min:
-        out.append(Reason.model_construct(code="wage.meets", zh="工资达到期望", en="Wage meets expectation"))
+        out.append(_reason(code="wage.meets", zh="工资达到期望", en="Wage meets expectation"))
     elif comps.get("wage", 1) < 0.5:
-        out.append(Reason.model_construct(code="wage.below", zh="工资低于期望", en="Wage below expectation"))
+        out.append(_reason(code="wage.below", zh="工资低于期望", en="Wage below expectation"))
     if worker.caregiver and (job.caregiver_friendly or job.shift in (Shift.flexible, Shift.part_time)):
         out.append(
-            Reason.model_construct(
+            _reason(
                 code="schedule.caregiver",
                 zh="家门口弹性工作，便于照顾家庭",
                 en="Flexible hours near home for a caregiver",
@@ -606,7 +611,7 @@ def reasons(
     if household and household.zero_employment:
         days = (today - household.zero_employment_since).days if household.zero_employment_since else 0
         out.append(
-            Reason.model_construct(
+            _reason(
                 code="household.zero_employment",
                 zh=f"零就业家庭优先（{days}天）",
                 en=f"Zero-employment household first ({days} days)",
@@ -614,7 +619,7 @@ def reasons(
         )
     if worker.risk:
         out.append(
-            Reason.model_construct(
+            _reason(
                 code="household.risk_signal",
                 zh="近期失业或被欠薪，优先推荐",
                 en="Recent job loss or wage arrears",
@@ -622,7 +627,7 @@ def reasons(
         )
     if household and household.monitoring != "none":
         out.append(
-            Reason.model_construct(
+            _reason(
                 code="household.monitored",
                 zh="防返贫监测户优先",
                 en="Household under poverty-return monitoring",
