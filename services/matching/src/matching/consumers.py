@@ -13,6 +13,8 @@ from anju_common.events import (
     JobPosted,
     JobUpdated,
     NotificationSent,
+    TaxonomyAliasAdded,
+    TaxonomyAliasRemoved,
     TrainingPublished,
     WorkerDeactivated,
     WorkerRegistered,
@@ -23,7 +25,8 @@ from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
 from anju_common.logs import get_logger
 from sqlmodel import Session
 
-from matching import matches, projection
+from matching import aliases, matches, projection
+from matching.config import today
 from matching.state import MatchingState
 
 log = get_logger(__name__)
@@ -59,6 +62,9 @@ def handlers(state: MatchingState, *, propose: bool = True) -> dict[str, Handler
     def sent(session: Session, ev: NotificationSent) -> None:
         matches.apply_notification_sent(session, ev.data.source_event_id)
 
+    def alias(session: Session, ev: Any) -> None:
+        aliases.apply_alias_change(session, state, [ev.data.key], today())
+
     table: dict[str, Callable[[Session, Any], None]] = {
         JobPosted.type_name(): job,
         JobUpdated.type_name(): job,
@@ -73,16 +79,24 @@ def handlers(state: MatchingState, *, propose: bool = True) -> dict[str, Handler
     if propose:
         table[WorkerReplied.type_name()] = replied
         table[NotificationSent.type_name()] = sent
+        table[TaxonomyAliasAdded.type_name()] = alias
+        table[TaxonomyAliasRemoved.type_name()] = alias
     return table
 
 
 def build_consumer(runtime: Runtime, state: MatchingState) -> ConsumerRunner:
-    """One consumer of jobs, workers and notifications events, so the in-memory index has one writer."""
+    """One consumer of jobs, workers and notifications events (and its own matching.events, for the
+    aliases admins add), so the in-memory index has one writer."""
     s = runtime.settings
     config = ConsumerConfig(
         name="matching",
         group_id=s.group("matching"),
-        topics=[s.topic("jobs.events"), s.topic("workers.events"), s.topic("notifications.events")],
+        topics=[
+            s.topic("jobs.events"),
+            s.topic("workers.events"),
+            s.topic("notifications.events"),
+            s.topic("matching.events"),
+        ],
         bootstrap=s.kafka_bootstrap,
     )
     return ConsumerRunner(config, runtime.engine, runtime.tables, handlers(state), runtime.producer)

@@ -8,6 +8,7 @@ from anju_common.logs import get_logger
 from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
+from matching.aliases import load_vocabulary
 from matching.config import get_settings
 from matching.consumers import build_consumer
 from matching.models import event_tables, metadata
@@ -28,6 +29,7 @@ def build_runtime() -> MatchingRuntime:
     state = MatchingState(settings.params())
     try:
         with session_scope(runtime.engine) as session:
+            load_vocabulary(session, state)
             state.load(session)
     except SQLAlchemyError as exc:
         log.warning("matching.state_not_loaded", error=str(exc)[:300])

@@ -20,6 +20,7 @@ from anju_common.events import (
 )
 from sqlmodel import Session
 
+from matching import aliases
 from matching import repository as repo
 from matching.config import today
 from matching.engine.profiles import (
@@ -60,6 +61,7 @@ def apply_job(session: Session, state: MatchingState, data: JobData, *, propose:
     # The jobs service counts hires too (hired_count); trust whichever has seen more of them.
     seats = data.headcount - max(data.hired_count, repo.hired_count(session, data.job_id))
     job = job_profile(data, state.norm, seats)
+    aliases.record_job(session, data, job)
     after_commit(session, lambda: state.jobs.upsert(job))
     if not propose:
         return []
@@ -147,6 +149,7 @@ def apply_worker(
     session.add(view)
     session.flush()
     worker = worker_profile(data, state.norm, risk=view.risk_cause is not None)
+    aliases.record_worker(session, data, worker)
 
     def _index() -> None:
         state.workers.upsert(worker, household)
