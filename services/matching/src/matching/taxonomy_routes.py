@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import quote
 
 from anju_common.deps import PrincipalDep, SessionDep
 from anju_common.errors import ForbiddenError, NotFoundError
@@ -288,7 +289,7 @@ def add_alias(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    response.headers["Location"] = f"/api/v1/taxonomy/aliases/{row.key}"
+    response.headers["Location"] = f"/api/v1/taxonomy/aliases/{quote(row.key, safe='')}"
     return _alias_out(row, state)
 
 
