@@ -31,7 +31,11 @@ from tests.matching.integration.test_matching_flow import (
 )
 
 pytestmark = pytest.mark.integration
-ADMIN = headers("admin")
+
+
+def admin() -> dict[str, str]:
+    """A fresh admin principal (signed principals expire)."""
+    return headers("admin")
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +71,7 @@ def test_unknown_spellings_are_counted_by_site_most_frequent_first(
         wait_worker(matching_app, w.worker_id)
     wait_job(matching_app, posting.job_id)
 
-    rows = unknown_rows(matching_app, ADMIN, term)
+    rows = unknown_rows(matching_app, admin(), term)
     assert [(r["site_id"], r["count"]) for r in rows] == [(str(SITE), 3)], "two workers and one job"
     assert rows[0]["example_text"] in (f"{term}、缝纫工", term)
     # A redelivered or updated profile is still one profile: the count is of workers and jobs, not events.
@@ -75,9 +79,9 @@ def test_unknown_spellings_are_counted_by_site_most_frequent_first(
         producer, minfra, WorkerRegistered.build(b.model_copy(update={"version": 2}), subject=b.worker_id)
     )
     time.sleep(1.0)
-    assert unknown_rows(matching_app, ADMIN, term)[0]["count"] == 3
+    assert unknown_rows(matching_app, admin(), term)[0]["count"] == 3
 
-    listed = matching_app.get("/api/v1/taxonomy/unknown", params={"limit": 200}, headers=ADMIN).json()[
+    listed = matching_app.get("/api/v1/taxonomy/unknown", params={"limit": 200}, headers=admin()).json()[
         "items"
     ]
     counts = [x["count"] for x in listed]
@@ -95,14 +99,14 @@ def test_unknown_list_pages_with_signed_cursors(
     w = worker(location=home, skills=[SkillData(name="刺梨果脯熬制"), SkillData(name="蜡染描花佬")])
     publish(producer, minfra, WorkerRegistered.build(w, subject=w.worker_id))
     wait_worker(matching_app, w.worker_id)
-    first = matching_app.get("/api/v1/taxonomy/unknown", params={"limit": 1}, headers=ADMIN).json()
+    first = matching_app.get("/api/v1/taxonomy/unknown", params={"limit": 1}, headers=admin()).json()
     assert len(first["items"]) == 1 and first["next_cursor"]
     second = matching_app.get(
-        "/api/v1/taxonomy/unknown", params={"limit": 1, "cursor": first["next_cursor"]}, headers=ADMIN
+        "/api/v1/taxonomy/unknown", params={"limit": 1, "cursor": first["next_cursor"]}, headers=admin()
     ).json()
     assert second["items"] and second["items"][0] != first["items"][0]
     forged = matching_app.get(
-        "/api/v1/taxonomy/unknown", params={"cursor": first["next_cursor"][:-2] + "xx"}, headers=ADMIN
+        "/api/v1/taxonomy/unknown", params={"cursor": first["next_cursor"][:-2] + "xx"}, headers=admin()
     )
     assert forged.status_code == 400
 
@@ -120,14 +124,14 @@ def test_an_admin_alias_makes_a_worker_match_a_job_they_did_not_match(
     wait_job(matching_app, posting.job_id)
     time.sleep(1.0)
     assert not own_events(minfra, MatchProposed, worker_id=w.worker_id), "not a match before the alias"
-    assert unknown_rows(matching_app, ADMIN, term)
+    assert unknown_rows(matching_app, admin(), term)
 
     r = matching_app.post(
-        "/api/v1/taxonomy/aliases", json={"alias": term, "trade_id": "overlock_operator"}, headers=ADMIN
+        "/api/v1/taxonomy/aliases", json={"alias": term, "trade_id": "overlock_operator"}, headers=admin()
     )
     assert r.status_code == 201, r.text
     assert r.json()["trade_id"] == "overlock_operator" and r.json()["zh"] == "拷边工"
-    assert not unknown_rows(matching_app, ADMIN, term), "the term leaves the unknown list"
+    assert not unknown_rows(matching_app, admin(), term), "the term leaves the unknown list"
     added = wait_events(minfra, TaxonomyAliasAdded, 1, key=term)
     assert added[0].data.trade_id == "overlock_operator" and added[0].data.trade_zh == "拷边工"
 
@@ -136,44 +140,44 @@ def test_an_admin_alias_makes_a_worker_match_a_job_they_did_not_match(
     read = matching_app.get("/api/v1/taxonomy/read", params={"text": term}).json()
     assert [(t["trade_id"], t["how"]) for t in read["trades"]] == [("overlock_operator", "alias")]
     again = matching_app.post(
-        "/api/v1/taxonomy/aliases", json={"alias": term, "trade_id": "overlock_operator"}, headers=ADMIN
+        "/api/v1/taxonomy/aliases", json={"alias": term, "trade_id": "overlock_operator"}, headers=admin()
     )
     assert again.status_code == 200, "the same alias twice is not a second one"
     listed = matching_app.get(
-        "/api/v1/taxonomy/aliases", params={"trade_id": "overlock_operator"}, headers=ADMIN
+        "/api/v1/taxonomy/aliases", params={"trade_id": "overlock_operator"}, headers=admin()
     )
     assert term in [a["key"] for a in listed.json()["items"]]
 
 
 def test_alias_validation_conflicts_force_and_delete(matching_app: TestClient, minfra: Infra) -> None:
     post = "/api/v1/taxonomy/aliases"
-    bad = matching_app.post(post, json={"alias": "锁扣边师", "trade_id": "no_such_trade"}, headers=ADMIN)
+    bad = matching_app.post(post, json={"alias": "锁扣边师", "trade_id": "no_such_trade"}, headers=admin())
     assert bad.status_code == 422 and "trade_id" in bad.text
-    blank = matching_app.post(post, json={"alias": "  ", "trade_id": "welder"}, headers=ADMIN)
+    blank = matching_app.post(post, json={"alias": "  ", "trade_id": "welder"}, headers=admin())
     assert blank.status_code == 422 and "alias" in blank.text
     staff = headers("office_staff", site_ids=[SITE])
     assert (
         matching_app.post(post, json={"alias": "锁扣边师", "trade_id": "welder"}, headers=staff).status_code
         == 403
     )
-    clash = matching_app.post(post, json={"alias": "缝纫", "trade_id": "welder"}, headers=ADMIN)
+    clash = matching_app.post(post, json={"alias": "缝纫", "trade_id": "welder"}, headers=admin())
     assert clash.status_code == 409 and "sewing_machinist" in clash.text
     assert (
-        matching_app.post(post, json={"alias": "锁扣边师", "trade_id": "welder"}, headers=ADMIN).status_code
+        matching_app.post(post, json={"alias": "锁扣边师", "trade_id": "welder"}, headers=admin()).status_code
         == 201
     )
     changed = matching_app.post(
-        post, json={"alias": "锁扣边师", "trade_id": "overlock_operator"}, headers=ADMIN
+        post, json={"alias": "锁扣边师", "trade_id": "overlock_operator"}, headers=admin()
     )
     assert changed.status_code == 409, "an alias meaning another trade is changed only with force"
     forced = matching_app.post(
-        post, json={"alias": "锁扣边师", "trade_id": "overlock_operator", "force": True}, headers=ADMIN
+        post, json={"alias": "锁扣边师", "trade_id": "overlock_operator", "force": True}, headers=admin()
     )
     assert forced.status_code == 200 and forced.json()["forced"] is True
 
     assert matching_app.delete(f"{post}/锁扣边师", headers=staff).status_code == 403
-    assert matching_app.delete(f"{post}/锁扣边师", headers=ADMIN).status_code == 204
-    assert matching_app.delete(f"{post}/锁扣边师", headers=ADMIN).status_code == 404
+    assert matching_app.delete(f"{post}/锁扣边师", headers=admin()).status_code == 204
+    assert matching_app.delete(f"{post}/锁扣边师", headers=admin()).status_code == 404
     wait_events(minfra, TaxonomyAliasRemoved, 1, key="锁扣边师")
     gone = wait_for(
         lambda: matching_app.get("/api/v1/taxonomy/read", params={"text": "锁扣边师"}).json()["trades"] == [],
