@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from anju_common.app import Runtime
-from anju_common.events import MatchStatus, MatchStatusChanged, WorkerOptedOut
+from anju_common.events import (
+    MatchStatus,
+    MatchStatusChanged,
+    TaxonomyAliasAdded,
+    TaxonomyAliasRemoved,
+    WorkerOptedOut,
+)
 from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
 from sqlmodel import Session
 
-from workers import employment, registration
+from workers import employment, registration, skills
 
 
 def on_match_status_changed(session: Session, event: MatchStatusChanged) -> None:
@@ -38,5 +44,7 @@ def build_consumer(runtime: Runtime) -> ConsumerRunner:
     handlers: dict[str, Handler] = {
         MatchStatusChanged.type_name(): on_match_status_changed,
         WorkerOptedOut.type_name(): on_worker_opted_out,
+        TaxonomyAliasAdded.type_name(): skills.on_alias_changed,
+        TaxonomyAliasRemoved.type_name(): skills.on_alias_changed,
     }
     return ConsumerRunner(config, runtime.engine, runtime.tables, handlers, runtime.producer)

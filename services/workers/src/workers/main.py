@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 from anju_common.app import Runtime, create_app
+from anju_common.db import session_scope
+from anju_common.logs import get_logger
 from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
 
+from workers import skills
 from workers.config import get_settings
 from workers.consumers import build_consumer
 from workers.models import event_tables, metadata
 from workers.routes import internal, router
 
+log = get_logger(__name__)
+
 
 def build_runtime() -> Runtime:
     """Engine, producer, Redis, the outbox relay and the consumer."""
     runtime = Runtime.build(get_settings(), metadata, event_tables)
+    try:
+        with session_scope(runtime.engine) as session:
+            skills.refresh(session)
+    except SQLAlchemyError as exc:
+        log.warning("workers.vocabulary_not_loaded", error=str(exc)[:300])
     runtime.add_consumer(build_consumer(runtime))
     return runtime
 

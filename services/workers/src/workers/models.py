@@ -106,6 +106,8 @@ class Worker(WorkersTable, table=True):
     education: str | None = Field(default=None, max_length=50)
     skills: list[dict[str, object]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     skills_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # Trade ids read from the skills with the shared vocabulary ("|sewing_machinist|"), for ?skill=.
+    skill_ids: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     livelihood_type: LivelihoodType = Field(sa_type=enum_type(LivelihoodType))
     max_commute_km: float
     caregiver: bool = False
@@ -157,6 +159,16 @@ class PiiReveal(WorkersTable, table=True):
     actor_role: str = Field(max_length=20)
     request_id: str | None = Field(default=None, max_length=128)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class TaxonomyAliasCopy(WorkersTable, table=True):
+    """Read copy of the vocabulary aliases admins add in matching (from its taxonomy.alias_* events)."""
+
+    __tablename__ = "taxonomy_alias"
+
+    key: str = Field(primary_key=True, max_length=100)
+    trade_id: str = Field(max_length=100)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
 emit = Emitter(event_tables, lambda: get_settings().topic_prefix)
