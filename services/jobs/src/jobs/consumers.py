@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from anju_common.app import Runtime
-from anju_common.events import MatchStatus, MatchStatusChanged
-from anju_common.kafka import ConsumerConfig, ConsumerRunner
+from anju_common.events import MatchStatus, MatchStatusChanged, TaxonomyAliasAdded, TaxonomyAliasRemoved
+from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
 from anju_common.logs import get_logger
 from sqlmodel import Session
 
-from jobs import service
+from jobs import service, skills_read
 
 log = get_logger(__name__)
 
@@ -28,5 +28,9 @@ def build_consumer(runtime: Runtime) -> ConsumerRunner:
         topics=[s.topic("matching.events")],
         bootstrap=s.kafka_bootstrap,
     )
-    handlers = {MatchStatusChanged.type_name(): on_match_status_changed}
+    handlers: dict[str, Handler] = {
+        MatchStatusChanged.type_name(): on_match_status_changed,
+        TaxonomyAliasAdded.type_name(): skills_read.on_alias_changed,
+        TaxonomyAliasRemoved.type_name(): skills_read.on_alias_changed,
+    }
     return ConsumerRunner(config, runtime.engine, runtime.tables, handlers, runtime.producer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
+from anju_common.alias_copy import define_alias_table
 from anju_common.clock import utcnow
 from anju_common.db import enum_type
 from anju_common.event_tables import define_event_tables
@@ -117,6 +118,10 @@ class TrainingCourse(JobsTable, table=True):
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+# Read copy of the vocabulary aliases admins add in matching (from its taxonomy.alias_* events).
+taxonomy_alias = define_alias_table(metadata)
 
 
 emit = Emitter(event_tables, lambda: get_settings().topic_prefix)

@@ -2,73 +2,46 @@
 
 Each worker's trade ids are kept in `worker.skill_ids` ("|sewing_machinist|lathe_operator|"), written with
 the skills. The vocabulary is the shipped one plus the aliases admins add in matching: this service keeps
-a read copy of them (`taxonomy_alias`, fed by matching's taxonomy.alias_added / alias_removed events), and
-every process re-reads that table when it changed (checked at most every few seconds).
+a read copy of them (`anju_common.alias_copy`: `taxonomy_alias`, fed by matching's taxonomy.alias_added /
+alias_removed events), and every process re-reads that table when it changed (checked every 5 s at most).
 """
 
 from __future__ import annotations
 
 import argparse
-import threading
-import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from anju_common.alias_copy import AliasCopy
 from anju_common.db import make_engine, session_scope
 from anju_common.events import TaxonomyAliasAdded, TaxonomyAliasRemoved
 from anju_common.logs import get_logger
 from anju_taxonomy import Context, Vocabulary, default_vocabulary
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from workers.config import get_settings
-from workers.models import TaxonomyAliasCopy, Worker
+from workers.models import Worker, taxonomy_alias
 
 log = get_logger(__name__)
-REFRESH_SECONDS = 5.0
 
 
-class _Holder:
-    """The process's vocabulary and the alias-table signature it was built from."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.vocab: Vocabulary | None = None
-        self.signature: tuple[int, str] | None = None
-        self.checked = 0.0
+def _build(aliases: dict[str, str]) -> Vocabulary:
+    base = default_vocabulary()
+    log.info("workers.vocabulary_loaded", aliases=len(aliases))
+    return base.with_aliases(aliases) if aliases else base
 
 
-_holder = _Holder()
-
-
-def _signature(session: Session) -> tuple[int, str]:
-    n, last = session.exec(
-        select(func.count(), func.max(TaxonomyAliasCopy.updated_at)).select_from(TaxonomyAliasCopy)
-    ).one()
-    return int(n), str(last)
+ALIASES: AliasCopy[Vocabulary] = AliasCopy(taxonomy_alias, _build)
 
 
 def vocabulary(session: Session | None = None) -> Vocabulary:
     """The vocabulary with the stored aliases; with a session, re-read when the table changed."""
-    h = _holder
-    if session is not None and (h.vocab is None or time.monotonic() - h.checked >= REFRESH_SECONDS):
-        refresh(session)
-    return h.vocab or default_vocabulary()
+    return ALIASES.get(session)
 
 
 def refresh(session: Session, *, force: bool = False) -> Vocabulary:
     """Rebuild the process's vocabulary when the alias table changed."""
-    h = _holder
-    sig = _signature(session)
-    with h.lock:
-        h.checked = time.monotonic()
-        if h.vocab is not None and sig == h.signature and not force:
-            return h.vocab
-        aliases = {a.key: a.trade_id for a in session.exec(select(TaxonomyAliasCopy))}
-        base = default_vocabulary()
-        h.vocab, h.signature = (base.with_aliases(aliases) if aliases else base), sig
-        log.info("workers.vocabulary_loaded", aliases=len(aliases))
-        return h.vocab
+    return ALIASES.refresh(session, force=force)
 
 
 def trade_ids(names: Sequence[str], vocab: Vocabulary) -> list[str]:
@@ -118,19 +91,9 @@ def renormalise(session: Session, vocab: Vocabulary, workers: Iterable[Worker]) 
 
 def on_alias_changed(session: Session, event: TaxonomyAliasAdded | TaxonomyAliasRemoved) -> None:
     """Keep the read copy of matching's aliases and re-read the workers whose skills hold the spelling."""
-    d = event.data
-    row = session.get(TaxonomyAliasCopy, d.key, with_for_update=True)
-    if isinstance(event, TaxonomyAliasRemoved):
-        if row is not None:
-            session.delete(row)
-    else:
-        row = row or TaxonomyAliasCopy(key=d.key, trade_id=d.trade_id)
-        row.trade_id, row.updated_at = d.trade_id, event.time
-        session.add(row)
-    session.flush()
-    vocab = refresh(session, force=True)
-    changed = renormalise(session, vocab, _touched(session, d.key))
-    log.info("workers.alias_applied", key_len=len(d.key), changed=changed)
+    vocab = ALIASES.apply(session, event)
+    changed = renormalise(session, vocab, _touched(session, event.data.key))
+    log.info("workers.alias_applied", changed=changed)
 
 
 def renormalise_all(session: Session, batch: int = 1000) -> int:
