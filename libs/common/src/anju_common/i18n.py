@@ -77,6 +77,7 @@ NOUNS: dict[str, str] = {
     "site": "安置点",
     "match": "匹配",
     "user": "用户",
+    "alias": "别名",
     "api key": "API 密钥",
     "webhook": "Webhook",
     "notification": "短信通知",
@@ -467,6 +468,21 @@ _CATALOGUE_SRC: list[tuple[str, str]] = [
         "用人单位不能查看{what}，只能查看自己岗位的已转介人选",
     ),
     ("employers may only record hired, rejected or left", "用人单位只能记录已录用、未录用或已离职"),
+    ("only administrators change the vocabulary's aliases", "只有管理员可以修改词库别名"),
+    (
+        "only administrators and office staff see the skills not understood",
+        "只有管理员和就业服务站工作人员可以查看未识别的技能",
+    ),
+    ("the alias is empty once spaces and punctuation are removed", "去掉空格和标点后别名为空"),
+    ("no trade {trade} in the vocabulary", "词库中没有工种 {trade}"),
+    (
+        "the alias {key} already means {zh} ({trade}); send force=true to change it",
+        "别名「{key}」已表示{zh}（{trade}），如需更改请发送 force=true",
+    ),
+    (
+        "the vocabulary already reads {key} as {trades}; send force=true to add the meaning",
+        "词库已将「{key}」识别为{trades}，如需增加此含义请发送 force=true",
+    ),
     # notifications
     ("the worker opted out of SMS; nothing is sent", "该劳动力已退订短信，不会发送"),
     ("resend conflicted; try again", "重发时发生冲突，请重试"),
