@@ -291,6 +291,7 @@ EXEMPT = {
     ("PATCH", "/api/v1/users/{user_id}"): "administrators only (tests/gateway)",
     ("GET", "/api/v1/trainings/{training_id}"): "the course catalogue is readable by every caller",
     ("GET", "/api/v1/taxonomy/occupations/{code}"): "the national classification is public reference data",
+    ("DELETE", "/api/v1/taxonomy/aliases/{key}"): "administrators only, not site data (tests/matching)",
 }
 
 
