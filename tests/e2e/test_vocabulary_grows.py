@@ -25,8 +25,7 @@ def test_an_admin_alias_makes_a_worker_match_and_the_sms_follows(stack: Stack) -
     stack.require("workers", "jobs", "matching", "notifications")
     world = World(stack, "vocab")
     world.create_site(lat=SITE_LAT, lon=SITE_LON)
-    world.create_staff()
-    assert world.staff is not None
+    staff = world.create_staff()
     worker = world.add_worker(world.add_household(), "杨秀珍", [TERM])
     site_id = world.site["id"]
 
@@ -36,7 +35,7 @@ def test_an_admin_alias_makes_a_worker_match_and_the_sms_follows(stack: Stack) -
 
     listed = poll("the unknown spelling is counted at the site", unknown)
     assert listed[0]["count"] == 1 and listed[0]["example_kind"] == "worker_skill"
-    staff_view = expect(world.staff.get("/api/v1/taxonomy/unknown"), 200, stack)["items"]
+    staff_view = expect(staff.get("/api/v1/taxonomy/unknown"), 200, stack)["items"]
     assert TERM in {x["term"] for x in staff_view}, "office staff see their site's unknown spellings"
 
     world.add_employer("杨家社区扶贫车间（制衣）")
@@ -47,11 +46,11 @@ def test_an_admin_alias_makes_a_worker_match_and_the_sms_follows(stack: Stack) -
         lambda: world.admin.get(f"/api/v1/jobs/{job['id']}/matches").status_code == 200,
     )
     assert worker["id"] not in {m["worker_id"] for m in world.matches_of(job["id"])}
-    before = expect(world.staff.get("/api/v1/workers", params={"site_id": site_id, "skill": "拷边工"}), 200)
+    before = expect(staff.get("/api/v1/workers", params={"site_id": site_id, "skill": "拷边工"}), 200)
     assert before["items"] == []
 
     alias = {"alias": TERM, "trade_id": "overlock_operator"}
-    assert world.staff.post("/api/v1/taxonomy/aliases", json=alias).status_code == 403
+    assert staff.post("/api/v1/taxonomy/aliases", json=alias).status_code == 403
     added = expect(world.admin.post("/api/v1/taxonomy/aliases", json=alias), 201, stack)
     assert added["zh"] == "拷边工"
     assert unknown() == [], "the spelling leaves the unknown list"
@@ -65,8 +64,8 @@ def test_an_admin_alias_makes_a_worker_match_and_the_sms_follows(stack: Stack) -
     assert any("拷边" in m for m in messages), messages
     found = poll(
         "workers' ?skill= knows the alias",
-        lambda: expect(
-            world.staff.get("/api/v1/workers", params={"site_id": site_id, "skill": "拷边工"}), 200
-        )["items"],
+        lambda: expect(staff.get("/api/v1/workers", params={"site_id": site_id, "skill": "拷边工"}), 200)[
+            "items"
+        ],
     )
     assert [w["id"] for w in found] == [worker["id"]]
