@@ -1,7 +1,7 @@
 """taxonomy aliases and unknown terms
 
 Revision ID: b3f1c2a9d4e7
-Revises: 7096a560e195
+Revises: b4c1f0a9d2e7
 Create Date: 2026-12-01 12:50:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = 'b3f1c2a9d4e7'
-down_revision: str | None = '7096a560e195'
+down_revision: str | None = 'b4c1f0a9d2e7'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -26,14 +26,20 @@ from anju_common.logs import get_logger
 from sqlmodel import Session
 
 from matching import aliases, matches, projection
+from matching import repository as repo
 from matching.config import today
-from matching.state import MatchingState
+from matching.follower import OwnWork
+from matching.state import MatchingState, hold_until_end
 
 log = get_logger(__name__)
 
 
-def handlers(state: MatchingState, *, propose: bool = True) -> dict[str, Handler]:
-    """Event type -> handler; with propose=False only the read model changes (used by rebuild)."""
+def handlers(state: MatchingState, *, propose: bool = True, own: OwnWork | None = None) -> dict[str, Handler]:
+    """Event type -> handler; with propose=False only the read model changes (used by rebuild).
+
+    With own (replicas follow each other), every handled event records its transaction as this
+    process's and holds the proposing lock until it commits, and a job's event marks the job as handled.
+    """
 
     def job(session: Session, ev: Any) -> None:
         projection.apply_job(session, state, ev.data, propose=propose)
@@ -81,10 +87,26 @@ def handlers(state: MatchingState, *, propose: bool = True) -> dict[str, Handler
         table[NotificationSent.type_name()] = sent
         table[TaxonomyAliasAdded.type_name()] = alias
         table[TaxonomyAliasRemoved.type_name()] = alias
+    if own is not None:
+        return {name: _owned(fn, own) for name, fn in table.items()}
     return table
 
 
-def build_consumer(runtime: Runtime, state: MatchingState) -> ConsumerRunner:
+_JOB_EVENTS = frozenset({JobPosted.type_name(), JobUpdated.type_name()})
+
+
+def _owned(fn: Callable[[Session, Any], None], own: OwnWork) -> Handler:
+    def run(session: Session, ev: Any) -> None:
+        hold_until_end(session, own.proposing)
+        own.wrote(repo.current_txid(session))
+        fn(session, ev)
+        if ev.type in _JOB_EVENTS:
+            own.handled_job(ev.data.job_id)
+
+    return run
+
+
+def build_consumer(runtime: Runtime, state: MatchingState, own: OwnWork | None = None) -> ConsumerRunner:
     """One consumer of jobs, workers and notifications events (and its own matching.events, for the
     aliases admins add), so the in-memory index has one writer."""
     s = runtime.settings
@@ -99,4 +121,4 @@ def build_consumer(runtime: Runtime, state: MatchingState) -> ConsumerRunner:
         ],
         bootstrap=s.kafka_bootstrap,
     )
-    return ConsumerRunner(config, runtime.engine, runtime.tables, handlers(state), runtime.producer)
+    return ConsumerRunner(config, runtime.engine, runtime.tables, handlers(state, own=own), runtime.producer)

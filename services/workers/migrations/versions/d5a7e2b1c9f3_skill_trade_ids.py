@@ -1,7 +1,7 @@
 """worker skill trade ids and the read copy of the vocabulary aliases
 
 Revision ID: d5a7e2b1c9f3
-Revises: c0a51e13f4d2
+Revises: 549073f69797
 Create Date: 2026-12-01 13:05:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "d5a7e2b1c9f3"
-down_revision: str | None = "c0a51e13f4d2"
+down_revision: str | None = "549073f69797"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,8 +11,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from workers import skills
 from workers.config import get_settings
 from workers.consumers import build_consumer
+from workers.departure_routes import router as departure_router
 from workers.models import event_tables, metadata
 from workers.routes import internal, router
+from workers.standard_routes import router as standard_router
 
 log = get_logger(__name__)
 
@@ -38,7 +40,7 @@ def make_app() -> FastAPI:
             "Resettlement sites, households and relocated workers' skill profiles, with phone and ID numbers "
             "encrypted at rest and masked in every response; publishes workers.events."
         ),
-        routers=[router, internal],
+        routers=[router, internal, departure_router, standard_router],
         runtime_factory=build_runtime,
     )
 
