@@ -297,6 +297,7 @@ EXEMPT = {
     ("PATCH", "/api/v1/placements/{placement_id}"): NO_HIRE,
     ("POST", "/api/v1/placements/{placement_id}/end"): NO_HIRE,
     ("POST", "/api/v1/placements/{placement_id}/follow-ups"): NO_HIRE,
+    ("DELETE", "/api/v1/taxonomy/aliases/{key}"): "administrators only, not site data (tests/matching)",
 }
 
 

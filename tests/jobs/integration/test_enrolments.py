@@ -4,6 +4,7 @@ worker who left frees the seat and reopens a filled job; employers post their ow
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Iterator
@@ -136,7 +137,8 @@ def test_a_withdrawal_frees_the_seat_for_the_first_worker_waiting(
     a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     for w in (a, b, c):
         _accept(producer, infra, course["id"], w)
-        assert wait_for(lambda w=w: str(w) in _enrolments(jobs_client, course["id"]), timeout=20)
+        seen = functools.partial(lambda wid: str(wid) in _enrolments(jobs_client, course["id"]), w)
+        assert wait_for(seen, timeout=20)
     assert _enrolments(jobs_client, course["id"]) == {
         str(a): "enrolled",
         str(b): "waitlisted",
@@ -235,7 +237,8 @@ def test_employers_post_and_manage_their_own_courses(jobs_client: TestClient) ->
     assert r.status_code == 201, r.text
     course = r.json()
     assert course["employer_id"] == mine
-    elsewhere = {**body, "location": {**body["location"], "site_id": str(OTHER_SITE)}}
+    location: dict[str, Any] = dict(body["location"])  # type: ignore[call-overload]
+    elsewhere = {**body, "location": {**location, "site_id": str(OTHER_SITE)}}
     assert jobs_client.post("/api/v1/trainings", json=elsewhere, headers=key).status_code == 403
     patch = {"seats": 12, "version": 1}
     assert (

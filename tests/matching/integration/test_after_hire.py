@@ -4,6 +4,7 @@ a course reply is accepted, stale offers expire, and the zero-employment deadlin
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 import uuid
@@ -96,7 +97,8 @@ def headers(role: str, **kw: Any) -> dict[str, str]:
 def register(client: TestClient, minfra: Infra, producer: Producer, *ws: WorkerData) -> None:
     publish(producer, minfra, *(WorkerRegistered.build(w, subject=w.worker_id) for w in ws))
     for w in ws:
-        ok = wait_for(lambda w=w: client.get(f"/api/v1/workers/{w.worker_id}/matches").status_code == 200)
+        path = f"/api/v1/workers/{w.worker_id}/matches"
+        ok = wait_for(functools.partial(lambda p: client.get(p).status_code == 200, path))
         assert ok, f"worker {w.worker_id} never reached the read model"
 
 
@@ -332,7 +334,9 @@ def test_explain_lists_every_filter_the_score_the_rank_and_the_match(
     matching_app: TestClient, minfra: Infra, producer: Producer
 ) -> None:
     home, work = spot()
-    far_home = Location(site_id=SITE, county="惠水县", province="贵州省", lat=home.lat + 0.4, lon=home.lon)
+    far_home = Location(
+        site_id=SITE, county="惠水县", province="贵州省", lat=(home.lat or 0.0) + 0.4, lon=home.lon
+    )
     best = worker(location=home, skills=[SkillData(name="缝纫工", level=4)])
     second = worker(location=home, skills=[SkillData(name="缝纫工", level=1)])
     far = worker(location=far_home, max_commute_km=10)

@@ -66,4 +66,4 @@ def test_completion_adds_the_taught_skills_and_the_certificate(
         ]
 
     updates = wait_for(lambda: published(), timeout=20)
-    assert updates and {s["name"] for s in updates[-1]["skills"]} >= {"电焊", "焊工证"}  # type: ignore[index, union-attr]
+    assert updates and {s["name"] for s in updates[-1]["skills"]} >= {"电焊", "焊工证"}

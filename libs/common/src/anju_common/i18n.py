@@ -86,6 +86,7 @@ NOUNS: dict[str, str] = {
     "site": "安置点",
     "match": "匹配",
     "user": "用户",
+    "alias": "别名",
     "api key": "API 密钥",
     "departure": "出行批次",
     "departure worker": "出行名单中的劳动力",
@@ -536,6 +537,21 @@ _CATALOGUE_SRC: list[tuple[str, str]] = [
     (
         "the worker does not pass the job's hard filters: {codes}",
         "该劳动力不符合岗位的硬性条件：{codes}",
+    ),
+    ("only administrators change the vocabulary's aliases", "只有管理员可以修改词库别名"),
+    (
+        "only administrators and office staff see the skills not understood",
+        "只有管理员和就业服务站工作人员可以查看未识别的技能",
+    ),
+    ("the alias is empty once spaces and punctuation are removed", "去掉空格和标点后别名为空"),
+    ("no trade {trade} in the vocabulary", "词库中没有工种 {trade}"),
+    (
+        "the alias {key} already means {zh} ({trade}); send force=true to change it",
+        "别名「{key}」已表示{zh}（{trade}），如需更改请发送 force=true",
+    ),
+    (
+        "the vocabulary already reads {key} as {trades}; send force=true to add the meaning",
+        "词库已将「{key}」识别为{trades}，如需增加此含义请发送 force=true",
     ),
     # notifications
     ("the worker opted out of SMS; nothing is sent", "该劳动力已退订短信，不会发送"),

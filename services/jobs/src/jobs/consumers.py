@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from anju_common.app import Runtime
-from anju_common.events import MatchStatus, MatchStatusChanged, TrainingOfferAccepted
+from anju_common.events import (
+    MatchStatus,
+    MatchStatusChanged,
+    TaxonomyAliasAdded,
+    TaxonomyAliasRemoved,
+    TrainingOfferAccepted,
+)
 from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
 from anju_common.logs import get_logger
 from sqlmodel import Session
 
-from jobs import enrolments, service
+from jobs import enrolments, service, skills_read
 from jobs.config import today
 
 log = get_logger(__name__)
@@ -40,5 +46,7 @@ def build_consumer(runtime: Runtime) -> ConsumerRunner:
     handlers: dict[str, Handler] = {
         MatchStatusChanged.type_name(): on_match_status_changed,
         TrainingOfferAccepted.type_name(): on_offer_accepted,
+        TaxonomyAliasAdded.type_name(): skills_read.on_alias_changed,
+        TaxonomyAliasRemoved.type_name(): skills_read.on_alias_changed,
     }
     return ConsumerRunner(config, runtime.engine, runtime.tables, handlers, runtime.producer)

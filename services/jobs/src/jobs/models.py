@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
+from anju_common.alias_copy import define_alias_table
 from anju_common.clock import utcnow
 from anju_common.db import enum_type
 from anju_common.event_tables import define_event_tables
@@ -144,6 +145,10 @@ class TrainingEnrolment(JobsTable, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     completed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+# Read copy of the vocabulary aliases admins add in matching (from its taxonomy.alias_* events).
+taxonomy_alias = define_alias_table(metadata)
 
 
 emit = Emitter(event_tables, lambda: get_settings().topic_prefix)

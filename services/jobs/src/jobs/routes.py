@@ -30,6 +30,7 @@ from jobs.schemas import (
     TrainingPublic,
     TrainingUpdate,
 )
+from jobs.skills_read import job_skills_read
 
 router = APIRouter(prefix="/api/v1")
 IfMatch = Annotated[str | None, Header(description='ETag from a previous response, e.g. W/"3"')]
@@ -45,7 +46,9 @@ def employer_public(e: Employer) -> EmployerPublic:
 def job_public(job: Job) -> JobPublic:
     """Response shape of a job."""
     loc = location_of(job, site_id=job.site_id, name=job.location_name)
-    return JobPublic.model_validate({**job.model_dump(), "location": loc.model_dump()})
+    return JobPublic.model_validate(
+        {**job.model_dump(), "location": loc.model_dump(), "skills_read": job_skills_read(job)}
+    )
 
 
 def training_public(c: TrainingCourse) -> TrainingPublic:

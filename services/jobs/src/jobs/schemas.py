@@ -10,6 +10,8 @@ from anju_common.events import EmployerKind, JobStatus, Shift, TrainingStatus
 from anju_common.places import CountyText, ProvinceCode, county_within
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from jobs.skills_read import SkillRead
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 LongName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 SkillName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
@@ -265,6 +267,9 @@ class JobPublic(BaseModel):
     title: str
     description: str
     skills: list[str]
+    skills_read: list[SkillRead] = Field(
+        default_factory=list, description="what each skill was read as (the vocabulary matching ranks with)"
+    )
     headcount: int
     hired_count: int
     wage_min: int

@@ -14,6 +14,8 @@ from anju_common.events import (
     JobUpdated,
     NotificationSent,
     PlacementEnded,
+    TaxonomyAliasAdded,
+    TaxonomyAliasRemoved,
     TrainingPublished,
     WorkerDeactivated,
     WorkerOptedOut,
@@ -25,8 +27,9 @@ from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
 from anju_common.logs import get_logger
 from sqlmodel import Session
 
-from matching import matches, projection
+from matching import aliases, matches, projection
 from matching import repository as repo
+from matching.config import today
 from matching.follower import OwnWork
 from matching.state import MatchingState, hold_until_end
 
@@ -73,6 +76,9 @@ def handlers(state: MatchingState, *, propose: bool = True, own: OwnWork | None 
     def placement_ended(session: Session, ev: PlacementEnded) -> None:
         matches.apply_placement_ended(session, state, ev.data)
 
+    def alias(session: Session, ev: Any) -> None:
+        aliases.apply_alias_change(session, state, [ev.data.key], today())
+
     table: dict[str, Callable[[Session, Any], None]] = {
         JobPosted.type_name(): job,
         JobUpdated.type_name(): job,
@@ -89,6 +95,8 @@ def handlers(state: MatchingState, *, propose: bool = True, own: OwnWork | None 
         table[NotificationSent.type_name()] = sent
         table[WorkerOptedOut.type_name()] = opted_out
         table[PlacementEnded.type_name()] = placement_ended
+        table[TaxonomyAliasAdded.type_name()] = alias
+        table[TaxonomyAliasRemoved.type_name()] = alias
     if own is not None:
         return {name: _owned(fn, own) for name, fn in table.items()}
     return table
@@ -109,12 +117,18 @@ def _owned(fn: Callable[[Session, Any], None], own: OwnWork) -> Handler:
 
 
 def build_consumer(runtime: Runtime, state: MatchingState, own: OwnWork | None = None) -> ConsumerRunner:
-    """One consumer of jobs, workers and notifications events, so the in-memory index has one writer."""
+    """One consumer of jobs, workers and notifications events (and its own matching.events, for the
+    aliases admins add), so the in-memory index has one writer."""
     s = runtime.settings
     config = ConsumerConfig(
         name="matching",
         group_id=s.group("matching"),
-        topics=[s.topic("jobs.events"), s.topic("workers.events"), s.topic("notifications.events")],
+        topics=[
+            s.topic("jobs.events"),
+            s.topic("workers.events"),
+            s.topic("notifications.events"),
+            s.topic("matching.events"),
+        ],
         bootstrap=s.kafka_bootstrap,
     )
     return ConsumerRunner(config, runtime.engine, runtime.tables, handlers(state, own=own), runtime.producer)

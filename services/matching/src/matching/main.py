@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
 from matching import repository as repo
+from matching.aliases import load_vocabulary
 from matching.config import get_settings
 from matching.consumers import build_consumer
 from matching.follower import IndexFollower, OwnWork
@@ -34,6 +35,7 @@ def build_runtime() -> MatchingRuntime:
         with session_scope(runtime.engine) as session:
             # The horizon before loading: whatever commits while we load is read again by the follower.
             since = repo.snapshot_xmin(session) if follow else None
+            load_vocabulary(session, state)
             state.load(session)
     except SQLAlchemyError as exc:
         log.warning("matching.state_not_loaded", error=str(exc)[:300])

@@ -179,4 +179,55 @@ class TrainingOffer(MatchingTable, table=True):
     updated_at: datetime = _ts()
 
 
+class TaxonomyAlias(MatchingTable, table=True):
+    """A spelling an admin taught the vocabulary: key (cleaned) -> trade; read with every profile."""
+
+    __tablename__ = "taxonomy_alias"
+
+    key: str = Field(primary_key=True, max_length=100)
+    alias: str = Field(max_length=100)
+    trade_id: str = Field(max_length=100, index=True)
+    forced: bool = False  # it replaced what the shipped vocabulary read the spelling as
+    created_by: str = Field(default="system", max_length=100)
+    created_at: datetime = _ts()
+
+
+class TaxonomyUnknownTerm(MatchingTable, table=True):
+    """A skill spelling the vocabulary did not understand, per site: how many profiles hold it now."""
+
+    __tablename__ = "taxonomy_unknown_term"
+    __table_args__ = (
+        UniqueConstraint(
+            "term", "site_id", name="uq_taxonomy_unknown_term_site", postgresql_nulls_not_distinct=True
+        ),
+        Index("ix_taxonomy_unknown_term_rank", "count", "term"),
+    )
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    term: str = Field(max_length=200)
+    site_id: uuid.UUID | None = None  # None: jobs posted without a site
+    count: int = 0  # workers and jobs whose skills hold it now
+    example_kind: str = Field(default="worker_skill", max_length=20)  # worker_skill | job_skill
+    example_text: str = Field(default="", max_length=200)  # one entry it was written in
+    first_seen_at: datetime = _ts()
+    last_seen_at: datetime = _ts()
+
+
+class TaxonomyUnknownUse(MatchingTable, table=True):
+    """Which profile holds an unknown spelling now (so a count is of profiles, not of events)."""
+
+    __tablename__ = "taxonomy_unknown_use"
+
+    kind: str = Field(primary_key=True, max_length=10)  # worker | job
+    subject_id: uuid.UUID = Field(primary_key=True)
+    term: str = Field(primary_key=True, max_length=200, index=True)
+    site_id: uuid.UUID | None = None
+    seen_at: datetime = _ts()
+
+
 emit = Emitter(event_tables, lambda: get_settings().topic_prefix)

@@ -22,6 +22,7 @@ from anju_common.events import (
 )
 from sqlmodel import Session
 
+from matching import aliases
 from matching import repository as repo
 from matching.config import today
 from matching.engine.profiles import (
@@ -62,6 +63,7 @@ def apply_job(session: Session, state: MatchingState, data: JobData, *, propose:
     # The jobs service counts hires too (hired_count); trust whichever has seen more of them.
     seats = data.headcount - max(data.hired_count, repo.hired_count(session, data.job_id))
     job = job_profile(data, state.norm, seats)
+    aliases.record_job(session, data, job)
     after_commit(session, lambda: state.jobs.upsert(job))
     if not propose:
         return []
@@ -161,6 +163,7 @@ def apply_worker(
     off = automation_off(view)
     worker = worker_profile(data, state.norm, risk=view.risk_cause is not None)
     after_commit(session, lambda: state.set_automation(data.worker_id, off))
+    aliases.record_worker(session, data, worker)
 
     def _index() -> None:
         state.workers.upsert(worker, household)

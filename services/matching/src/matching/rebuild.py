@@ -20,6 +20,8 @@ from anju_common.events import (
     MatchProposed,
     MatchStatus,
     MatchStatusChanged,
+    TaxonomyAliasAdded,
+    TaxonomyAliasRemoved,
     TrainingOfferAccepted,
     TrainingOffered,
     ZeroEmploymentAlerted,
@@ -34,10 +36,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from matching import repository as repo
+from matching import taxonomy_repository as trepo
+from matching.aliases import load_vocabulary
 from matching.config import MatchingSettings, get_settings
 from matching.consumers import handlers
 from matching.lifecycle import OfferStatus
-from matching.models import MatchTransition, TrainingOffer
+from matching.models import MatchTransition, TaxonomyAlias, TrainingOffer
 from matching.proposals import match_row
 from matching.state import MatchingState
 
@@ -163,6 +167,19 @@ def apply_own_event(session: Session, ev: Event) -> bool:
         hh.alerted_at = ev.time
         session.add(hh)
         return True
+    if isinstance(ev, TaxonomyAliasAdded | TaxonomyAliasRemoved):
+        # The alias table is kept by a rebuild; this restores it when the database was lost.
+        row = trepo.get_alias(session, ev.data.key, for_update=True)
+        if isinstance(ev, TaxonomyAliasRemoved):
+            if row is not None:
+                session.delete(row)
+            return row is not None
+        if row is not None and row.trade_id == ev.data.trade_id:
+            return False
+        row = row or TaxonomyAlias(key=ev.data.key, alias=ev.data.alias, trade_id=ev.data.trade_id)
+        row.trade_id, row.created_by, row.created_at = ev.data.trade_id, ev.data.actor, ev.time
+        session.add(row)
+        return True
     return False
 
 
@@ -176,6 +193,7 @@ def rebuild(settings: MatchingSettings, engine: Engine | None = None, batch: int
     table = handlers(state, propose=False)
     with session_scope(engine) as session:
         repo.clear_read_model(session)
+        load_vocabulary(session, state)
     for topic in ("jobs.events", "workers.events"):
         _apply_all(
             engine, _events(settings.kafka_bootstrap, settings.topic(topic), stats), stats, batch, table

@@ -2,9 +2,10 @@
 
 After a vocabulary upgrade (new anju_taxonomy data, or aliases added), every process reads profiles with
 the new vocabulary when it starts (the read model keeps the payloads as written, never the readings).
-This command does the same in one process and then re-ranks every open job with the new readings,
-proposing what they unlock exactly as a job.updated would (quotas, weekly caps and the unique pair rule
-apply, so running it twice proposes nothing new). It prints what was read and what stayed unknown.
+This command does the same in one process (the shipped vocabulary plus the aliases admins stored),
+brings the counts of unknown spellings by site up to date, and then re-ranks every open job with the new
+readings, proposing what they unlock exactly as a job.updated would (quotas, weekly caps and the unique
+pair rule apply, so running it twice proposes nothing new). It prints what was read and what stayed unknown.
 """
 
 from __future__ import annotations
@@ -15,10 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from anju_common.db import make_engine, session_scope
+from anju_common.events import JobData, WorkerData
 from anju_common.logs import get_logger
 from anju_taxonomy import Vocabulary
 from sqlalchemy import Engine
 
+from matching import aliases
+from matching import repository as repo
+from matching.aliases import load_vocabulary
 from matching.config import MatchingSettings, get_settings, today
 from matching.proposals import propose_for_job
 from matching.state import MatchingState
@@ -49,7 +54,17 @@ def renormalise(
     engine = engine or make_engine(settings.sqlalchemy_url())
     state = MatchingState(settings.params(), vocabulary)
     with session_scope(engine) as session:
+        if vocabulary is None:
+            load_vocabulary(session, state)
         state.load(session)
+        for wv in repo.all_workers(session):
+            wp = state.workers.get(wv.worker_id)
+            if wp is not None and wv.data is not None:
+                aliases.record_worker(session, WorkerData.model_validate(wv.data), wp)
+        for jv in repo.all_jobs(session):
+            jp = state.jobs.get(jv.job_id)
+            if jp is not None and jv.data is not None:
+                aliases.record_job(session, JobData.model_validate(jv.data), jp)
     stats = RenormaliseStats(workers=len(state.workers), jobs=len(state.jobs))
     for p in state.workers.profiles:
         for s in p.skills:

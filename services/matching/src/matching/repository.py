@@ -24,6 +24,8 @@ from matching.models import (
     JobView,
     Match,
     MatchTransition,
+    TaxonomyUnknownTerm,
+    TaxonomyUnknownUse,
     TrainingOffer,
     TrainingView,
     WorkerView,
@@ -117,7 +119,17 @@ def households_due(session: Session, limit: int = 500) -> Sequence[HouseholdView
 
 def clear_read_model(session: Session) -> None:
     """Empty everything this service derives from events (for a rebuild); the outbox is kept."""
-    for model in (MatchTransition, TrainingOffer, Match, JobView, TrainingView, WorkerView, HouseholdView):
+    for model in (
+        MatchTransition,
+        TrainingOffer,
+        Match,
+        JobView,
+        TrainingView,
+        WorkerView,
+        HouseholdView,
+        TaxonomyUnknownUse,
+        TaxonomyUnknownTerm,
+    ):
         session.execute(delete(model))
     session.execute(delete(event_tables.inbox))
 

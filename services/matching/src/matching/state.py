@@ -37,7 +37,8 @@ class MatchingState:
 
     def __init__(self, params: Params, vocabulary: Vocabulary | None = None) -> None:
         self.params = params
-        self.norm = vocabulary or default_vocabulary()
+        self.base = vocabulary or default_vocabulary()  # without the aliases admins added
+        self.norm = self.base
         self.workers = WorkerIndex(self.norm, params)
         self.jobs = JobIndex(self.norm, params, self.workers.names)
         # Workers who get no automatic proposals or offers, and why ("refused" or "opted_out").
@@ -49,6 +50,12 @@ class MatchingState:
             self.no_auto.pop(worker_id, None)
         else:
             self.no_auto[worker_id] = reason
+
+    def set_vocabulary(self, vocabulary: Vocabulary) -> None:
+        """Read and rank with another vocabulary of the same data (the base plus stored aliases)."""
+        self.norm = vocabulary
+        for index in (self.workers, self.jobs):
+            index.norm = index.taxonomy = vocabulary
 
     def load(self, session: Session) -> None:
         """Fill the indexes from the read-model tables."""

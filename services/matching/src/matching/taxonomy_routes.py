@@ -1,16 +1,26 @@
-"""HTTP routes of the vocabulary (read only): autocomplete, what a string reads as, occupations."""
+"""HTTP routes of the vocabulary: autocomplete, what a string reads as, occupations; the unknown
+spellings by site and the aliases admins add."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Annotated
+from urllib.parse import quote
 
-from anju_common.deps import PrincipalDep
-from anju_common.errors import NotFoundError
+from anju_common.deps import PrincipalDep, SessionDep
+from anju_common.errors import ForbiddenError, NotFoundError
+from anju_common.pagination import Page, bad_cursor, decode_cursor, encode_cursor
+from anju_common.principal import Principal
 from anju_taxonomy import Reading, TradeHit
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel, Field
 
+from matching import aliases
+from matching import taxonomy_repository as trepo
+from matching.models import TaxonomyAlias
 from matching.routes import StateDep
+from matching.state import MatchingState
 
 router = APIRouter(prefix="/api/v1/taxonomy", tags=["taxonomy"])
 
@@ -160,3 +170,156 @@ def occupation(
         children=list(occ.children),
         trades=trades_out,
     )
+
+
+# ------------------------------------------------------------------ a vocabulary that grows
+Limit = Annotated[int, Query(ge=1, le=200)]
+Cursor = Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")]
+
+
+class UnknownTerm(BaseModel):
+    """A skill spelling the vocabulary did not understand, at one site."""
+
+    term: str
+    site_id: uuid.UUID | None = Field(description="null: jobs posted without a site")
+    count: int = Field(description="workers and jobs whose skills hold it now")
+    example_kind: str = Field(description="worker_skill | job_skill")
+    example_text: str = Field(description="an entry it was written in")
+    first_seen_at: datetime
+    last_seen_at: datetime
+    suggestions: list[TradeSuggestion] = Field(description="trades the spelling autocompletes to")
+
+
+class AliasIn(BaseModel):
+    """Teach the vocabulary a spelling: it means this trade from now on."""
+
+    alias: str = Field(min_length=1, max_length=100, description="the spelling, e.g. an unknown term")
+    trade_id: str = Field(min_length=1, max_length=100, description="a trade id (GET /taxonomy/trades)")
+    force: bool = Field(
+        default=False,
+        description="change an alias that means another trade, or add a meaning to a spelling the "
+        "vocabulary already reads as another trade",
+    )
+
+
+class AliasOut(BaseModel):
+    """A stored alias."""
+
+    key: str = Field(description="the spelling as the vocabulary compares it")
+    alias: str
+    trade_id: str
+    zh: str
+    en: str
+    forced: bool
+    created_by: str
+    created_at: datetime
+
+
+def _admin(principal: Principal) -> None:
+    if principal.role not in ("admin", "service"):
+        raise ForbiddenError("only administrators change the vocabulary's aliases")
+
+
+def _alias_out(row: TaxonomyAlias, state: MatchingState) -> AliasOut:
+    zh, en = state.norm.label(row.trade_id)
+    return AliasOut(
+        key=row.key,
+        alias=row.alias,
+        trade_id=row.trade_id,
+        zh=zh,
+        en=en,
+        forced=row.forced,
+        created_by=row.created_by,
+        created_at=row.created_at,
+    )
+
+
+def _count_cursor(cursor: str | None) -> tuple[int, int] | None:
+    values = decode_cursor(cursor, 2)
+    if values is None:
+        return None
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise bad_cursor()
+    return int(values[0]), int(values[1])
+
+
+@router.get("/unknown", response_model=Page[UnknownTerm])
+def unknown(
+    principal: PrincipalDep,
+    session: SessionDep,
+    state: StateDep,
+    site_id: uuid.UUID | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[UnknownTerm]:
+    """Skill spellings that did not normalise, most frequent first; office staff see their sites."""
+    if principal.role not in ("admin", "service", "office_staff"):
+        raise ForbiddenError("only administrators and office staff see the skills not understood")
+    sites = principal.site_ids if principal.role == "office_staff" else None
+    rows = trepo.list_unknown(session, sites, site_id, _count_cursor(cursor), limit)
+    items = [
+        UnknownTerm(
+            term=r.term,
+            site_id=r.site_id,
+            count=r.count,
+            example_kind=r.example_kind,
+            example_text=r.example_text,
+            first_seen_at=r.first_seen_at,
+            last_seen_at=r.last_seen_at,
+            suggestions=[
+                TradeSuggestion(trade_id=c.trade_id, zh=c.zh, en=c.en, matched=c.matched, how=c.how)
+                for c in state.norm.autocomplete(r.term, 3)
+            ],
+        )
+        for r in rows
+    ]
+    last = rows[-1] if len(rows) == limit else None
+    return Page(items=items, next_cursor=encode_cursor([last.count, last.id]) if last else None)
+
+
+@router.post("/aliases", response_model=AliasOut, status_code=status.HTTP_201_CREATED)
+def add_alias(
+    body: AliasIn, principal: PrincipalDep, session: SessionDep, state: StateDep, response: Response
+) -> AliasOut:
+    """Map a spelling to a trade (admins): stored, published, and applied by matching's consumer, which
+    re-reads and re-ranks the profiles it touches. 201 when new, 200 when it already meant that trade."""
+    _admin(principal)
+    row, created = aliases.add_alias(
+        session, state.norm, body.alias, body.trade_id, force=body.force, actor=principal.sub
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = f"/api/v1/taxonomy/aliases/{quote(row.key, safe='')}"
+    return _alias_out(row, state)
+
+
+@router.get("/aliases", response_model=Page[AliasOut])
+def list_aliases(
+    principal: PrincipalDep,
+    session: SessionDep,
+    state: StateDep,
+    trade_id: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[AliasOut]:
+    """Stored aliases by spelling (admins)."""
+    _admin(principal)
+    values = decode_cursor(cursor, 1)
+    if values is not None and not isinstance(values[0], str):
+        raise bad_cursor()
+    rows = trepo.list_aliases(session, trade_id, values[0] if values else None, limit)
+    nxt = encode_cursor([rows[-1].key]) if len(rows) == limit else None
+    return Page(items=[_alias_out(r, state) for r in rows], next_cursor=nxt)
+
+
+@router.delete("/aliases/{key}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_alias(
+    principal: PrincipalDep,
+    session: SessionDep,
+    state: StateDep,
+    key: Annotated[str, Path(min_length=1, max_length=100)],
+) -> Response:
+    """Remove an alias (admins); profiles read with it are read again."""
+    _admin(principal)
+    aliases.remove_alias(session, state.norm, aliases.alias_key(key), actor=principal.sub)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

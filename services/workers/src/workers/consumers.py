@@ -11,6 +11,8 @@ from anju_common.events import (
     MatchStatus,
     MatchStatusChanged,
     ReplyKind,
+    TaxonomyAliasAdded,
+    TaxonomyAliasRemoved,
     TrainingEnrolmentChanged,
     TrainingOffered,
     WorkerOptedOut,
@@ -19,7 +21,16 @@ from anju_common.events import (
 from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
 from sqlmodel import Session
 
-from workers import departures, employment, follow_ups, placements, registration, service_standard, training
+from workers import (
+    departures,
+    employment,
+    follow_ups,
+    placements,
+    registration,
+    service_standard,
+    skills,
+    training,
+)
 
 
 def on_match_status_changed(session: Session, event: MatchStatusChanged) -> None:
@@ -85,5 +96,7 @@ def build_consumer(runtime: Runtime) -> ConsumerRunner:
         JobPosted.type_name(): on_job_known,
         JobUpdated.type_name(): on_job_known,
         TrainingEnrolmentChanged.type_name(): lambda s, e: training.on_enrolment_changed(s, e.data),
+        TaxonomyAliasAdded.type_name(): skills.on_alias_changed,
+        TaxonomyAliasRemoved.type_name(): skills.on_alias_changed,
     }
     return ConsumerRunner(config, runtime.engine, runtime.tables, handlers, runtime.producer)

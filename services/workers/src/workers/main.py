@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from anju_common.app import Runtime, create_app
+from anju_common.db import session_scope
+from anju_common.logs import get_logger
 from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
 
+from workers import skills
 from workers.config import get_settings
 from workers.consumers import build_consumer
 from workers.departure_routes import router as departure_router
@@ -15,10 +19,17 @@ from workers.placement_routes import placement_router
 from workers.routes import internal, router
 from workers.standard_routes import router as standard_router
 
+log = get_logger(__name__)
+
 
 def build_runtime() -> Runtime:
     """Engine, producer, Redis, the outbox relay, the consumer and the follow-up timer."""
     runtime = Runtime.build(get_settings(), metadata, event_tables)
+    try:
+        with session_scope(runtime.engine) as session:
+            skills.refresh(session)
+    except SQLAlchemyError as exc:
+        log.warning("workers.vocabulary_not_loaded", error=str(exc)[:300])
     runtime.add_consumer(build_consumer(runtime))
     runtime.workers.append(FollowUpTicker(runtime.engine))
     return runtime

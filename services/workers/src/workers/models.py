@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
+from anju_common.alias_copy import define_alias_table
 from anju_common.clock import utcnow
 from anju_common.db import enum_type
 from anju_common.event_tables import define_event_tables
@@ -106,6 +107,8 @@ class Worker(WorkersTable, table=True):
     education: str | None = Field(default=None, max_length=50)
     skills: list[dict[str, object]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     skills_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # Trade ids read from the skills with the shared vocabulary ("|sewing_machinist|"), for ?skill=.
+    skill_ids: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     livelihood_type: LivelihoodType = Field(sa_type=enum_type(LivelihoodType))
     max_commute_km: float
     caregiver: bool = False
@@ -270,6 +273,10 @@ class SiteEmploymentMonth(WorkersTable, table=True):
     month: str = Field(primary_key=True, max_length=7)
     employed: int
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+# Read copy of the vocabulary aliases admins add in matching (from its taxonomy.alias_* events).
+taxonomy_alias = define_alias_table(metadata)
 
 
 emit = Emitter(event_tables, lambda: get_settings().topic_prefix)

@@ -35,6 +35,7 @@ from workers.pii import (
     sealed_phone,
 )
 from workers.schemas import WorkerCreate, WorkerUpdate
+from workers.skills import skill_ids_column, vocabulary
 from workers.views import worker_data
 
 DEFAULT_COMMUTE_KM: dict[LivelihoodType, float] = {
@@ -128,6 +129,7 @@ def new_worker_fields(
         **place_columns(data.home_province, data.home_county, prefix="home_"),
         "skills": skills,
         "skills_text": skills_text(skills),
+        "skill_ids": skill_ids_column(skills),
         "livelihood_type": data.livelihood_type,
         "max_commute_km": data.max_commute_km or DEFAULT_COMMUTE_KM[data.livelihood_type],
         "caregiver": data.caregiver,
@@ -228,6 +230,7 @@ def update_worker(
     if patch.skills is not None:
         worker.skills = [s.model_dump() for s in patch.skills]
         worker.skills_text = skills_text(worker.skills)
+        worker.skill_ids = skill_ids_column(worker.skills, vocabulary(session))
     if "id_number" in patch.model_fields_set:
         for key, value in sealed_id_number(patch.id_number).items():
             setattr(worker, key, value)
@@ -292,6 +295,7 @@ def erase_worker(
     worker.physical_limitations = []
     worker.skills = []
     worker.skills_text = ""
+    worker.skill_ids = ""
     worker.unavailable_months = []
     worker.caregiver = False
     worker.sms_consent = False

@@ -52,6 +52,7 @@ class WorkerFilter:
     site_id: uuid.UUID | None = None
     household_id: uuid.UUID | None = None
     skill: str | None = None
+    skill_ids: tuple[str, ...] = ()  # the trades the skill query means (then any of them matches too)
     employment_status: EmploymentStatus | None = None
     livelihood_type: LivelihoodType | None = None
     zero_employment: bool | None = None
@@ -219,7 +220,12 @@ def list_workers(
     stmt = stmt.where(col(Worker.active).is_(flt.active))
     if flt.skill:
         needle = f"%{flt.skill.lower().replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(col(Worker.skills_text).like(needle))
+        stmt = stmt.where(
+            or_(
+                col(Worker.skills_text).like(needle),
+                *(col(Worker.skill_ids).contains(f"|{ident}|", autoescape=True) for ident in flt.skill_ids),
+            )
+        )
     if flt.zero_employment is not None:
         zero = select(col(Household.id)).where(col(Household.zero_employment).is_(flt.zero_employment))
         stmt = stmt.where(col(Worker.household_id).in_(zero))

@@ -15,7 +15,7 @@ from anju_common.principal import SERVICE_TOKEN_HEADER
 from anju_common.problems import Problem
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile, status
 
-from workers import contacts, employment, households, pii, registration, reveal, sites, stats, views
+from workers import contacts, employment, households, pii, registration, reveal, sites, skills, stats, views
 from workers import repository as repo
 from workers.bulk import import_workers
 from workers.config import get_settings
@@ -246,7 +246,14 @@ def list_workers(
     principal: PrincipalDep,
     site_id: uuid.UUID | None = None,
     household_id: uuid.UUID | None = None,
-    skill: Annotated[str | None, Query(max_length=50, description="text in a skill name")] = None,
+    skill: Annotated[
+        str | None,
+        Query(
+            max_length=50,
+            description="a skill: read with the vocabulary (缝纫 finds 平车工, 车位, sewing machinist); "
+            "text in a skill name when it is not understood",
+        ),
+    ] = None,
     employment_status: EmploymentStatus | None = None,
     livelihood_type: LivelihoodType | None = None,
     zero_employment: Annotated[
@@ -272,6 +279,7 @@ def list_workers(
         site_id=site_id,
         household_id=household_id,
         skill=skill,
+        skill_ids=tuple(skills.query_ids(skill, skills.vocabulary(session))) if skill else (),
         employment_status=employment_status,
         livelihood_type=livelihood_type,
         zero_employment=zero_employment,

@@ -87,6 +87,17 @@ class TrainingOfferAcceptedData(Contract):
     channel: Literal["sms", "staff"] = "sms"
 
 
+class TaxonomyAliasData(Contract):
+    """An admin taught the vocabulary a spelling (alias -> trade), or took one back."""
+
+    alias: str = Field(min_length=1, max_length=100, description="the spelling as the admin wrote it")
+    key: str = Field(description="the spelling as the vocabulary compares it (cleaned)")
+    trade_id: str
+    trade_zh: str = ""
+    trade_en: str = ""
+    actor: str = "system"
+
+
 class MatchProposed(_Matching):
     """Matching proposed a job to a worker."""
 
@@ -124,10 +135,26 @@ class TrainingOfferAccepted(_Matching):
     data: TrainingOfferAcceptedData
 
 
+class TaxonomyAliasAdded(_Matching):
+    """An alias was added to the vocabulary: every service reads skills with it from now on."""
+
+    type: Literal["anju.matching.taxonomy.alias_added"] = "anju.matching.taxonomy.alias_added"
+    data: TaxonomyAliasData
+
+
+class TaxonomyAliasRemoved(_Matching):
+    """An alias was removed from the vocabulary."""
+
+    type: Literal["anju.matching.taxonomy.alias_removed"] = "anju.matching.taxonomy.alias_removed"
+    data: TaxonomyAliasData
+
+
 EVENTS: tuple[type[Event], ...] = (
     MatchProposed,
     TrainingOffered,
     MatchStatusChanged,
     ZeroEmploymentAlerted,
     TrainingOfferAccepted,
+    TaxonomyAliasAdded,
+    TaxonomyAliasRemoved,
 )
