@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from workers.config import get_settings
 from workers.consumers import build_consumer
+from workers.export_routes import router as export_router
 from workers.models import event_tables, metadata
 from workers.routes import internal, router
 
@@ -27,7 +28,7 @@ def make_app() -> FastAPI:
             "Resettlement sites, households and relocated workers' skill profiles, with phone and ID numbers "
             "encrypted at rest and masked in every response; publishes workers.events."
         ),
-        routers=[router, internal],
+        routers=[export_router, router, internal],
         runtime_factory=build_runtime,
     )
 
