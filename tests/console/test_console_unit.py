@@ -415,6 +415,8 @@ def test_skill_autocomplete_and_the_masked_export(pages: tuple[TestClient, PageG
     assert [c for c in fake.calls if c.url.path == "/api/v1/taxonomy/trades"][-1].url.params["q"] == "缝纫"
     listing = client.get("/workers", params={"q": "秀英", "skill": "缝纫工"})
     assert 'href="/workers/export.xlsx?' in listing.text and "q=%E7%A7%80%E8%8B%B1" in listing.text
+    # the skill box's own request must not inherit the search form's hx-select (it would drop the options)
+    assert 'hx-disinherit="*"' in listing.text
     xlsx = client.get("/workers/export.xlsx", params={"q": "秀英", "skill": "缝纫工", "bogus": "x"})
     assert xlsx.status_code == 200 and xlsx.content == b"PK-xlsx"
     assert xlsx.headers["content-disposition"] == 'attachment; filename="anju-workers-2026-12-01.xlsx"'
@@ -454,3 +456,16 @@ def test_tables_of_reads_any_grouping() -> None:
     nested = tables_of({"by_site": [{"key": "a", "rate": 0.5, "detail": {"x": 1}}]})
     assert nested == [{"title": "by_site", "columns": ["key", "rate"], "rows": [["a", 0.5]]}]
     assert tables_of(None) == [] and tables_of([]) == []
+
+
+def test_feed_kinds_read_as_words_and_an_empty_list_is_empty(pages: tuple[TestClient, PageGateway]) -> None:
+    assert (
+        label("unparsed_reply", "zh") == "待人工查看的回复"
+        and label("unparsed_reply", "en") == "reply to read"
+    )
+    assert label("wage_arrears", "zh") == "欠薪"  # the shared label wins where there is one
+    client, _ = pages
+    page = client.get("/feed").text
+    assert (
+        '<ul id="tasks" class="feed tasks" sse-swap="task" hx-swap="afterbegin"></ul>' in page
+    )  # :empty hides it

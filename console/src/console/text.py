@@ -166,6 +166,21 @@ UI: dict[str, tuple[str, str]] = {
 }
 
 
+# Kinds of the office feed's items, as people read them (a kind not listed shows as its words).
+FEED_KINDS: dict[str, tuple[str, str]] = {
+    "worker_interested": ("有意向", "interested"),
+    "unparsed_reply": ("待人工查看的回复", "reply to read"),
+    "sms_failed": ("短信发送失败", "SMS failed"),
+    "zero_employment_alert": ("零就业提醒", "zero-employment alert"),
+    "follow_up_overdue": ("回访逾期", "follow-up overdue"),
+    "follow_up_went_overdue": ("回访逾期", "follow-up overdue"),
+    "site_alert": ("安置点提醒", "site alert"),
+    "employment_drop": ("就业人数下降", "employment drop"),
+    "household_fell_back_to_zero": ("返回零就业户", "household back to zero employment"),
+    "training_enrolment_changed": ("培训报名变化", "course enrolment"),
+}
+
+
 def t(key: str, lang: str) -> str:
     """A UI string in the language (the key itself when it is missing, so a gap shows rather than breaks)."""
     pair = UI.get(key)
@@ -177,6 +192,8 @@ def t(key: str, lang: str) -> str:
 def label(value: object, lang: str) -> str:
     """An enum value as people read it: the Chinese label, or the value in words in English."""
     text = "" if value is None else str(value)
+    if text in FEED_KINDS:
+        return FEED_KINDS[text][0 if lang == "zh" else 1]
     if lang == "zh":
         return ENUM_LABELS.get(text, text)
     return text.replace("_", " ")
