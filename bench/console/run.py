@@ -83,6 +83,25 @@ def signed_in(console: str, username: str, password: str) -> httpx.Client:
     return client
 
 
+def _patient_with_unavailable() -> None:
+    """Registering a demo-sized site on a loaded machine can meet a gateway 503 (the service did not take
+    the connection): wait and send again, as an office would, instead of stopping the whole run."""
+    from scripts import demo as demo_script
+
+    polite = demo_script.polite
+
+    def patient(send: Any) -> httpx.Response:
+        response: httpx.Response = polite(send)
+        for attempt in range(8):
+            if response.status_code != 503:
+                break
+            time.sleep(1.0 + attempt)
+            response = polite(send)
+        return response
+
+    demo_script.polite = patient
+
+
 @contextmanager
 def own_stack(households: int) -> Iterator[tuple[str, str, str, int]]:
     """The stack, the console and a demo-sized site, stopped and dropped afterwards."""
@@ -91,6 +110,7 @@ def own_stack(households: int) -> Iterator[tuple[str, str, str, int]]:
     from tests.console.harness import build_world, start_console
     from tests.e2e.harness import start_stack
 
+    _patient_with_unavailable()
     infra = Infra()
     workdir = Path(tempfile.mkdtemp(prefix="bench-console-"))
     stack = start_stack(infra, workdir / "stack")
