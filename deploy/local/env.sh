@@ -66,7 +66,16 @@ export CONSOLE_GATEWAY_URL="${CONSOLE_GATEWAY_URL:-http://127.0.0.1:${GATEWAY_PO
 # Where the services find each other: follows the ports above, so `WORKERS_PORT=9002 make up` stays wired.
 export GATEWAY_JOBS_URL="${GATEWAY_JOBS_URL:-http://127.0.0.1:${JOBS_PORT}}"
 export GATEWAY_WORKERS_URL="${GATEWAY_WORKERS_URL:-http://127.0.0.1:${WORKERS_PORT}}"
-export GATEWAY_MATCHING_URL="${GATEWAY_MATCHING_URL:-http://127.0.0.1:${MATCHING_PORT}}"
+# Matching replicas (make up starts ANJU_MATCHING_REPLICAS of them, on MATCHING_PORT, +10, +20, …).
+export ANJU_MATCHING_REPLICAS="${ANJU_MATCHING_REPLICAS:-1}"
+if [[ -z ${GATEWAY_MATCHING_URL:-} ]]; then
+  GATEWAY_MATCHING_URL="http://127.0.0.1:${MATCHING_PORT}"
+  for ((_replica = 2; _replica <= ANJU_MATCHING_REPLICAS; _replica++)); do
+    GATEWAY_MATCHING_URL+=",http://127.0.0.1:$((MATCHING_PORT + 10 * (_replica - 1)))"
+  done
+  unset _replica
+fi
+export GATEWAY_MATCHING_URL
 export GATEWAY_NOTIFICATIONS_URL="${GATEWAY_NOTIFICATIONS_URL:-http://127.0.0.1:${NOTIFICATIONS_PORT}}"
 export NOTIFICATIONS_WORKERS_URL="${NOTIFICATIONS_WORKERS_URL:-http://127.0.0.1:${WORKERS_PORT}}"
 export ANJU_WORKERS_URL="${ANJU_WORKERS_URL:-http://127.0.0.1:${WORKERS_PORT}}"

@@ -136,6 +136,12 @@ start_services() {
     echo "${names[*]}"
   )):"
   grep -E "$pattern" "$ANJU_ROOT/Procfile" >"$new_procfile"
+  if [[ " ${names[*]} " == *" matching "* ]]; then
+    local replica
+    for ((replica = 2; replica <= ANJU_MATCHING_REPLICAS; replica++)); do
+      echo "matching-$replica: /usr/bin/env MATCHING_PORT=$((MATCHING_PORT + 10 * (replica - 1))) .venv/bin/python -m matching"
+    done >>"$new_procfile"
+  fi
   if pid=$(supervisor_pid); then
     if cmp -s "$new_procfile" "$SUPERVISOR_PROCFILE"; then
       rm -f "$new_procfile"

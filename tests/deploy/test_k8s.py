@@ -18,6 +18,7 @@ import kubernetes_validate
 import pytest
 import yaml
 from anju_common.events import TOPICS
+from anju_common.topics import EVENT_PARTITIONS, topic_configs
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "deploy" / "k8s"
@@ -113,11 +114,14 @@ def test_every_service_has_probes_resources_and_a_disruption_budget() -> None:
         assert pdbs[name]["spec"]["selector"]["matchLabels"] == selector
 
 
-def test_stateless_services_autoscale_and_matching_does_not() -> None:
+def test_every_service_autoscales_and_matching_no_further_than_its_partitions() -> None:
     hpas = of("HorizontalPodAutoscaler")
-    assert set(hpas) == set(SERVICES) - {"matching"}
+    assert set(hpas) == set(SERVICES)
     for name, hpa in hpas.items():
         assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
+        assert hpa["spec"]["minReplicas"] >= 2
+    # More matching replicas than partitions would only hold indexes without proposing.
+    assert hpas["matching"]["spec"]["maxReplicas"] <= EVENT_PARTITIONS
 
 
 def test_kafka_is_three_kraft_nodes_and_every_topic_is_replicated_three_times() -> None:
@@ -130,7 +134,7 @@ def test_kafka_is_three_kraft_nodes_and_every_topic_is_replicated_three_times() 
     assert set(topics) == {*TOPICS, *(f"{t}.dlq" for t in TOPICS)}
     for topic in topics.values():
         assert topic["spec"]["replicas"] == 3
-        assert topic["spec"]["config"]["min.insync.replicas"] == "2"
+        assert topic["spec"]["config"] == topic_configs(topic["metadata"]["name"], 2)
         assert topic["metadata"]["labels"]["strimzi.io/cluster"] == "anju"
     config = of("ConfigMap")["anju-env"]["data"]
     assert config["ANJU_KAFKA_BOOTSTRAP"] == "anju-kafka-bootstrap:9092"

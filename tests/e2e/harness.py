@@ -115,11 +115,11 @@ class Stack:
 
     def logs(self) -> dict[str, str]:
         """The whole log of every service."""
-        return {p.name: p.log.read_text(encoding="utf-8", errors="replace") for p in self.procs.values()}
+        return {key: p.log.read_text(encoding="utf-8", errors="replace") for key, p in self.procs.items()}
 
     def check_alive(self) -> None:
         """Fail with the logs when a service died."""
-        dead = [p.name for p in self.procs.values() if p.popen.poll() is not None]
+        dead = [key for key, p in self.procs.items() if p.popen.poll() is not None]
         if dead:
             pytest.fail(f"service(s) died: {dead}\n{self.tails()}")
 
@@ -128,6 +128,8 @@ class Stack:
         for name in ["gateway", *reversed(SERVICES)]:
             if name in self.procs:
                 self.procs[name].stop()
+        for proc in self.procs.values():
+            proc.stop()  # replicas (a no-op for those already stopped)
         if self.smsc is not None:
             self.smsc.stop()
 
@@ -218,10 +220,17 @@ def _wait_ready(proc: Proc, timeout: float = 90) -> None:
     raise RuntimeError(f"{proc.name} not ready after {timeout} s ({last}):\n{proc.tail(80)}")
 
 
-def start_stack(infra: Infra, workdir: Path, **extra_env: str) -> Stack:
-    """Migrate and start every built service and the gateway; the caller must call stop()."""
+def start_stack(
+    infra: Infra, workdir: Path, *, replicas: dict[str, int] | None = None, **extra_env: str
+) -> Stack:
+    """Migrate and start every built service and the gateway; the caller must call stop().
+
+    replicas runs more processes of a service (e.g. {"matching": 3}), named matching-2, matching-3, …;
+    the gateway spreads requests over all of them.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     ports = {name: free_port() for name in (*SERVICES, "gateway")}
+    extra = {f"{name}-{i}": free_port() for name, n in (replicas or {}).items() for i in range(2, n + 1)}
     # Topics and consumer groups of the stack's own: in-process service tests of the same run use the run's
     # prefix, and sharing groups with them would split partitions between unrelated databases.
     prefix = f"{infra.topic_prefix}e2e{uuid.uuid4().hex[:4]}."
@@ -265,7 +274,8 @@ def start_stack(infra: Infra, workdir: Path, **extra_env: str) -> Stack:
     )
     for name in SERVICES:
         common[f"{name.upper()}_PORT"] = str(ports[name])
-        common[f"GATEWAY_{name.upper()}_URL"] = f"http://127.0.0.1:{ports[name]}"
+        urls = [ports[name], *(port for proc, port in extra.items() if proc.rsplit("-", 1)[0] == name)]
+        common[f"GATEWAY_{name.upper()}_URL"] = ",".join(f"http://127.0.0.1:{p}" for p in urls)
     common["GATEWAY_PORT"] = str(ports["gateway"])
     common["NOTIFICATIONS_WORKERS_URL"] = f"http://127.0.0.1:{ports['workers']}"
     common["ANJU_WORKERS_URL"] = f"http://127.0.0.1:{ports['workers']}"
@@ -285,6 +295,11 @@ def start_stack(infra: Infra, workdir: Path, **extra_env: str) -> Stack:
             log = workdir / f"{name}.log"
             _run([sys.executable, "-m", name, "migrate"], env, log, timeout=180)
             stack.procs[name] = Proc(name, ports[name], log, _spawn(name, env, log), env)
+        for proc_name, port in extra.items():
+            service = proc_name.rsplit("-", 1)[0]
+            env = {**stack.procs[service].env, f"{service.upper()}_PORT": str(port)}
+            log = workdir / f"{proc_name}.log"
+            stack.procs[proc_name] = Proc(service, port, log, _spawn(service, env, log), env)
         for proc in stack.procs.values():
             _wait_ready(proc)
         settle_consumers(stack)

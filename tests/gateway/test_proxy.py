@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.gateway.conftest import echo, free_port
+from tests.gateway.conftest import Upstream, echo, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -28,6 +28,10 @@ pytestmark = pytest.mark.integration
         ("/api/v1/workers/9/matches", "matching"),
         ("/api/v1/sites/1/stats.xlsx", "workers"),
         ("/api/v1/households", "workers"),
+        ("/api/v1/departures", "workers"),
+        ("/api/v1/departures/1/roster.xlsx", "workers"),
+        ("/api/v1/sites/1/service-standard.xlsx", "workers"),
+        ("/api/v1/workers/9/service-contacts", "workers"),
         ("/api/v1/matches/1/status", "matching"),
         ("/api/v1/match-preview", "matching"),
         ("/api/v1/notifications", "notifications"),
@@ -217,6 +221,33 @@ def test_circuit_breaker_fails_fast_while_a_service_is_down(make_client: Callabl
     assert gw.get("/readyz").json()["circuits"]["matching"] == "open"
     # Other services are unaffected.
     assert gw.get("/api/v1/jobs", headers=headers).status_code == 200
+
+
+def test_requests_are_spread_over_replicas_and_skip_one_that_is_down(
+    make_client: Callable[..., TestClient], upstream: Upstream
+) -> None:
+    from tests.gateway.conftest import create_staff, login
+
+    down = f"http://127.0.0.1:{free_port()}"
+    replicas = [upstream.url("matching"), down, upstream.url("matching").replace("/matching", "/matching-b")]
+    gw = make_client(
+        GATEWAY_MATCHING_URL=",".join(replicas),
+        GATEWAY_BREAKER_FAILURES="1",
+        GATEWAY_BREAKER_OPEN_SECONDS="30",
+    )
+    name = f"rr-{uuid.uuid4().hex[:8]}"
+    create_staff(name, "correct horse battery", "admin")
+    headers = {"Authorization": f"Bearer {login(gw, name, 'correct horse battery')['access_token']}"}
+    served = []
+    for _ in range(6):
+        # A POST too: a replica that refused the connection never saw it, so the next one may take it.
+        answer = gw.post("/api/v1/matches/1/status", headers=headers, json={"n": 1})
+        assert answer.status_code == 200, answer.text
+        served.append(answer.json()["service"])
+    assert set(served) == {"matching", "matching-b"}
+    assert served.count("matching") >= 2 and served.count("matching-b") >= 2
+    circuits = gw.get("/readyz").json()["circuits"]
+    assert circuits["matching"] == "closed"  # two of three replicas serve
 
 
 def test_a_hanging_service_times_out_instead_of_hanging(make_client: Callable[..., TestClient]) -> None:

@@ -18,6 +18,7 @@ class GatewaySettings(ServiceSettings):
     port: int = 8000
     run_workers: bool = False
 
+    # Each *_URL may list several replicas, comma-separated; the gateway spreads requests over them.
     jobs_url: str = "http://127.0.0.1:8001"
     workers_url: str = "http://127.0.0.1:8002"
     matching_url: str = "http://127.0.0.1:8003"
@@ -69,14 +70,19 @@ class GatewaySettings(ServiceSettings):
             out.append(self.jwt_previous_secret)
         return out
 
-    def service_urls(self) -> dict[str, str]:
-        """Base URL of every upstream service by name."""
-        return {
+    def service_replicas(self) -> dict[str, list[str]]:
+        """Base URLs of every replica of every upstream service, by service name."""
+        raw = {
             "jobs": self.jobs_url,
             "workers": self.workers_url,
             "matching": self.matching_url,
             "notifications": self.notifications_url,
         }
+        return {name: [u.strip() for u in value.split(",") if u.strip()] for name, value in raw.items()}
+
+    def service_urls(self) -> dict[str, str]:
+        """One base URL per upstream service (the first replica), for calls that need any one of them."""
+        return {name: urls[0] for name, urls in self.service_replicas().items()}
 
 
 @lru_cache

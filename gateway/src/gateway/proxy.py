@@ -22,7 +22,7 @@ ROUTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/api/v1/(jobs|workers)/[^/]+/matches(/.*)?$"), "matching"),
     (re.compile(r"^/api/v1/(matches|match-preview|training-offers|taxonomy)(/.*)?$"), "matching"),
     (re.compile(r"^/api/v1/(employers|jobs|trainings)(/.*)?$"), "jobs"),
-    (re.compile(r"^/api/v1/(sites|households|workers|pii-reveals)(/.*)?$"), "workers"),
+    (re.compile(r"^/api/v1/(sites|households|workers|pii-reveals|departures)(/.*)?$"), "workers"),
     (re.compile(r"^/api/v1/(notifications|sms|offices)(/.*)?$"), "notifications"),
 ]
 # Provider callbacks: no staff or employer credential; the notifications service checks the provider's.
@@ -31,6 +31,8 @@ PUBLIC = re.compile(r"^/api/v1/sms/(inbound|reports)(/.*)?$")
 CALLBACK_TOKEN_HEADER = "x-anju-callback-token"  # noqa: S105 (a header name)
 IMPORT = re.compile(r"^/api/v1/workers/import/?$")
 STREAM = re.compile(r"/stream/?$")
+# Methods a replica that timed out may be retried with on another one (they change nothing).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _HOP_BY_HOP = {
     "connection",
@@ -131,42 +133,59 @@ async def forward(
     request: Request, rt: GatewayRuntime, service: str, principal: Principal | None, body: bytes
 ) -> Response:
     """Send the request to the service and stream its answer back."""
-    breaker = rt.breakers[service]
-    if not breaker.allow():
-        raise unavailable(
-            service, breaker.retry_after(), f"the {service} service is unavailable; retry shortly"
-        )
-    url = upstream_url(rt.settings.service_urls()[service], request)
+    upstream = rt.upstreams[service]
     timeout = None
     if STREAM.search(request.url.path):
         timeout = httpx.Timeout(rt.settings.connect_timeout_seconds, read=None)
-    upstream = rt.http.build_request(
-        request.method,
-        url,
-        headers=_forward_headers(request, principal, rt),
-        content=body,
-        timeout=timeout if timeout is not None else rt.http.timeout,
-    )
-    try:
-        response = await rt.http.send(upstream, stream=True)
-    except httpx.TimeoutException as exc:
-        breaker.failure()
-        log.warning("proxy.timeout", service=service, error=type(exc).__name__)
-        raise unavailable(
-            service, breaker.retry_after(), f"the {service} service did not answer in time"
-        ) from exc
-    except httpx.HTTPError as exc:
-        breaker.failure()
-        log.warning("proxy.unreachable", service=service, error=type(exc).__name__)
-        raise unavailable(service, breaker.retry_after(), f"the {service} service is unreachable") from exc
-    breaker.success()
-    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _STRIP_RESPONSE]
+    headers = _forward_headers(request, principal, rt)
+    safe = request.method in SAFE_METHODS
+    response: httpx.Response | None = None
+    problem: Problem | None = None
+    for replica in upstream.attempts():
+        upstream_request = rt.http.build_request(
+            request.method,
+            upstream_url(replica.url, request),
+            headers=headers,
+            content=body,
+            timeout=timeout if timeout is not None else rt.http.timeout,
+        )
+        try:
+            response = await rt.http.send(upstream_request, stream=True)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            # Nothing reached that replica: any method may go to the next one.
+            replica.breaker.failure()
+            log.warning("proxy.unreachable", service=service, error=type(exc).__name__)
+            problem = unavailable(service, upstream.retry_after(), f"the {service} service is unreachable")
+            continue
+        except httpx.TimeoutException as exc:
+            replica.breaker.failure()
+            log.warning("proxy.timeout", service=service, error=type(exc).__name__)
+            problem = unavailable(
+                service, upstream.retry_after(), f"the {service} service did not answer in time"
+            )
+            if safe:
+                continue
+            raise problem from exc
+        except httpx.HTTPError as exc:
+            replica.breaker.failure()
+            log.warning("proxy.unreachable", service=service, error=type(exc).__name__)
+            problem = unavailable(service, upstream.retry_after(), f"the {service} service is unreachable")
+            if safe:
+                continue
+            raise problem from exc
+        replica.breaker.success()
+        break
+    if response is None:
+        raise problem or unavailable(
+            service, upstream.retry_after(), f"the {service} service is unavailable; retry shortly"
+        )
+    kept = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _STRIP_RESPONSE]
     out = StreamingResponse(
         _relay(response, service),
         status_code=response.status_code,
         background=BackgroundTask(response.aclose),
     )
-    out.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    out.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in kept]
     return out
 
 

@@ -1,4 +1,4 @@
-"""What the gateway process holds: database engine, Redis, rate limiter, HTTP client and breakers."""
+"""What the gateway process holds: database engine, Redis, rate limiter, HTTP client and upstreams."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import Engine
 
-from gateway.breaker import CircuitBreaker
 from gateway.config import GatewaySettings
+from gateway.upstreams import Upstream
 
 
 @dataclass
@@ -40,7 +40,7 @@ class GatewayRuntime:
     limit_principal: RateLimitItem
     limit_login: RateLimitItem
     http: httpx.AsyncClient
-    breakers: dict[str, CircuitBreaker]
+    upstreams: dict[str, Upstream]
     openapi: OpenApiCache = field(default_factory=OpenApiCache)
     dynamic_routes: dict[str, list[re.Pattern[str]]] = field(default_factory=dict)
 
@@ -66,9 +66,9 @@ class GatewayRuntime:
             follow_redirects=False,
             trust_env=False,
         )
-        breakers = {
-            name: CircuitBreaker(settings.breaker_failures, settings.breaker_open_seconds)
-            for name in settings.service_urls()
+        upstreams = {
+            name: Upstream.of(urls, settings.breaker_failures, settings.breaker_open_seconds)
+            for name, urls in settings.service_replicas().items()
         }
         return cls(
             settings=settings,
@@ -79,7 +79,7 @@ class GatewayRuntime:
             limit_principal=parse(settings.rate_limit_principal),
             limit_login=parse(settings.rate_limit_login),
             http=http,
-            breakers=breakers,
+            upstreams=upstreams,
         )
 
     def key(self, *parts: str) -> str:
@@ -91,8 +91,8 @@ class GatewayRuntime:
         return readiness_checks(self.engine, self.redis)
 
     def circuits(self) -> dict[str, str]:
-        """State of each upstream circuit."""
-        return {name: b.state for name, b in self.breakers.items()}
+        """State of each upstream's circuits (closed while any replica takes calls)."""
+        return {name: u.state for name, u in self.upstreams.items()}
 
     async def close(self) -> None:
         """Close clients."""

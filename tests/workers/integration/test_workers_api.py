@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -267,3 +268,16 @@ def test_deactivation_removes_the_worker_from_the_household_and_publishes(
     )
     for forbidden in ("name", "phone", "id_number", "gender"):
         assert forbidden not in registered
+
+
+def test_registering_many_workers_into_one_household_at_once_never_deadlocks(
+    workers_client: TestClient,
+) -> None:
+    site = make_site(workers_client)
+    household = make_household(workers_client, site, labour_capable_count=6)
+    bodies = [worker_payload(household["id"], name=f"王秀{i}") for i in range(6)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda b: workers_client.post("/api/v1/workers", json=b), bodies))
+    assert [a.status_code for a in answers] == [201] * 6, [a.text for a in answers if a.status_code != 201]
+    listed = workers_client.get("/api/v1/workers", params={"household_id": household["id"]}).json()
+    assert len(listed["items"]) == 6

@@ -64,6 +64,10 @@ ENUM_LABELS: dict[str, str] = {
     "left_job": "离职",
     "wage_arrears": "欠薪",
     "manual": "手工记录",
+    "planned": "计划中",
+    "departed": "已出发",
+    "completed": "已完成",
+    "cancelled": "已取消",
 }
 
 # Nouns that domain errors name ("job 42 not found").
@@ -78,6 +82,8 @@ NOUNS: dict[str, str] = {
     "match": "匹配",
     "user": "用户",
     "api key": "API 密钥",
+    "departure": "出行批次",
+    "departure worker": "出行名单中的劳动力",
     "webhook": "Webhook",
     "notification": "短信通知",
     "jobs service": "岗位服务",
@@ -458,6 +464,32 @@ _CATALOGUE_SRC: list[tuple[str, str]] = [
         "其中有劳动力同时被另一请求登记，请重试",
     ),
     ("only employment-office staff import workers", "只有就业服务站工作人员可以导入劳动力"),
+    # workers: organised departures and the service standard
+    ("the departure was cancelled; plan a new one instead", "该出行批次已取消，请新建一个"),
+    ("the expected arrival is before the departure date", "预计到达日期早于出发日期"),
+    ("a departure cannot go from {frm} to {to}", "出行批次不能从「{frm}」变为「{to}」"),
+    ("the departure is completed; it cannot be cancelled", "该出行批次已完成，不能取消"),
+    (
+        "the departure is {status}; workers join only planned departures",
+        "该出行批次状态为「{status}」，只有计划中的批次可以加入",
+    ),
+    (
+        "the departure is {status}; only a planned departure's roster changes",
+        "该出行批次状态为「{status}」，只有计划中的批次可以调整名单",
+    ),
+    ("no active worker {ident} at the departure's site", "出行批次所属安置点没有在册劳动力 {ident}"),
+    ("the worker is already on this departure", "该劳动力已在本出行批次中"),
+    ("the worker is already on departure {ident}", "该劳动力已在出行批次 {ident} 中"),
+    (
+        "the worker has no accepted match of this departure's employer; give a reason to add by hand",
+        "该劳动力没有本批次用工单位的已接受匹配，人工添加请填写原因",
+    ),
+    ("all {n} seats are taken", "{n} 个座位已满"),
+    ("{n} workers hold seats; seats cannot be fewer", "已有 {n} 名劳动力占座，座位数不能更少"),
+    ("no accepted match {ident} of this worker", "该劳动力没有已接受的匹配 {ident}"),
+    ("the match is for a job of another employer", "该匹配属于其他用工单位的岗位"),
+    ("year must be between 2000 and {n}", "年度应在 2000 至 {n} 之间"),
+    ("must not be in the future", "不能是将来的时间"),
     ("give the site as a form field or a site_id column", "请在表单字段或 site_id 列中给出安置点"),
     ("at most {n} rows per file", "每个文件最多 {n} 行"),
     ("{header} is missing or wrong", "{header} 缺失或不正确"),

@@ -6,7 +6,7 @@ import argparse
 import time
 
 from kafka import KafkaAdminClient
-from kafka.admin import NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from anju_common.events import TOPICS
@@ -14,6 +14,16 @@ from anju_common.settings import ServiceSettings
 
 EVENT_PARTITIONS = 6
 DLQ_PARTITIONS = 1
+# Event topics are the history every read model is rebuilt from, so they keep every event (no time or size
+# limit; sizing in docs/operations.md). Dead letters are for people to look at: 30 days.
+EVENT_RETENTION = {"retention.ms": "-1", "retention.bytes": "-1"}
+DLQ_RETENTION = {"retention.ms": str(30 * 24 * 3600 * 1000), "retention.bytes": "-1"}
+
+
+def topic_configs(name: str, min_insync: int) -> dict[str, str]:
+    """The configuration Anju wants on one of its topics."""
+    retention = DLQ_RETENTION if name.endswith(".dlq") else EVENT_RETENTION
+    return {"min.insync.replicas": str(min_insync), **retention}
 
 
 def wanted_topics(
@@ -22,11 +32,11 @@ def wanted_topics(
     """Every event topic and its .dlq, replicated replication_factor times, acks=all needing min_insync."""
     if not 1 <= min_insync <= replication_factor:
         raise ValueError(f"min.insync.replicas {min_insync} must be from 1 to {replication_factor}")
-    configs = {"min.insync.replicas": str(min_insync)}
     rf = replication_factor
-    wanted = [NewTopic(f"{prefix}{t}", partitions, rf, topic_configs=configs) for t in TOPICS]
-    wanted += [NewTopic(f"{prefix}{t}.dlq", DLQ_PARTITIONS, rf, topic_configs=configs) for t in TOPICS]
-    return wanted
+    names = [(f"{prefix}{t}", partitions) for t in TOPICS] + [
+        (f"{prefix}{t}.dlq", DLQ_PARTITIONS) for t in TOPICS
+    ]
+    return [NewTopic(n, parts, rf, topic_configs=topic_configs(n, min_insync)) for n, parts in names]
 
 
 def ensure_topics(
@@ -38,7 +48,8 @@ def ensure_topics(
     replication_factor: int = 1,
     min_insync: int = 1,
 ) -> list[str]:
-    """Create every event topic and its .dlq if missing; returns the names that were created."""
+    """Create every event topic and its .dlq if missing, and give existing ones Anju's retention; returns the
+    names that were created."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -59,6 +70,12 @@ def ensure_topics(
                 created.append(topic.name)
             except TopicAlreadyExistsError:
                 pass
+        # Topics made by an older version kept the broker's 7 days: move them to the retention above.
+        present = [t for t in wanted if t.name in existing]
+        if present:
+            admin.alter_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, t.name, configs=t.topic_configs) for t in present]
+            )
         return created
     finally:
         admin.close()

@@ -24,13 +24,19 @@ from anju_common.logs import get_logger
 from sqlmodel import Session
 
 from matching import matches, projection
-from matching.state import MatchingState
+from matching import repository as repo
+from matching.follower import OwnWork
+from matching.state import MatchingState, hold_until_end
 
 log = get_logger(__name__)
 
 
-def handlers(state: MatchingState, *, propose: bool = True) -> dict[str, Handler]:
-    """Event type -> handler; with propose=False only the read model changes (used by rebuild)."""
+def handlers(state: MatchingState, *, propose: bool = True, own: OwnWork | None = None) -> dict[str, Handler]:
+    """Event type -> handler; with propose=False only the read model changes (used by rebuild).
+
+    With own (replicas follow each other), every handled event records its transaction as this
+    process's and holds the proposing lock until it commits, and a job's event marks the job as handled.
+    """
 
     def job(session: Session, ev: Any) -> None:
         projection.apply_job(session, state, ev.data, propose=propose)
@@ -73,10 +79,26 @@ def handlers(state: MatchingState, *, propose: bool = True) -> dict[str, Handler
     if propose:
         table[WorkerReplied.type_name()] = replied
         table[NotificationSent.type_name()] = sent
+    if own is not None:
+        return {name: _owned(fn, own) for name, fn in table.items()}
     return table
 
 
-def build_consumer(runtime: Runtime, state: MatchingState) -> ConsumerRunner:
+_JOB_EVENTS = frozenset({JobPosted.type_name(), JobUpdated.type_name()})
+
+
+def _owned(fn: Callable[[Session, Any], None], own: OwnWork) -> Handler:
+    def run(session: Session, ev: Any) -> None:
+        hold_until_end(session, own.proposing)
+        own.wrote(repo.current_txid(session))
+        fn(session, ev)
+        if ev.type in _JOB_EVENTS:
+            own.handled_job(ev.data.job_id)
+
+    return run
+
+
+def build_consumer(runtime: Runtime, state: MatchingState, own: OwnWork | None = None) -> ConsumerRunner:
     """One consumer of jobs, workers and notifications events, so the in-memory index has one writer."""
     s = runtime.settings
     config = ConsumerConfig(
@@ -85,4 +107,4 @@ def build_consumer(runtime: Runtime, state: MatchingState) -> ConsumerRunner:
         topics=[s.topic("jobs.events"), s.topic("workers.events"), s.topic("notifications.events")],
         bootstrap=s.kafka_bootstrap,
     )
-    return ConsumerRunner(config, runtime.engine, runtime.tables, handlers(state), runtime.producer)
+    return ConsumerRunner(config, runtime.engine, runtime.tables, handlers(state, own=own), runtime.producer)

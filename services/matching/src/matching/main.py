@@ -8,8 +8,10 @@ from anju_common.logs import get_logger
 from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
+from matching import repository as repo
 from matching.config import get_settings
 from matching.consumers import build_consumer
+from matching.follower import IndexFollower, OwnWork
 from matching.models import event_tables, metadata
 from matching.routes import router
 from matching.runtime import MatchingRuntime
@@ -26,13 +28,20 @@ def build_runtime() -> MatchingRuntime:
     runtime = MatchingRuntime.build(settings, metadata, event_tables)
     assert isinstance(runtime, MatchingRuntime)
     state = MatchingState(settings.params())
+    follow = runtime.engine.dialect.name == "postgresql" and settings.follow_interval_seconds > 0
+    since: int | None = None
     try:
         with session_scope(runtime.engine) as session:
+            # The horizon before loading: whatever commits while we load is read again by the follower.
+            since = repo.snapshot_xmin(session) if follow else None
             state.load(session)
     except SQLAlchemyError as exc:
         log.warning("matching.state_not_loaded", error=str(exc)[:300])
     runtime.matching = state
-    runtime.add_consumer(build_consumer(runtime, state))
+    own = OwnWork() if since is not None else None
+    runtime.add_consumer(build_consumer(runtime, state, own))
+    if own is not None and since is not None:
+        runtime.workers.append(IndexFollower(runtime.engine, state, own, since))
     runtime.workers.append(ZeroEmploymentTicker(runtime.engine, state))
     return runtime
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from anju_common.events import MatchStatus
 from anju_common.principal import Principal
-from sqlalchemy import ColumnElement, delete, false, func, true
+from sqlalchemy import ColumnElement, delete, false, func, literal_column, text, true
 from sqlmodel import Session, col, select
 
 from matching.lifecycle import EMPLOYER_STATUSES, LIVE_OFFER_STATUSES, LIVE_STATUSES, OPEN_STATUSES
@@ -309,3 +309,60 @@ def open_offers_of_worker(session: Session, worker_id: uuid.UUID) -> Sequence[Tr
         )
         .with_for_update()
     ).all()
+
+
+# ------------------------------------------------------------------ following other replicas' writes
+_SINCE = text("change_txid >= CAST(:since AS xid8)")
+
+
+def snapshot_xmin(session: Session) -> int:
+    """The oldest transaction still running: everything older is committed or gone (PostgreSQL)."""
+    return int(
+        session.connection()
+        .execute(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text"))
+        .scalar_one()
+    )
+
+
+def current_txid(session: Session) -> int:
+    """The id of this session's transaction (assigned now if it had none)."""
+    return int(session.connection().execute(text("SELECT pg_current_xact_id()::text")).scalar_one())
+
+
+def _changed(session: Session, model: Any, since: int) -> list[tuple[Any, int]]:
+    stmt: Any = select(model, literal_column("change_txid::text")).where(_SINCE.bindparams(since=str(since)))
+    return [(row, int(txid)) for row, txid in session.exec(stmt).all()]
+
+
+def changed_households(session: Session, since: int) -> list[tuple[HouseholdView, int]]:
+    """Households written by transactions from since on, with the writing transaction's id."""
+    return _changed(session, HouseholdView, since)
+
+
+def changed_workers(session: Session, since: int) -> list[tuple[WorkerView, int]]:
+    """Workers written by transactions from since on, with the writing transaction's id."""
+    return _changed(session, WorkerView, since)
+
+
+def changed_jobs(session: Session, since: int) -> list[tuple[JobView, int]]:
+    """Jobs written by transactions from since on, with the writing transaction's id."""
+    return _changed(session, JobView, since)
+
+
+def changed_trainings(session: Session, since: int) -> list[tuple[TrainingView, int]]:
+    """Courses written by transactions from since on, with the writing transaction's id."""
+    return _changed(session, TrainingView, since)
+
+
+def jobs_with_changed_matches(session: Session, since: int) -> set[uuid.UUID]:
+    """Jobs whose matches were written from since on (their free seats may have changed)."""
+    stmt = select(Match.job_id).where(_SINCE.bindparams(since=str(since))).distinct()
+    return set(session.exec(stmt).all())
+
+
+def jobs_by_id(session: Session, job_ids: Iterable[uuid.UUID]) -> Sequence[JobView]:
+    """Stored jobs by id."""
+    ids = list(job_ids)
+    if not ids:
+        return []
+    return session.exec(select(JobView).where(col(JobView.job_id).in_(ids))).all()

@@ -28,6 +28,10 @@ class WorkersSettings(ServiceSettings):
     import_max_cells: int = 2_000_000
     # Helper processes that validate rows of big imports (0: validate in the request's process).
     import_processes: int = 1
+    # The yearly service standard per worker: job recommendations, guidance contacts, course notices.
+    standard_recommendations: int = 3
+    standard_guidance_contacts: int = 1
+    standard_training_notices: int = 1
 
 
 @lru_cache

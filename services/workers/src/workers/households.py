@@ -131,8 +131,10 @@ def update_household(
     return household
 
 
-def visible_household(session: Session, household_id: uuid.UUID, principal: Principal) -> Household:
-    household = repo.get_household(session, household_id)
+def visible_household(
+    session: Session, household_id: uuid.UUID, principal: Principal, *, for_update: bool = False
+) -> Household:
+    household = repo.get_household(session, household_id, for_update=for_update)
     if household is None or not principal.can_see_site(household.site_id):
         raise InvalidFieldError("body.household_id", f"no household {household_id} in your scope")
     return household

@@ -7,9 +7,11 @@ from fastapi import FastAPI
 
 from workers.config import get_settings
 from workers.consumers import build_consumer
+from workers.departure_routes import router as departure_router
 from workers.export_routes import router as export_router
 from workers.models import event_tables, metadata
 from workers.routes import internal, router
+from workers.standard_routes import router as standard_router
 
 
 def build_runtime() -> Runtime:
@@ -28,7 +30,8 @@ def make_app() -> FastAPI:
             "Resettlement sites, households and relocated workers' skill profiles, with phone and ID numbers "
             "encrypted at rest and masked in every response; publishes workers.events."
         ),
-        routers=[export_router, router, internal],
+        # export first: /workers/{worker_id} would take "export.xlsx" for an id
+        routers=[export_router, router, internal, departure_router, standard_router],
         runtime_factory=build_runtime,
     )
 

@@ -160,3 +160,90 @@ class PiiReveal(WorkersTable, table=True):
 
 
 emit = Emitter(event_tables, lambda: get_settings().topic_prefix)
+
+
+# ------------------------------------------------------------------ organised departures (labour cooperation)
+class Departure(WorkersTable, table=True):
+    """An organised departure of a site's workers to a labour-cooperation employer."""
+
+    __table_args__ = (
+        Index("ix_departure_list", "created_at", "id"),
+        Index("ix_departure_site", "site_id", "departs_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    site_id: uuid.UUID = Field(foreign_key="site.id")
+    employer_id: uuid.UUID | None = None
+    employer_name: str = Field(max_length=200)
+    destination: str = Field(max_length=200)
+    departs_at: datetime = Field(sa_column=_ts())
+    arrives_on: date | None = None
+    meeting_point: str = Field(max_length=200)
+    seats: int
+    escort: str = Field(default="", max_length=200)
+    status: str = Field(default="planned", max_length=20)
+    cancel_reason: str | None = Field(default=None, max_length=500)
+    cancelled_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class DepartureWorker(WorkersTable, table=True):
+    """A worker on a departure's roster: joined from an accepted match (or by hand, with a reason)."""
+
+    __tablename__ = "departure_worker"
+    __table_args__ = (Index("ix_departure_worker_worker", "worker_id"),)
+
+    departure_id: uuid.UUID = Field(foreign_key="departure.id", primary_key=True)
+    worker_id: uuid.UUID = Field(foreign_key="worker.id", primary_key=True)
+    status: str = Field(default="joined", max_length=20)
+    source: str = Field(default="match", max_length=20)
+    match_id: uuid.UUID | None = None
+    job_id: uuid.UUID | None = None
+    reason: str | None = Field(default=None, max_length=500)
+    actor: str = Field(default="", max_length=100)
+    joined_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    arrived_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    no_show_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    no_show_note: str | None = Field(default=None, max_length=500)
+
+
+class AcceptedMatch(WorkersTable, table=True):
+    """Read model of matches a worker accepted (interested, referred, hired): who may join a departure."""
+
+    __tablename__ = "accepted_match"
+    __table_args__ = (Index("ix_accepted_match_worker", "worker_id", "employer_id"),)
+
+    match_id: uuid.UUID = Field(primary_key=True)
+    worker_id: uuid.UUID
+    job_id: uuid.UUID
+    employer_id: uuid.UUID | None = None
+    job_title: str = Field(default="", max_length=200)
+    status: str = Field(max_length=20)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+# ------------------------------------------------------------------ service standard ledger
+class ServiceContact(WorkersTable, table=True):
+    """One service a worker received: a job recommendation, a training notice or a career-guidance contact."""
+
+    __tablename__ = "service_contact"
+    __table_args__ = (
+        Index("ix_service_contact_site", "site_id", "occurred_at"),
+        Index("ix_service_contact_worker", "worker_id", "occurred_at"),
+        # An event-derived entry (match, course offer) counts once however often it is delivered.
+        UniqueConstraint("kind", "ref_id", name="uq_service_contact_ref"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    worker_id: uuid.UUID
+    site_id: uuid.UUID
+    kind: str = Field(max_length=20)
+    channel: str = Field(max_length=20)
+    source: str = Field(max_length=20)
+    ref_id: uuid.UUID | None = None
+    note: str | None = Field(default=None, max_length=1000)
+    actor: str = Field(default="", max_length=100)
+    occurred_at: datetime = Field(sa_column=_ts())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())

@@ -146,7 +146,9 @@ def create_worker(
 ) -> Worker:
     """Register a worker; emits worker.registered (and household.updated when its signals change)."""
     staff_only(principal)
-    household = visible_household(session, data.household_id, principal)
+    # Lock the household before inserting: two registrations into one household would otherwise each take
+    # the foreign key's share lock, then deadlock upgrading it to recount the household.
+    household = visible_household(session, data.household_id, principal, for_update=True)
     worker = Worker(**new_worker_fields(data, household.id, household.site_id))
     _check_unique(session, worker, principal)
     session.add(worker)
