@@ -469,3 +469,35 @@ def test_feed_kinds_read_as_words_and_an_empty_list_is_empty(pages: tuple[TestCl
     assert (
         '<ul id="tasks" class="feed tasks" sse-swap="task" hx-swap="afterbegin"></ul>' in page
     )  # :empty hides it
+
+
+def test_downloads_list_rosters_and_pass_the_files_through(pages: tuple[TestClient, PageGateway]) -> None:
+    client, fake = pages
+    assert 'id="departures-empty">组织外出暂未开放' in client.get("/downloads").text  # 404: said, not faked
+    departure = str(uuid.uuid4())
+    original = fake.__class__.__call__
+
+    def with_departures(self: PageGateway, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v1/departures":
+            self.calls.append(request)
+            item = {
+                "id": departure,
+                "departs_at": "2026-12-20T07:30:00+08:00",
+                "employer_name": "宁波电子厂",
+                "destination": "浙江宁波",
+                "seats": 40,
+                "seats_taken": 12,
+                "status": "planned",
+            }
+            return httpx.Response(200, json={"items": [item], "next_cursor": None})
+        if request.url.path == f"/api/v1/departures/{departure}/roster.xlsx":
+            self.calls.append(request)
+            return httpx.Response(200, content=b"PK-roster", headers={"content-disposition": "attachment; x"})
+        return original(self, request)
+
+    fake.__class__ = type("WithDepartures", (PageGateway,), {"__call__": with_departures})
+    page = client.get("/downloads").text
+    assert f'href="/departures/{departure}/roster.xlsx"' in page and "宁波电子厂" in page and "12/40" in page
+    assert [c for c in fake.calls if c.url.path == "/api/v1/departures"][-1].url.params["site_id"] == SITE
+    roster = client.get(f"/departures/{departure}/roster.xlsx")
+    assert roster.status_code == 200 and roster.content == b"PK-roster"

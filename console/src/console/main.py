@@ -310,6 +310,36 @@ def make_app() -> FastAPI:
     async def stats_xlsx(request: Request, site_id: uuid.UUID) -> Response:
         return await _download(gateway(request), f"/api/v1/sites/{site_id}/stats.xlsx")
 
+    @app.get("/downloads", response_class=HTMLResponse)
+    async def downloads(request: Request, site_id: str | None = None) -> HTMLResponse:
+        """Statistics and rosters as xlsx: the site's statistics, its service-standard ledger, each
+        organised departure's roster (when the API offers departures)."""
+        gw = gateway(request)
+        sites = await _sites(gw)
+        site = _pick_site(sites, site_id)
+        departures = None
+        if site:
+            departures = await _optional(gw, "/api/v1/departures", {"site_id": site["id"], "limit": 50})
+        return render(
+            request,
+            "downloads.html",
+            sites=sites,
+            site=site,
+            departures=_items(departures),
+            departures_available=departures is not None,
+            year=datetime.now(UTC).year,
+        )
+
+    @app.get("/sites/{site_id}/service-standard.xlsx")
+    async def standard_xlsx(request: Request, site_id: uuid.UUID, year: int | None = None) -> Response:
+        return await _download(
+            gateway(request), f"/api/v1/sites/{site_id}/service-standard.xlsx", {"year": year}
+        )
+
+    @app.get("/departures/{departure_id}/roster.xlsx")
+    async def roster_xlsx(request: Request, departure_id: uuid.UUID) -> Response:
+        return await _download(gateway(request), f"/api/v1/departures/{departure_id}/roster.xlsx")
+
     # ------------------------------------------------------------------ households and workers
     @app.get("/households", response_class=HTMLResponse)
     async def households(

@@ -162,6 +162,15 @@ UI: dict[str, tuple[str, str]] = {
     "todays_alerts": ("今日提醒", "Today's alerts"),
     "no_alerts": ("今天没有提醒", "No alert today"),
     "retention": ("稳岗情况", "Retention"),
+    "downloads": ("报表下载", "Downloads"),
+    "download_standard": ("下载就业服务台账（xlsx）", "Download the service-standard ledger (xlsx)"),
+    "departures": ("组织外出务工", "Organised departures"),
+    "departs_at": ("出发时间", "Departs"),
+    "destination": ("目的地", "Destination"),
+    "seats": ("已报名/座位", "Joined/seats"),
+    "roster": ("名单", "Roster"),
+    "download_roster": ("下载名单（xlsx）", "Roster (xlsx)"),
+    "departures_unavailable": ("组织外出暂未开放", "Departures are not available yet"),
     "retention_unavailable": ("上岗后的稳岗统计暂未提供", "Retention after the hire is not reported yet"),
 }
 
