@@ -19,7 +19,7 @@ import httpx
 from anju_common.testing import free_port
 
 from scripts import demo as demo_script
-from tests.e2e.harness import ROOT, Proc, Stack, _spawn, _wait_ready, admin_headers
+from tests.e2e.harness import ROOT, Proc, Stack, _spawn, admin_headers, wait_ready
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -42,7 +42,7 @@ def start_console(stack: Stack, workdir: Path) -> Proc:
     }
     log = workdir / "console.log"
     proc = Proc("console", port, log, _spawn("console", env, log), env)
-    _wait_ready(proc)
+    wait_ready(proc)
     return proc
 
 

@@ -195,7 +195,7 @@ def settle_consumers(stack: Stack, timeout: float = 40) -> None:
                     f"harness: {group_id} did not get all its partitions; restarting {name}", file=sys.stderr
                 )
                 stack.procs[name].restart()
-                _wait_ready(stack.procs[name])
+                wait_ready(stack.procs[name])
             else:
                 raise RuntimeError(f"{group_id} never got its partitions:\n{stack.procs[name].tail(60)}")
     finally:
@@ -203,7 +203,8 @@ def settle_consumers(stack: Stack, timeout: float = 40) -> None:
         admin.close()
 
 
-def _wait_ready(proc: Proc, timeout: float = 90) -> None:
+def wait_ready(proc: Proc, timeout: float = 90) -> None:
+    """Wait until a service answers /readyz (fail with its log when it exits or never does)."""
     deadline = time.monotonic() + timeout
     last = ""
     while time.monotonic() < deadline:
@@ -220,14 +221,14 @@ def _wait_ready(proc: Proc, timeout: float = 90) -> None:
     raise RuntimeError(f"{proc.name} not ready after {timeout} s ({last}):\n{proc.tail(80)}")
 
 
-def start_stack(
-    infra: Infra, workdir: Path, *, replicas: dict[str, int] | None = None, **extra_env: str
-) -> Stack:
-    """Migrate and start every built service and the gateway; the caller must call stop().
+def start_stack(infra: Infra, workdir: Path, **extra_env: str) -> Stack:
+    """Migrate and start every built service and the gateway; the caller must call stop()."""
+    return start_replicated_stack(infra, workdir, {}, **extra_env)
 
-    replicas runs more processes of a service (e.g. {"matching": 3}), named matching-2, matching-3, …;
-    the gateway spreads requests over all of them.
-    """
+
+def start_replicated_stack(infra: Infra, workdir: Path, replicas: dict[str, int], **extra_env: str) -> Stack:
+    """start_stack with more processes of some services (e.g. {"matching": 3}: matching-2, matching-3, …);
+    the gateway spreads requests over all of them."""
     workdir.mkdir(parents=True, exist_ok=True)
     ports = {name: free_port() for name in (*SERVICES, "gateway")}
     extra = {f"{name}-{i}": free_port() for name, n in (replicas or {}).items() for i in range(2, n + 1)}
@@ -301,7 +302,7 @@ def start_stack(
             log = workdir / f"{proc_name}.log"
             stack.procs[proc_name] = Proc(service, port, log, _spawn(service, env, log), env)
         for proc in stack.procs.values():
-            _wait_ready(proc)
+            wait_ready(proc)
         settle_consumers(stack)
         stack.admin_username = f"e2e-admin-{uuid.uuid4().hex[:6]}"
         stack.admin_password = secrets.token_urlsafe(16)

@@ -123,7 +123,8 @@ def stage_factory(
         upgrade(MIGRATIONS, db_url)
         prefix = f"{infra.topic_prefix}n{next(_seq)}{uuid.uuid4().hex[:4]}."
         ensure_topics(infra.kafka_bootstrap, prefix, partitions=3)
-        _await_metadata(infra.kafka_bootstrap, [f"{prefix}matching.events", f"{prefix}notifications.events"])
+        topics = ("matching.events", "jobs.events", "workers.events", "notifications.events")
+        _await_metadata(infra.kafka_bootstrap, [f"{prefix}{t}" for t in topics])
         env = infra.env(
             ANJU_TOPIC_PREFIX=prefix,
             ANJU_OUTBOX_POLL_SECONDS="0.05",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from anju_common.events import (
     MatchProposed,
@@ -108,3 +109,43 @@ def first_of(engine: Engine, worker_id: str | uuid.UUID) -> Any:
 def callback_headers() -> dict[str, str]:
     """Headers a provider callback carries."""
     return {"X-Anju-Callback-Token": CALLBACK_TOKEN}
+
+
+def follow_up(contact: dict[str, Any], cls: type[Any], **over: Any) -> Any:
+    """A follow-up event (FollowUpFellDue, FollowUpWentOverdue …) for a contact stub worker."""
+    from anju_common.events import FollowUpData
+
+    data: dict[str, Any] = {
+        "follow_up_id": uuid.uuid4(),
+        "placement_id": uuid.uuid4(),
+        "worker_id": uuid.UUID(contact["worker_id"]),
+        "household_id": uuid.UUID(contact["household_id"]),
+        "site_id": uuid.UUID(contact["site_id"]),
+        "due_on": date(2026, 12, 1),
+        "month_offset": 1,
+        "employer_name": "贵州惠水王家服装有限责任公司",
+        "job_title": "缝纫工",
+        "status": "due",
+    }
+    data.update(over)
+    return cls.build(FollowUpData(**data), subject=data["follow_up_id"])
+
+
+def departure(site_id: str, worker_ids: list[str], cls: type[Any], **over: Any) -> Any:
+    """DepartureScheduled / DepartureCancelled for a roster of contact stub workers."""
+    from anju_common.events import DepartureData
+
+    data: dict[str, Any] = {
+        "departure_id": uuid.uuid4(),
+        "site_id": uuid.UUID(site_id),
+        "employer_name": "东莞长安电子厂",
+        "destination": "广东省东莞市长安镇",
+        "departs_at": datetime(2026, 12, 20, 7, 30, tzinfo=ZoneInfo("Asia/Shanghai")),
+        "arrives_on": date(2026, 12, 21),
+        "meeting_point": "王家社区广场",
+        "seats": 40,
+        "worker_ids": [uuid.UUID(w) for w in worker_ids],
+        "version": 1,
+    }
+    data.update(over)
+    return cls.build(DepartureData(**data), subject=data["departure_id"])

@@ -159,6 +159,19 @@ class WorkerDirectory:
                 raise HTTPException(404, "no such worker")
             return found
 
+        @app.get("/internal/v1/workers/by-phone-hash/{phone_hash}")
+        def by_phone_hash(
+            phone_hash: str, x_anju_service_token: str | None = Header(default=None)
+        ) -> dict[str, Any]:
+            from notifications.phones import hash_phone
+
+            self.calls += 1
+            if x_anju_service_token != self.token:
+                raise HTTPException(401, "bad service token")
+            found = [c for c in self.contacts.values() if c["phone"] and hash_phone(c["phone"]) == phone_hash]
+            keys = ("worker_id", "site_id", "household_id")
+            return {"workers": [{k: c[k] for k in keys} for c in found]}
+
         self.port = free_port()
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
         self._server = uvicorn.Server(config)

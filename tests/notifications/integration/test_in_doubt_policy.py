@@ -84,3 +84,23 @@ def test_a_submit_redis_saw_accepted_is_recorded_sent_not_in_doubt(
     row = first_of(engine, worker["worker_id"])
     assert not row.in_doubt and row.provider_message_id == "m-accepted"
     assert not wait_for(lambda: smsc.submits_to(worker["phone"]), timeout=1.0)
+
+
+def test_an_in_doubt_row_keeps_its_in_doubt_reason_when_a_later_step_sets_status_reason(
+    stage_factory: StageFactory, run_app: AppRunner, directory: WorkerDirectory
+) -> None:
+    stage = stage_factory()  # policy resend: the row goes back to pending and the dispatcher takes it again
+    client = run_app(stage)
+    engine = engine_of(client)
+    gone = {
+        "worker_id": str(uuid.uuid4()),
+        "site_id": str(uuid.uuid4()),
+    }  # the workers service does not know it
+    note = _stuck(client, gone)
+    assert wait_for(
+        lambda: getattr(first_of(engine, gone["worker_id"]), "status_reason", None) == "unknown_worker"
+    )
+    body = client.get(f"/api/v1/notifications/{note.id}").json()
+    assert body["in_doubt"] is True and body["status"] == "skipped"
+    assert body["in_doubt_reason"] == "in doubt: submit interrupted (process stopped or link lost)"
+    assert body["status_reason_text"] == {"zh": "找不到该村民", "en": "unknown worker"}

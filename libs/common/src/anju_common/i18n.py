@@ -58,6 +58,7 @@ ENUM_LABELS: dict[str, str] = {
     "sent": "已发送",
     "submitting": "提交中",
     "skipped": "已跳过",
+    "cancelled": "已取消",
     "in_doubt": "状态不明",
     "moved_away": "已迁出",
     "other": "其他",
@@ -67,7 +68,6 @@ ENUM_LABELS: dict[str, str] = {
     "planned": "计划中",
     "departed": "已出发",
     "completed": "已完成",
-    "cancelled": "已取消",
 }
 
 # Nouns that domain errors name ("job 42 not found").

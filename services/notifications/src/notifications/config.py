@@ -27,7 +27,9 @@ class NotificationsSettings(ServiceSettings):
     smpp_password: str = "secret"  # noqa: S105 (development default)
     smpp_system_type: str = ""
     smpp_source_addr: str = "10690000"
-    smpp_window: int = 50
+    smpp_window: int = 50  # outstanding submit_sm per bind
+    smpp_binds: int = 4  # transceiver binds to the SMSC; messages are spread over them
+    smpp_query_sm: bool = True  # ask the SMSC (query_sm) about messages whose receipt never came
     smpp_response_timeout_seconds: float = 10.0
     smpp_enquire_link_seconds: float = 30.0
     aliyun_access_key_id: str = ""
@@ -39,6 +41,10 @@ class NotificationsSettings(ServiceSettings):
     timezone: str = "Asia/Shanghai"
     quiet_start: str = "21:00"
     quiet_end: str = "08:00"
+    # Scheduled messages (local time): the pre-departure SMS the day before the departure, the arrival
+    # check-in the day after the arrival.
+    pre_departure_time: str = "10:00"
+    arrival_check_time: str = "10:00"
     # Per-number limits (sliding windows in Redis); over-limit messages wait.
     limit_per_minute: int = 1
     limit_per_hour: int = 5
@@ -64,6 +70,14 @@ class NotificationsSettings(ServiceSettings):
     webhook_retry_base_seconds: float = 5.0
     webhook_poll_seconds: float = 0.5
     feed_poll_seconds: float = 1.0
+    # Delivery receipts lost (process down, link cut): a message still 'sent' this long after it was sent is
+    # queried at the SMSC (SMPP query_sm) or, when the provider cannot be asked, marked 'unknown'; one still
+    # on its way (or unanswered) after receipt_give_up_seconds is marked 'unknown' too. A late receipt still
+    # applies.
+    receipt_expiry_seconds: float = 3600.0
+    receipt_give_up_seconds: float = 172800.0
+    receipt_check_seconds: float = 60.0
+    receipt_check_batch: int = 200
 
 
 @lru_cache

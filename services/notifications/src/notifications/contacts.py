@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 
 import httpx
 from anju_common.principal import SERVICE_TOKEN_HEADER
@@ -24,6 +25,15 @@ class Contact:
     phone: str | None
     sms_consent: bool
     name: str | None = None
+
+
+@dataclass(frozen=True)
+class KnownWorker:
+    """Whose number it is, as the workers service knows it (no personal data)."""
+
+    worker_id: uuid.UUID
+    site_id: uuid.UUID | None
+    household_id: uuid.UUID | None
 
 
 class ContactClient:
@@ -61,6 +71,28 @@ class ContactClient:
         except (KeyError, ValueError, TypeError) as exc:
             raise ContactUnavailable("malformed contact") from exc
 
+    def by_phone_hash(self, phone_hash: str) -> list[KnownWorker]:
+        """Active workers with this number (keyed hash), for an SMS from a number we never texted."""
+        try:
+            response = self.http.get(f"/internal/v1/workers/by-phone-hash/{phone_hash}")
+        except httpx.HTTPError as exc:
+            raise ContactUnavailable(type(exc).__name__) from exc
+        if response.status_code == 404:
+            return []
+        if response.status_code != 200:
+            raise ContactUnavailable(f"status {response.status_code}")
+        try:
+            return [
+                KnownWorker(
+                    worker_id=uuid.UUID(str(w["worker_id"])),
+                    site_id=uuid.UUID(str(w["site_id"])) if w.get("site_id") else None,
+                    household_id=uuid.UUID(str(w["household_id"])) if w.get("household_id") else None,
+                )
+                for w in response.json()["workers"]
+            ]
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ContactUnavailable("malformed lookup") from exc
+
     def get_many(self, worker_ids: list[uuid.UUID]) -> dict[uuid.UUID, Contact | ContactUnavailable | None]:
         """Contacts fetched concurrently; a failure is returned in place of its contact."""
 
@@ -77,3 +109,16 @@ class ContactClient:
         """Release connections and threads."""
         self.http.close()
         self.pool.shutdown(wait=False)
+
+
+@lru_cache(maxsize=4)
+def _client(base_url: str, token: str, timeout: float) -> ContactClient:
+    return ContactClient(base_url, token, timeout, concurrency=2)
+
+
+def lookup_client() -> ContactClient:
+    """A shared client of the workers service for reverse lookups of inbound numbers."""
+    from notifications.config import get_settings
+
+    s = get_settings()
+    return _client(s.workers_url, s.service_token, s.contact_timeout_seconds)

@@ -1,5 +1,6 @@
-"""The dispatcher: claims due notifications, applies consent, opt-out, quiet hours and per-number limits,
-marks them 'submitting' and commits BEFORE the provider sees them, submits, then records the outcome.
+"""The dispatcher: claims due notifications, applies consent, opt-out, quiet hours, per-number limits and the
+liveness of what each refers to (a closed match or cancelled departure cancels it), marks them 'submitting'
+and commits BEFORE the provider sees them, submits, then records the outcome.
 
 A crash between the two commits leaves rows in 'submitting'; when their lease runs out they are recorded as in
 doubt and handled by policy (resend once, or hold for a person)."""
@@ -18,8 +19,8 @@ from anju_common.logs import get_logger
 from anju_common.outbox import buffered_events
 from sqlalchemy import Engine
 
+from notifications import liveness, sending
 from notifications import repository as repo
-from notifications import sending
 from notifications.config import get_settings
 from notifications.contacts import Contact, ContactClient, ContactUnavailable
 from notifications.metrics import SMS_OUTCOMES, SUBMIT_LATENCY
@@ -84,6 +85,12 @@ class Dispatcher(BackgroundThread):
             for note in rows:
                 if note.worker_id in opted:
                     sending.skip(note, "opted_out", now)
+            # Liveness, in the transaction that commits just before the provider sees the message.
+            stale = liveness.stale_reasons(session, live)
+            for note in live:
+                if note.id in stale:
+                    liveness.cancel(note, stale[note.id], now)
+            live = [n for n in live if n.id not in stale]
             contacts = self.contacts.get_many([n.worker_id for n in live])
             phones = {
                 n.id: c.phone

@@ -20,14 +20,15 @@ SECRET_CONTEXT = "webhook-secret"  # noqa: S105 (an encryption context label)
 def add_feed_item(
     session: Session,
     *,
-    site_id: uuid.UUID,
+    site_id: uuid.UUID | None,
     kind: str,
     title: str,
     payload: dict[str, Any],
     now: datetime,
     source_event_id: uuid.UUID | None = None,
 ) -> FeedItem:
-    """A feed item for the office, and a webhook delivery to each of its enabled subscriptions."""
+    """A feed item for the office, and a webhook delivery to each of its enabled subscriptions (site None:
+    an item for admins, from a number nobody knows)."""
     item = FeedItem(
         site_id=site_id,
         kind=kind,
@@ -39,6 +40,8 @@ def add_feed_item(
     session.add(item)
     session.flush()
     assert item.id is not None
+    if site_id is None:
+        return item
     for sub in repo.active_subscriptions(session, site_id):
         session.add(
             WebhookDelivery(subscription_id=sub.id, feed_item_id=item.id, next_attempt_at=now, created_at=now)

@@ -13,6 +13,7 @@ from notifications.models import event_tables, metadata
 from notifications.provider_events import ProviderEvents
 from notifications.providers import build_provider
 from notifications.ratelimit import Limits, RateLimiter
+from notifications.receipts import ReceiptReconciler
 from notifications.routes import router
 from notifications.webhooks import WebhookSender
 
@@ -34,6 +35,7 @@ def build_runtime() -> Runtime:
     runtime.workers.append(dispatcher)
     runtime.add_consumer(build_consumer(runtime, dispatcher.wake))
     runtime.workers.append(WebhookSender(runtime.engine))
+    runtime.workers.append(ReceiptReconciler(runtime.engine, provider))
     return runtime
 
 

@@ -27,7 +27,9 @@ class NotificationStatus(StrEnum):
     delivered = "delivered"
     failed = "failed"
     skipped = "skipped"
+    cancelled = "cancelled"  # what it referred to is gone (match closed, departure cancelled …)
     in_doubt = "in_doubt"
+    unknown = "unknown"  # sent, but its delivery receipt never came (see receipts.py)
 
 
 class DeliveryStatus(StrEnum):
@@ -72,6 +74,12 @@ class Notification(NotificationsTable, table=True):
     household_id: uuid.UUID | None = None
     match_id: uuid.UUID | None = Field(default=None, index=True)
     offer_id: uuid.UUID | None = None
+    # What the SMS refers to, for the liveness check before sending and for cancelling what waits.
+    job_id: uuid.UUID | None = Field(default=None, index=True)
+    training_id: uuid.UUID | None = Field(default=None, index=True)
+    placement_id: uuid.UUID | None = Field(default=None, index=True)
+    follow_up_id: uuid.UUID | None = Field(default=None, index=True)
+    departure_id: uuid.UUID | None = Field(default=None, index=True)
     template: str = Field(max_length=50)
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: NotificationStatus = Field(
@@ -79,9 +87,11 @@ class Notification(NotificationsTable, table=True):
     )
     status_reason: str | None = Field(default=None, max_length=200)
     due_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    send_after: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     attempts: int = 0
     in_doubt: bool = False
     in_doubt_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    in_doubt_reason: str | None = Field(default=None, max_length=200)
     lease_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     provider: str | None = Field(default=None, max_length=20)
     provider_message_id: str | None = Field(default=None, max_length=100)
@@ -151,12 +161,26 @@ class FeedItem(NotificationsTable, table=True):
     __table_args__ = (Index("ix_feed_item_site", "site_id", "id"),)
 
     id: int | None = Field(default=None, sa_column=_bigint_pk())
-    site_id: uuid.UUID
+    site_id: uuid.UUID | None = None  # None: from a number nobody knows (admins see these)
     kind: str = Field(max_length=50)
     title: str = Field(max_length=200)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     source_event_id: uuid.UUID | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class ReferentState(NotificationsTable, table=True):
+    """What the events told us about something an SMS refers to (a match, job, course, placement, follow-up,
+    departure or a worker's hire), checked right before sending: a small local read model."""
+
+    __tablename__ = "referent_state"
+
+    kind: str = Field(max_length=20, primary_key=True)
+    ref_id: uuid.UUID = Field(primary_key=True)
+    status: str = Field(max_length=32)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 0
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
 class WebhookSubscription(NotificationsTable, table=True):

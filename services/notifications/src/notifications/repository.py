@@ -19,12 +19,17 @@ from notifications.models import (
     Notification,
     NotificationStatus,
     OptOut,
+    ReferentState,
     SmsPart,
     WebhookDelivery,
     WebhookSubscription,
 )
 
 OFFER_TEMPLATES = ("job_offer", "training_offer")
+# Templates a reply can answer (a digit is read in the context of the latest one a number received).
+ASKING_TEMPLATES = ("job_offer", "training_offer", "follow_up", "arrival_check")
+_REFERENCE_COLUMNS = ("match_id", "job_id", "training_id", "placement_id", "follow_up_id", "departure_id")
+_RECEIVED = (NotificationStatus.sent, NotificationStatus.delivered, NotificationStatus.submitting)
 CANCELLABLE = (NotificationStatus.pending, NotificationStatus.in_doubt)
 
 
@@ -168,6 +173,21 @@ def latest_offer_for_phone(session: Session, phone_hash: str) -> Notification | 
     return found or session.exec(base.order_by(*order).limit(1)).first()
 
 
+def latest_received_for_phone(session: Session, phone_hash: str) -> Notification | None:
+    """The latest SMS this number received (or is receiving): the context its reply is read in."""
+    stmt = (
+        select(Notification)
+        .where(col(Notification.phone_hash) == phone_hash, col(Notification.status).in_(_RECEIVED))
+        .order_by(
+            # a reply can beat our own 'sent' record: a row still submitting counts from its submit
+            func.coalesce(col(Notification.sent_at), col(Notification.submitted_at)).desc().nulls_last(),
+            col(Notification.created_at).desc(),
+        )
+        .limit(1)
+    )
+    return session.exec(stmt).first()
+
+
 def latest_for_phone(session: Session, phone_hash: str) -> Notification | None:
     """Any notification sent to this number, latest first (to know whose number it is)."""
     stmt = (
@@ -198,6 +218,61 @@ def cancel_pending(
     return int(result.rowcount or 0)
 
 
+def waiting_referring_to(session: Session, column: str, ref_id: uuid.UUID) -> list[Notification]:
+    """Notifications not yet submitted that refer to a match, job, course, placement, follow-up or
+    departure (locked)."""
+    if column not in _REFERENCE_COLUMNS:
+        raise ValueError(column)
+    stmt = (
+        select(Notification)
+        .where(col(getattr(Notification, column)) == ref_id, col(Notification.status).in_(CANCELLABLE))
+        .with_for_update()
+    )
+    return list(session.exec(stmt))
+
+
+def waiting_for_worker(
+    session: Session, worker_id: uuid.UUID, templates: Sequence[str]
+) -> list[Notification]:
+    """A worker's not-yet-submitted notifications of some templates (locked)."""
+    stmt = (
+        select(Notification)
+        .where(
+            col(Notification.worker_id) == worker_id,
+            col(Notification.template).in_(list(templates)),
+            col(Notification.status).in_(CANCELLABLE),
+        )
+        .with_for_update()
+    )
+    return list(session.exec(stmt))
+
+
+def notifications_of_departure(session: Session, departure_id: uuid.UUID) -> list[Notification]:
+    """Every notification of a departure (pre-departure and arrival check-ins), locked."""
+    stmt = select(Notification).where(col(Notification.departure_id) == departure_id).with_for_update()
+    return list(session.exec(stmt))
+
+
+# ------------------------------------------------------------------ what SMS refer to
+def get_referent(session: Session, kind: str, ref_id: uuid.UUID) -> ReferentState | None:
+    """The known state of one referent (locked for the update)."""
+    stmt = select(ReferentState).where(col(ReferentState.kind) == kind, col(ReferentState.ref_id) == ref_id)
+    return session.exec(stmt.with_for_update()).first()
+
+
+def referents(
+    session: Session, keys: set[tuple[str, uuid.UUID]]
+) -> dict[tuple[str, uuid.UUID], ReferentState]:
+    """The known states of several referents, in one query."""
+    if not keys:
+        return {}
+    stmt = select(ReferentState).where(
+        col(ReferentState.kind).in_({kind for kind, _ in keys}),
+        col(ReferentState.ref_id).in_({ref for _, ref in keys}),
+    )
+    return {(s.kind, s.ref_id): s for s in session.exec(stmt) if (s.kind, s.ref_id) in keys}
+
+
 def add_parts(session: Session, notification_id: uuid.UUID, message_ids: Sequence[str]) -> None:
     """Remember the provider's ids of each segment."""
     for message_id in dict.fromkeys(m for m in message_ids if m):
@@ -216,6 +291,23 @@ def notifications_for_messages(session: Session, message_ids: Sequence[str]) -> 
     owner = {p.provider_message_id: p.notification_id for p in parts}  # the latest part wins
     notes = lock_notifications(session, list(set(owner.values())))
     return {mid: notes[nid] for mid, nid in owner.items() if nid in notes}
+
+
+def sent_awaiting_receipt(session: Session, before: datetime, limit: int) -> list[Notification]:
+    """Messages 'sent' before `before` with no receipt, not looked at since (oldest first); the file
+    outbox never sends receipts."""
+    stmt = (
+        select(Notification)
+        .where(
+            col(Notification.status) == NotificationStatus.sent,
+            col(Notification.sent_at) < before,
+            col(Notification.updated_at) < before,
+            col(Notification.provider) != "file",
+        )
+        .order_by(col(Notification.sent_at))
+        .limit(limit)
+    )
+    return list(session.exec(stmt))
 
 
 def notification_for_message(session: Session, message_id: str) -> Notification | None:
@@ -274,9 +366,12 @@ def inbound_seen(session: Session, provider: str, provider_message_id: str | Non
 
 
 # ------------------------------------------------------------------ feed and webhooks
-def feed_page(session: Session, site_id: uuid.UUID, after_id: int | None, limit: int) -> list[FeedItem]:
-    """A site's feed items in order, after a cursor."""
-    stmt = select(FeedItem).where(col(FeedItem.site_id) == site_id)
+def feed_page(
+    session: Session, site_id: uuid.UUID | None, after_id: int | None, limit: int
+) -> list[FeedItem]:
+    """A site's feed items in order, after a cursor (None: items from numbers nobody knows)."""
+    where = col(FeedItem.site_id).is_(None) if site_id is None else col(FeedItem.site_id) == site_id
+    stmt = select(FeedItem).where(where)
     if after_id is not None:
         stmt = stmt.where(col(FeedItem.id) > after_id)
     return list(session.exec(stmt.order_by(col(FeedItem.id)).limit(limit)))

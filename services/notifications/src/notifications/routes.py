@@ -12,7 +12,7 @@ import anyio
 from anju_common.clock import CLOCK
 from anju_common.db import session_scope
 from anju_common.deps import PrincipalDep, SessionDep, get_runtime
-from anju_common.errors import NotFoundError
+from anju_common.errors import ForbiddenError, NotFoundError
 from anju_common.guard import PUBLIC_ROUTE
 from anju_common.pagination import MAX_INT_CURSOR, MAX_LIMIT, Page, encode_cursor, int_cursor, keyset_after
 from anju_common.principal import Principal
@@ -23,6 +23,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from notifications import feed, inbound, sending
 from notifications import repository as repo
 from notifications.config import get_settings
+from notifications.liveness import reason_text
 from notifications.models import FeedItem, Notification, NotificationStatus, WebhookSubscription
 from notifications.providers.base import Inbound, Receipt
 from notifications.schemas import (
@@ -58,7 +59,9 @@ def _site(principal: Principal, site_id: uuid.UUID) -> None:
 
 
 def _public(note: Notification) -> NotificationPublic:
-    return NotificationPublic.model_validate(note, from_attributes=True)
+    public = NotificationPublic.model_validate(note, from_attributes=True)
+    public.status_reason_text = reason_text(note.status_reason)
+    return public
 
 
 def _webhook(sub: WebhookSubscription, secret: str | None = None) -> WebhookPublic:
@@ -207,6 +210,20 @@ def disable_webhook(
     """Pause a webhook."""
     _site(principal, site_id)
     return _webhook(feed.set_subscription_active(session, site_id, webhook_id, False, CLOCK.now()))
+
+
+@router.get("/offices/unassigned/feed", response_model=FeedPage, tags=["offices"])
+def unassigned_feed(
+    session: SessionDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
+) -> FeedPage:
+    """Items no site owns (SMS from numbers nobody knows, masked), oldest first: administrators only."""
+    if not principal.is_admin:
+        raise ForbiddenError(
+            "只有管理员可以查看未知号码的短信 / only administrators read SMS from unknown numbers"
+        )
+    items = repo.feed_page(session, None, _feed_after(cursor), limit)
+    next_cursor = encode_cursor([items[-1].id]) if items else cursor
+    return FeedPage(items=[_feed_item(i) for i in items], next_cursor=next_cursor)
 
 
 @router.get("/offices/{site_id}/feed", response_model=FeedPage, tags=["offices"])

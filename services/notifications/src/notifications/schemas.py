@@ -69,10 +69,20 @@ class NotificationPublic(BaseModel):
     params: dict[str, Any]
     status: NotificationStatus
     status_reason: str | None
+    status_reason_text: dict[str, str] | None = Field(
+        default=None, description='the reason read out: {"zh": …, "en": …}'
+    )
     in_doubt: bool
     in_doubt_at: datetime | None
+    in_doubt_reason: str | None = Field(default=None, description="why the row was recorded in doubt")
     attempts: int
     due_at: datetime
+    send_after: datetime | None = Field(default=None, description="scheduled time, if it was scheduled")
+    job_id: uuid.UUID | None = None
+    training_id: uuid.UUID | None = None
+    placement_id: uuid.UUID | None = None
+    follow_up_id: uuid.UUID | None = None
+    departure_id: uuid.UUID | None = None
     provider: str | None
     provider_message_id: str | None
     segments: int
@@ -130,7 +140,7 @@ class FeedItemPublic(BaseModel):
     """An item of an office's feed."""
 
     id: int
-    site_id: uuid.UUID
+    site_id: uuid.UUID | None
     kind: str
     title: str
     payload: dict[str, Any]

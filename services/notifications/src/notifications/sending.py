@@ -12,15 +12,13 @@ from zoneinfo import ZoneInfo
 import redis
 from anju_common.errors import NotFoundError
 from anju_common.events import (
-    MatchProposed,
-    MatchStatusChanged,
+    Event,
     NotificationDelivered,
     NotificationDeliveredData,
     NotificationFailed,
     NotificationFailedData,
     NotificationSent,
     NotificationSentData,
-    TrainingOffered,
 )
 from anju_common.inbox import inbox_checked
 from anju_common.logs import get_logger
@@ -70,32 +68,55 @@ def backoff(attempts: int) -> timedelta:
 
 def enqueue(
     session: Session,
-    ev: MatchProposed | TrainingOffered | MatchStatusChanged,
+    ev: Event,
     template: str,
     params: dict[str, Any],
     now: datetime,
     *,
+    worker_id: uuid.UUID | None = None,
+    site_id: uuid.UUID | None = None,
+    household_id: uuid.UUID | None = None,
+    source_event_id: uuid.UUID | None = None,
+    send_after: datetime | None = None,
     match_id: uuid.UUID | None = None,
     offer_id: uuid.UUID | None = None,
+    job_id: uuid.UUID | None = None,
+    training_id: uuid.UUID | None = None,
+    placement_id: uuid.UUID | None = None,
+    follow_up_id: uuid.UUID | None = None,
+    departure_id: uuid.UUID | None = None,
 ) -> Notification | None:
-    """Create the one notification of (event, worker); None when it exists already."""
-    source_event_id, worker_id = ev.id, ev.data.worker_id
+    """Create the one notification of (event, worker), due now or at send_after; None when it exists.
+
+    The ids name what the SMS refers to: the dispatcher checks they are still live before sending."""
+    data: Any = ev.data
+    worker = worker_id or data.worker_id
+    source = source_event_id or ev.id
     # A batch that checked the inbox skips this query; the unique key still refuses a second row.
-    if not inbox_checked(session) and repo.find_notification(session, source_event_id, worker_id):
+    if (source_event_id is not None or not inbox_checked(session)) and repo.find_notification(
+        session, source, worker
+    ):
         return None
     note = Notification(
-        source_event_id=source_event_id,
+        source_event_id=source,
         source_event_type=ev.type,
-        worker_id=worker_id,
-        site_id=ev.data.site_id,
-        household_id=ev.data.household_id,
-        match_id=match_id,
-        offer_id=offer_id,
+        worker_id=worker,
+        site_id=site_id or getattr(data, "site_id", None),
+        household_id=household_id or getattr(data, "household_id", None),
         template=template,
         params=params,
-        due_at=now,
+        due_at=max(now, send_after) if send_after else now,
+        send_after=send_after,
+        status_reason="scheduled" if send_after and send_after > now else None,
         created_at=now,
         updated_at=now,
+        match_id=match_id,
+        offer_id=offer_id,
+        job_id=job_id,
+        training_id=training_id,
+        placement_id=placement_id,
+        follow_up_id=follow_up_id,
+        departure_id=departure_id,
     )
     session.add(note)  # opt-outs are checked by the dispatcher, once per batch
     return note
@@ -189,6 +210,7 @@ def mark_in_doubt(note: Notification, reason: str, now: datetime) -> None:
     """Record that the provider may have the message; then resend once or hold, by policy."""
     note.in_doubt = True
     note.in_doubt_at = now
+    note.in_doubt_reason = reason[:200]  # stays when later steps (contact lookup, limits) reuse status_reason
     note.lease_until = None
     note.status_reason = reason[:200]
     note.updated_at = now
@@ -313,6 +335,11 @@ def resend(session: Session, notification_id: uuid.UUID, principal: Principal, n
         household_id=original.household_id,
         match_id=original.match_id,
         offer_id=original.offer_id,
+        job_id=original.job_id,
+        training_id=original.training_id,
+        placement_id=original.placement_id,
+        follow_up_id=original.follow_up_id,
+        departure_id=original.departure_id,
         template=original.template,
         params=dict(original.params),
         resend_of=original.id,

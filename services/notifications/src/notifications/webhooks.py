@@ -148,7 +148,7 @@ def feed_payload(item: FeedItem) -> dict[str, object]:
     """The JSON form of a feed item (same in the feed, the stream and webhooks)."""
     return {
         "id": item.id,
-        "site_id": str(item.site_id),
+        "site_id": str(item.site_id) if item.site_id else None,
         "kind": item.kind,
         "title": item.title,
         "payload": item.payload,

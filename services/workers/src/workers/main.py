@@ -9,6 +9,7 @@ from workers.config import get_settings
 from workers.consumers import build_consumer
 from workers.departure_routes import router as departure_router
 from workers.export_routes import router as export_router
+from workers.internal_lookup import router as lookup_router
 from workers.models import event_tables, metadata
 from workers.routes import internal, router
 from workers.standard_routes import router as standard_router
@@ -31,7 +32,7 @@ def make_app() -> FastAPI:
             "encrypted at rest and masked in every response; publishes workers.events."
         ),
         # export first: /workers/{worker_id} would take "export.xlsx" for an id
-        routers=[export_router, router, internal, departure_router, standard_router],
+        routers=[export_router, router, internal, departure_router, standard_router, lookup_router],
         runtime_factory=build_runtime,
     )
 

@@ -6,7 +6,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from notifications.templates import RenderedSms
 
@@ -52,6 +52,15 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class MessageState:
+    """What the SMSC says about a message it accepted earlier (SMPP query_sm)."""
+
+    final: bool  # delivered or failed for good; otherwise still on its way, or unknown to the SMSC
+    delivered: bool
+    code: str
+
+
+@dataclass(frozen=True)
 class Inbound:
     """An SMS from a worker."""
 
@@ -67,6 +76,16 @@ class ProviderListener(Protocol):
 
     def on_receipt(self, receipt: Receipt) -> None: ...
     def on_inbound(self, message: Inbound) -> None: ...
+
+
+@runtime_checkable
+class StateQuerying(Protocol):
+    """A provider that can be asked about a message whose delivery report never came."""
+
+    def supports_query(self) -> bool: ...
+    def query_states(self, message_ids: list[str]) -> dict[str, MessageState]:
+        """The SMSC's answer per message id; ids it did not answer are left out."""
+        ...
 
 
 class SmsProvider(Protocol):
