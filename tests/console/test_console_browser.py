@@ -6,6 +6,7 @@ console (the browser never talks to the gateway or anything else).
 
 from __future__ import annotations
 
+import io
 import os
 import time
 from collections.abc import Callable
@@ -15,9 +16,10 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 
 from tests.console.harness import World, requested_hosts
-from tests.e2e.harness import CALLBACK_TOKEN, Proc, Stack
+from tests.e2e.harness import CALLBACK_TOKEN, Proc, Stack, admin_headers
 
 # The first test also starts the whole stack, which takes minutes on a loaded machine.
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(1800)]
@@ -282,6 +284,126 @@ def test_the_office_feed_updates_live(browser: Any, console: Proc, world: World,
     )
     assert browser.execute_script("return performance.getEntriesByType('navigation').length") == 1
     snap(browser, "feed")
+    only_console_hosts(browser, console)
+
+
+def test_reveal_a_phone_with_a_reason_and_see_the_audit_entry(
+    browser: Any, console: Proc, world: World, stack: Stack
+) -> None:
+    login(browser, console, world)
+    by = _by()
+    worker_id = next(iter(world.phones))
+    phone = world.phones[worker_id]
+    browser.get(f"{console.url}/workers/{worker_id}")
+    assert phone not in browser.page_source
+    # placements: the API's answer, or an honest empty state while the service has no such endpoint
+    assert browser.find_elements(by.CSS_SELECTOR, "#placements tbody tr")
+    reason = f"短信发送失败，电话通知面试 {worker_id[:6]}"
+    browser.find_element(by.ID, "reveal-reason").send_keys(reason)
+    browser.find_element(by.ID, "reveal-button").click()
+    wait_until(lambda: browser.find_elements(by.ID, "audit-entry"), what="the audit entry")
+    assert text(browser, "phone-full").endswith(phone[-10:])
+    assert text(browser, "audit-reason") == reason
+    audit_id = text(browser, "audit-id")
+    snap(browser, "worker-reveal")
+    admin = httpx.Client(base_url=stack.gateway, headers=admin_headers(stack), timeout=30)
+    log = admin.get("/api/v1/pii-reveals", params={"worker_id": worker_id}).json()["items"]
+    entry = next(e for e in log if e["id"] == audit_id)
+    assert (entry["field"], entry["reason"]) == ("phone", reason)
+    # an empty reason is refused by the browser; a short one by the API, in Chinese, and nothing is shown
+    browser.get(f"{console.url}/workers/{worker_id}")
+    assert phone[-10:] not in browser.page_source
+    browser.execute_script("document.getElementById('reveal-reason').removeAttribute('minlength')")
+    browser.find_element(by.ID, "reveal-reason").send_keys("看看")
+    browser.find_element(by.ID, "reveal-button").click()
+    wait_until(lambda: browser.find_elements(by.CSS_SELECTOR, ".problem"), what="the API's refusal")
+    assert "body.reason" in browser.find_element(by.CSS_SELECTOR, ".problem").text
+    assert phone[-10:] not in browser.page_source
+    assert len(admin.get("/api/v1/pii-reveals", params={"worker_id": worker_id}).json()["items"]) == len(log)
+    only_console_hosts(browser, console)
+
+
+def test_why_not_explains_a_worker_missing_from_the_ranking(
+    browser: Any, console: Proc, world: World, stack: Stack
+) -> None:
+    job = world.jobs[0]
+    with world.staff(stack) as api:
+        ranked = api.get(f"/api/v1/jobs/{job['id']}/matches", params={"include_ranking": "true"}).json()
+        shown = {m["worker_id"] for m in ranked["matches"] + (ranked.get("ranking") or [])}
+        missing = next((w for w in world.names if w not in shown), next(iter(world.names)))
+        probe = api.get(f"/api/v1/jobs/{job['id']}/matches/explain", params={"worker_id": missing})
+    if probe.status_code == 404:
+        pytest.skip("the explain endpoint is not on this branch yet (GET …/matches/explain answers 404)")
+    assert probe.status_code == 200, probe.text
+    expected = probe.json()
+    login(browser, console, world)
+    by = _by()
+    browser.get(f"{console.url}/jobs/{job['id']}")
+    name = world.names[missing]
+    browser.find_element(by.ID, "why-q").send_keys(name)
+    browser.find_element(by.ID, "why-button").click()
+
+    def picked() -> bool:
+        links = browser.find_elements(by.CSS_SELECTOR, f"#why-candidates a[data-worker-id='{missing}']")
+        if links:
+            links[0].click()
+        return bool(browser.find_elements(by.CSS_SELECTOR, f".explain[data-worker-id='{missing}']"))
+
+    wait_until(picked, what="the explanation")
+    verdict = browser.find_element(by.CSS_SELECTOR, ".explain").get_attribute("data-eligible")
+    assert verdict == ("true" if expected["eligible"] else "false")
+    rows = browser.find_elements(by.CSS_SELECTOR, "#explain-filters tbody tr")
+    assert [r.get_attribute("data-code") for r in rows] == [f["code"] for f in expected["filters"]]
+    assert [r.find_elements(by.TAG_NAME, "td")[0].text for r in rows] == [
+        f["zh"] for f in expected["filters"]
+    ]
+    snap(browser, "job-why-not")
+    browser.find_element(by.ID, "lang-switch").click()
+    wait_until(
+        lambda: browser.find_element(by.TAG_NAME, "html").get_attribute("lang") == "en", what="English"
+    )
+    rows = browser.find_elements(by.CSS_SELECTOR, "#explain-filters tbody tr")
+    assert [r.find_elements(by.TAG_NAME, "td")[0].text for r in rows] == [
+        f["en"] for f in expected["filters"]
+    ]
+    only_console_hosts(browser, console)
+
+
+def test_skill_autocomplete_and_the_masked_export(
+    browser: Any, console: Proc, world: World, stack: Stack
+) -> None:
+    login(browser, console, world)
+    by = _by()
+    browser.get(f"{console.url}/workers")
+    browser.find_element(by.ID, "skill").send_keys("缝纫")
+    options = wait_until(
+        lambda: [
+            o.get_attribute("value") for o in browser.find_elements(by.CSS_SELECTOR, "#skill-options option")
+        ],
+        what="skill suggestions from the vocabulary",
+    )
+    with world.staff(stack) as api:
+        expected = api.get("/api/v1/taxonomy/trades", params={"q": "缝纫"}).json()
+    assert options == [o["zh"] for o in expected]
+    wait_until(lambda: "skill=" in browser.current_url, what="the skill search")
+    href = wait_until(
+        lambda: browser.find_element(by.ID, "workers-export").get_attribute("href"), what="the export link"
+    )
+    assert "skill=" in href
+    cookie = browser.get_cookie("anju_console")["value"]
+    sheet = httpx.get(href, cookies={"anju_console": cookie}, timeout=60)
+    assert sheet.status_code == 200, sheet.text[:500]
+    rows = list(
+        load_workbook(io.BytesIO(sheet.content), read_only=True).worksheets[0].iter_rows(values_only=True)
+    )
+    assert rows[0][0] == "姓名 name"
+    with world.staff(stack) as api:
+        listed = api.get(
+            "/api/v1/workers", params={"site_id": world.site["id"], "skill": "缝纫", "limit": 200}
+        )
+    assert {r[-1] for r in rows[1:]} == {w["id"] for w in listed.json()["items"]}
+    for r in rows[1:]:
+        assert world.phones.get(str(r[-1]), "x" * 11)[-8:] not in " ".join(str(c) for c in r)
     only_console_hosts(browser, console)
 
 

@@ -6,6 +6,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -39,6 +40,35 @@ ACTIONS: dict[str, list[str]] = {
     "referred": ["hired", "rejected"],
 }
 BREAKDOWN = ("skill", "commute", "wage", "schedule", "household")
+# The filters of the worker list that its xlsx export takes too.
+EXPORT_FILTERS = (
+    "site_id",
+    "q",
+    "phone_last4",
+    "id_last4",
+    "skill",
+    "employment_status",
+    "livelihood_type",
+    "household_id",
+    "zero_employment",
+)
+# The match statuses that belong to a worker's employment history (referred to an employer and after).
+HISTORY_STATUSES = ("referred", "hired", "rejected", "left")
+# Feed items that are work for the office (a follow-up nobody answered) rather than news.
+TASK_PREFIX = "follow_up"
+# Feed items the dashboard shows as today's alerts (site alerts of workers.events, zero-employment warnings).
+ALERT_KINDS = {"employment_drop", "household_fell_back_to_zero", "wage_arrears", "site_alert"}
+
+
+def is_task(item: dict[str, Any]) -> bool:
+    """A feed item that asks the office to do something (follow-up tasks)."""
+    return str(item.get("kind", "")).startswith(TASK_PREFIX)
+
+
+def is_alert(item: dict[str, Any]) -> bool:
+    """A feed item the dashboard lists among today's alerts."""
+    kind = str(item.get("kind", ""))
+    return kind in ALERT_KINDS or kind.endswith("_alert") or is_task(item)
 
 
 def lang_of(request: Request) -> str:
@@ -84,6 +114,38 @@ async def _sites(gw: Gateway) -> list[dict[str, Any]]:
     page = await gw.get("/api/v1/sites", {"limit": 200})
     items: list[dict[str, Any]] = page["items"]
     return items
+
+
+async def _optional(gw: Gateway, path: str, params: dict[str, Any] | None = None) -> Any:
+    """An answer the page can do without: None when the API does not offer it (404, e.g. a service that
+    does not have the endpoint yet) or does not let this user read it (403)."""
+    try:
+        return await gw.get(path, params)
+    except ApiError as exc:
+        if exc.status in (403, 404, 405):
+            return None
+        raise
+
+
+def _items(answer: Any) -> list[dict[str, Any]]:
+    """The rows of a list answer, whether a page ({items}) or a bare list."""
+    if isinstance(answer, dict):
+        answer = answer.get("items")
+    return [a for a in answer if isinstance(a, dict)] if isinstance(answer, list) else []
+
+
+async def _download(gw: Gateway, path: str, params: dict[str, Any] | None = None) -> Response:
+    """A file the API makes (xlsx), passed through with its name."""
+    clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+    upstream = await gw.send("GET", path, params=clean)
+    return Response(
+        upstream.content,
+        media_type=upstream.headers.get("content-type", "application/octet-stream"),
+        headers={
+            "Content-Disposition": upstream.headers.get("content-disposition", "attachment"),
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def _pick_site(sites: list[dict[str, Any]], wanted: str | None) -> dict[str, Any] | None:
@@ -225,16 +287,58 @@ def make_app() -> FastAPI:
                     ],
                 )
             )
-        return render(request, "dashboard.html", sites=sites, site=site, stats=stats, charts=charts)
+        alerts: list[dict[str, Any]] = []
+        if site:
+            feed = await _optional(gw, f"/api/v1/offices/{site['id']}/feed", {"limit": 100})
+            since = datetime.now(UTC) - timedelta(hours=24)
+            alerts = [i for i in _items(feed) if is_alert(i) and _parsed(i.get("created_at")) >= since][::-1][
+                :10
+            ]
+        retention = tables_of((stats or {}).get("retention"))
+        return render(
+            request,
+            "dashboard.html",
+            sites=sites,
+            site=site,
+            stats=stats,
+            charts=charts,
+            alerts=alerts,
+            retention=retention,
+        )
 
     @app.get("/sites/{site_id}/stats.xlsx")
     async def stats_xlsx(request: Request, site_id: uuid.UUID) -> Response:
-        upstream = await gateway(request).send("GET", f"/api/v1/sites/{site_id}/stats.xlsx")
-        return Response(
-            upstream.content,
-            media_type=upstream.headers.get("content-type", "application/octet-stream"),
-            headers={"Content-Disposition": upstream.headers.get("content-disposition", "attachment")},
+        return await _download(gateway(request), f"/api/v1/sites/{site_id}/stats.xlsx")
+
+    @app.get("/downloads", response_class=HTMLResponse)
+    async def downloads(request: Request, site_id: str | None = None) -> HTMLResponse:
+        """Statistics and rosters as xlsx: the site's statistics, its service-standard ledger, each
+        organised departure's roster (when the API offers departures)."""
+        gw = gateway(request)
+        sites = await _sites(gw)
+        site = _pick_site(sites, site_id)
+        departures = None
+        if site:
+            departures = await _optional(gw, "/api/v1/departures", {"site_id": site["id"], "limit": 50})
+        return render(
+            request,
+            "downloads.html",
+            sites=sites,
+            site=site,
+            departures=_items(departures),
+            departures_available=departures is not None,
+            year=datetime.now(UTC).year,
         )
+
+    @app.get("/sites/{site_id}/service-standard.xlsx")
+    async def standard_xlsx(request: Request, site_id: uuid.UUID, year: int | None = None) -> Response:
+        return await _download(
+            gateway(request), f"/api/v1/sites/{site_id}/service-standard.xlsx", {"year": year}
+        )
+
+    @app.get("/departures/{departure_id}/roster.xlsx")
+    async def roster_xlsx(request: Request, departure_id: uuid.UUID) -> Response:
+        return await _download(gateway(request), f"/api/v1/departures/{departure_id}/roster.xlsx")
 
     # ------------------------------------------------------------------ households and workers
     @app.get("/households", response_class=HTMLResponse)
@@ -305,18 +409,101 @@ def make_app() -> FastAPI:
             "page": page,
             "error": error,
             "next_url": _next_url("/workers", filters, page),
+            "export_url": "/workers/export.xlsx?" + urlencode({k: v for k, v in filters.items() if v}),
         }
         if request.headers.get("hx-request") and request.headers.get("hx-target") == "results":
             return render(request, "workers_results.html", **context)
         return render(request, "workers.html", **context)
 
-    @app.get("/workers/{worker_id}", response_class=HTMLResponse)
-    async def worker_page(request: Request, worker_id: uuid.UUID) -> HTMLResponse:
-        gw = gateway(request)
+    @app.get("/workers/export.xlsx")
+    async def workers_export(request: Request) -> Response:
+        params = {k: request.query_params.get(k) for k in EXPORT_FILTERS}
+        return await _download(gateway(request), "/api/v1/workers/export.xlsx", params)
+
+    @app.get("/taxonomy/trades", response_class=HTMLResponse)
+    async def trade_options(request: Request, skill: str = "", q: str = "") -> HTMLResponse:
+        typed = (q or skill).strip()[:50]
+        options: list[dict[str, Any]] = []
+        if typed:
+            options = _items(await _optional(gateway(request), "/api/v1/taxonomy/trades", {"q": typed}))
+        return render(request, "_trade_options.html", options=options)
+
+    async def _worker_context(gw: Gateway, worker_id: uuid.UUID) -> dict[str, Any]:
         worker = await gw.get(f"/api/v1/workers/{worker_id}")
         household = await gw.get(f"/api/v1/households/{worker['household_id']}")
         matches = await gw.get(f"/api/v1/workers/{worker_id}/matches")
-        return render(request, "worker.html", worker=worker, household=household, matches=matches)
+        placements = await _optional(gw, f"/api/v1/workers/{worker_id}/placements")
+        follow_ups = await _optional(gw, f"/api/v1/workers/{worker_id}/follow-ups")
+        reveals = await _optional(gw, "/api/v1/pii-reveals", {"worker_id": str(worker_id), "limit": 20})
+        placement_rows = _items(placements)
+        follow_up_rows = _items(follow_ups) or [
+            {**f, "job_title": f.get("job_title") or p.get("job_title")}
+            for p in placement_rows
+            for f in p.get("follow_ups") or []
+            if isinstance(f, dict)
+        ]
+        history = [
+            m
+            for m in matches.get("matches", [])
+            if m.get("status") in ("referred", "hired", "rejected", "left")
+        ]
+        return {
+            "worker": worker,
+            "household": household,
+            "matches": matches,
+            "placements": placement_rows,
+            "placements_available": placements is not None,
+            "follow_ups": sorted(follow_up_rows, key=lambda f: str(f.get("due_on") or "")),
+            "reveals": _items(reveals) if reveals is not None else None,
+            "history": history,
+            "revealed": None,
+            "reveal_error": None,
+        }
+
+    @app.get("/workers/{worker_id}", response_class=HTMLResponse)
+    async def worker_page(request: Request, worker_id: uuid.UUID) -> HTMLResponse:
+        context = await _worker_context(gateway(request), worker_id)
+        return render(request, "worker.html", **context)
+
+    @app.post("/workers/{worker_id}/reveal", response_class=HTMLResponse)
+    async def worker_reveal(
+        request: Request,
+        worker_id: uuid.UUID,
+        reason: Annotated[str, Form()] = "",
+        field: Annotated[str, Form()] = "phone",
+    ) -> HTMLResponse:
+        gw = gateway(request)
+        revealed: dict[str, Any] | None = None
+        error: ApiError | None = None
+        try:
+            answer = await gw.post(
+                f"/api/v1/workers/{worker_id}/reveal",
+                json={"field": field if field in ("phone", "id_number") else "phone", "reason": reason},
+            )
+        except ApiError as exc:
+            if exc.status >= 500:
+                raise
+            error = exc
+        else:
+            # The audit entry as the API recorded it when the user may read the log (admins); otherwise
+            # the record the reveal answered with, and what was sent with it.
+            revealed = {
+                **answer,
+                "reason": reason.strip(),
+                "actor": (request.session.get("me") or {}).get("username", ""),
+                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+        context = await _worker_context(gw, worker_id)
+        if revealed:
+            logged = [r for r in context["reveals"] or [] if str(r.get("id")) == str(revealed["audit_id"])]
+            if logged:
+                revealed = {**revealed, **logged[0], "value": revealed.get("value")}
+        context.update(revealed=revealed, reveal_error=error, reveal_reason=reason)
+        response = render(
+            request, "worker.html", status_code=200 if error is None else error.status, **context
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     # ------------------------------------------------------------------ jobs and matches
     @app.get("/jobs", response_class=HTMLResponse)
@@ -330,24 +517,74 @@ def make_app() -> FastAPI:
             request, "jobs.html", page=page, filters=filters, next_url=_next_url("/jobs", filters, page)
         )
 
-    @app.get("/jobs/{job_id}", response_class=HTMLResponse)
-    async def job_page(request: Request, job_id: uuid.UUID, done: str | None = None) -> HTMLResponse:
-        gw = gateway(request)
+    async def _job_context(gw: Gateway, job_id: uuid.UUID) -> dict[str, Any]:
         job = await gw.get(f"/api/v1/jobs/{job_id}")
         result = await gw.get(f"/api/v1/jobs/{job_id}/matches", {"include_ranking": "true", "limit": 50})
         listed = result["matches"] + (result.get("ranking") or [])
         names = await _worker_names(gw, [m["worker_id"] for m in listed], [m["site_id"] for m in listed])
-        return render(
-            request,
-            "job.html",
-            job=job,
-            matches=result["matches"],
-            ranking=result.get("ranking") or [],
-            names=names,
-            actions=ACTIONS,
-            breakdown_keys=BREAKDOWN,
-            done=done,
-        )
+        return {
+            "job": job,
+            "matches": result["matches"],
+            "ranking": result.get("ranking") or [],
+            "names": names,
+            "actions": ACTIONS,
+            "breakdown_keys": BREAKDOWN,
+            "explain": None,
+            "explain_error": None,
+            "candidates": [],
+            "why_q": "",
+        }
+
+    @app.get("/jobs/{job_id}", response_class=HTMLResponse)
+    async def job_page(request: Request, job_id: uuid.UUID, done: str | None = None) -> HTMLResponse:
+        context = await _job_context(gateway(request), job_id)
+        return render(request, "job.html", done=done, **context)
+
+    @app.get("/jobs/{job_id}/explain", response_class=HTMLResponse)
+    async def job_explain(
+        request: Request, job_id: uuid.UUID, q: str = "", worker_id: uuid.UUID | None = None
+    ) -> HTMLResponse:
+        """Why a worker is (not) in the job's ranking: pick the worker by name or phone digits, then ask
+        the explain endpoint."""
+        gw = gateway(request)
+        context = await _job_context(gw, job_id)
+        typed = q.strip()
+        context["why_q"] = typed
+        if worker_id is None and typed:
+            by = {"phone_last4": typed} if typed.isdigit() and len(typed) == 4 else {"q": typed[:100]}
+            try:
+                found = await gw.get("/api/v1/workers", {**by, "limit": 20})
+            except ApiError as exc:
+                if exc.status != 422:
+                    raise
+                context["explain_error"] = exc
+                found = {"items": []}
+            context["candidates"] = found["items"]
+            if len(found["items"]) == 1:
+                worker_id = uuid.UUID(str(found["items"][0]["id"]))
+        if worker_id is not None:
+            try:
+                explain = await gw.get(
+                    f"/api/v1/jobs/{job_id}/matches/explain", {"worker_id": str(worker_id)}
+                )
+            except ApiError as exc:
+                if exc.status >= 500:
+                    raise
+                context["explain_error"] = exc
+            else:
+                context["explain"] = explain
+                context["explain_name"] = next(
+                    (
+                        str(w.get("name") or "")
+                        for w in context["candidates"]
+                        if str(w["id"]) == str(worker_id)
+                    ),
+                    context["names"].get(str(worker_id), ""),
+                )
+                if not context["explain_name"]:
+                    worker = await _optional(gw, f"/api/v1/workers/{worker_id}")
+                    context["explain_name"] = str((worker or {}).get("name") or "")
+        return render(request, "job.html", done=None, **context)
 
     @app.post("/matches/{match_id}/status")
     async def match_status(
@@ -412,12 +649,7 @@ def make_app() -> FastAPI:
 
     @app.get("/import/template")
     async def import_template(request: Request) -> Response:
-        upstream = await gateway(request).send("GET", "/api/v1/workers/import/template")
-        return Response(
-            upstream.content,
-            media_type=upstream.headers.get("content-type", "application/octet-stream"),
-            headers={"Content-Disposition": upstream.headers.get("content-disposition", "attachment")},
-        )
+        return await _download(gateway(request), "/api/v1/workers/import/template")
 
     # ------------------------------------------------------------------ office feed
     @app.get("/feed", response_class=HTMLResponse)
@@ -430,7 +662,8 @@ def make_app() -> FastAPI:
             page = await gw.get(f"/api/v1/offices/{site['id']}/feed", {"limit": 200})
         items = list(reversed(page["items"]))
         last_id = page["items"][-1]["id"] if page["items"] else None
-        return render(request, "feed.html", sites=sites, site=site, items=items, last_id=last_id)
+        tasks = [i for i in items if is_task(i)]
+        return render(request, "feed.html", sites=sites, site=site, items=items, tasks=tasks, last_id=last_id)
 
     @app.get("/feed/stream")
     async def feed_stream(
@@ -450,12 +683,8 @@ def make_app() -> FastAPI:
                         if line.startswith("id:"):
                             event_id = line[3:].strip()
                         elif line.startswith("data:"):
-                            item = json.loads(line[5:].strip())
-                            html = templates.get_template("feed_item.html").render(
-                                item=item, label=lambda v: label(v, lang)
-                            )
-                            flat = " ".join(html.split())
-                            yield f"id: {event_id}\nevent: feed\ndata: {flat}\n\n".encode()
+                            for chunk in feed_events(json.loads(line[5:].strip()), event_id, lang):
+                                yield chunk
                         elif line.startswith(":"):
                             yield b": ping\n\n"
                         if await request.is_disconnected():
@@ -468,6 +697,42 @@ def make_app() -> FastAPI:
         )
 
     return app
+
+
+def feed_events(item: dict[str, Any], event_id: str | None, lang: str) -> list[bytes]:
+    """One feed item as server-sent events: always for the feed list, and for the task list when it is one."""
+    out = []
+    names = [("feed", "feed_item.html")] + ([("task", "task_item.html")] if is_task(item) else [])
+    for event, template in names:
+        html = templates.get_template(template).render(
+            item=item, label=lambda v: label(v, lang), t=lambda key: t(key, lang)
+        )
+        flat = " ".join(html.split())
+        out.append(f"id: {event_id}\nevent: {event}\ndata: {flat}\n\n".encode())
+    return out
+
+
+def _parsed(value: Any) -> datetime:
+    """An API timestamp (ISO 8601), or the distant past when there is none."""
+    try:
+        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def tables_of(value: Any, title: str = "") -> list[dict[str, Any]]:
+    """A nested statistics answer (e.g. retention by site, employer, livelihood type) as plain tables of
+    {title, columns, rows}: the console shows whatever grouping the API reports without knowing it."""
+    scalar = (str, int, float, bool, type(None))
+    if isinstance(value, dict) and value and all(isinstance(v, scalar) for v in value.values()):
+        return [{"title": title, "columns": list(value), "rows": [list(value.values())]}]
+    if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+        columns = list(dict.fromkeys(k for r in value for k, v in r.items() if isinstance(v, scalar)))
+        return [{"title": title, "columns": columns, "rows": [[r.get(c) for c in columns] for r in value]}]
+    if isinstance(value, dict):
+        return [t for key, sub in value.items() for t in tables_of(sub, f"{title} · {key}" if title else key)]
+    return []
 
 
 def _next_url(path: str, filters: dict[str, Any], page: dict[str, Any]) -> str | None:

@@ -123,6 +123,70 @@ UI: dict[str, tuple[str, str]] = {
     "registered_poor": ("脱贫户", "Registered poor"),
     "history": ("状态记录", "History"),
     "active": ("在册", "Active"),
+    "reveal_phone": ("显示手机号", "Show phone"),
+    "reveal_field": ("查看项目", "Field"),
+    "reveal_reason": ("查看原因（必填，将记入审计记录）", "Reason (required, written to the audit log)"),
+    "reveal_placeholder": (
+        "例如：短信发送失败，电话通知面试时间",
+        "e.g. the SMS failed, calling about the interview",
+    ),
+    "audit_recorded": ("已记入审计记录", "Written to the audit log"),
+    "audit_id": ("记录编号", "Entry"),
+    "reveal_log": ("完整号码查看记录", "Audit log of full-number reads"),
+    "who": ("查看人", "Who"),
+    "employment_history": ("就业记录", "Employment history"),
+    "started_on": ("上岗日期", "Started"),
+    "ended_on": ("离岗日期", "Ended"),
+    "no_placements": ("暂无上岗记录", "No placement yet"),
+    "placements_unavailable": ("上岗和回访记录暂未开放", "Placements and follow-ups are not available yet"),
+    "follow_ups": ("回访", "Follow-ups"),
+    "due_on": ("应回访日期", "Due"),
+    "months_after": (" 个月", " months"),
+    "outcome": ("结果", "Outcome"),
+    "channel": ("方式", "Channel"),
+    "why_not": ("为什么没有推荐某人", "Why is someone not ranked?"),
+    "why_hint": ("姓名或手机尾号", "Name or last 4 digits of the phone"),
+    "why_button": ("查看原因", "Explain"),
+    "why": ("原因", "why"),
+    "eligible": ("符合条件", "Eligible"),
+    "not_eligible": ("不符合条件", "Not eligible"),
+    "rank": ("排名", "Rank"),
+    "check": ("条件", "Check"),
+    "result": ("结果", "Result"),
+    "passed": ("符合", "passed"),
+    "failed": ("不符合", "failed"),
+    "export_xlsx": ("导出名单（xlsx，号码部分隐藏）", "Export the list (xlsx, numbers masked)"),
+    "tasks": ("回访待办", "Follow-up tasks"),
+    "no_tasks": ("暂无待办", "No task open"),
+    "open_worker": ("查看人员", "Open worker"),
+    "todays_alerts": ("今日提醒", "Today's alerts"),
+    "no_alerts": ("今天没有提醒", "No alert today"),
+    "retention": ("稳岗情况", "Retention"),
+    "downloads": ("报表下载", "Downloads"),
+    "download_standard": ("下载就业服务台账（xlsx）", "Download the service-standard ledger (xlsx)"),
+    "departures": ("组织外出务工", "Organised departures"),
+    "departs_at": ("出发时间", "Departs"),
+    "destination": ("目的地", "Destination"),
+    "seats": ("已报名/座位", "Joined/seats"),
+    "roster": ("名单", "Roster"),
+    "download_roster": ("下载名单（xlsx）", "Roster (xlsx)"),
+    "departures_unavailable": ("组织外出暂未开放", "Departures are not available yet"),
+    "retention_unavailable": ("上岗后的稳岗统计暂未提供", "Retention after the hire is not reported yet"),
+}
+
+
+# Kinds of the office feed's items, as people read them (a kind not listed shows as its words).
+FEED_KINDS: dict[str, tuple[str, str]] = {
+    "worker_interested": ("有意向", "interested"),
+    "unparsed_reply": ("待人工查看的回复", "reply to read"),
+    "sms_failed": ("短信发送失败", "SMS failed"),
+    "zero_employment_alert": ("零就业提醒", "zero-employment alert"),
+    "follow_up_overdue": ("回访逾期", "follow-up overdue"),
+    "follow_up_went_overdue": ("回访逾期", "follow-up overdue"),
+    "site_alert": ("安置点提醒", "site alert"),
+    "employment_drop": ("就业人数下降", "employment drop"),
+    "household_fell_back_to_zero": ("返回零就业户", "household back to zero employment"),
+    "training_enrolment_changed": ("培训报名变化", "course enrolment"),
 }
 
 
@@ -137,6 +201,8 @@ def t(key: str, lang: str) -> str:
 def label(value: object, lang: str) -> str:
     """An enum value as people read it: the Chinese label, or the value in words in English."""
     text = "" if value is None else str(value)
+    if text in FEED_KINDS:
+        return FEED_KINDS[text][0 if lang == "zh" else 1]
     if lang == "zh":
         return ENUM_LABELS.get(text, text)
     return text.replace("_", " ")

@@ -12,6 +12,7 @@ from workers import skills
 from workers.config import get_settings
 from workers.consumers import build_consumer
 from workers.departure_routes import router as departure_router
+from workers.export_routes import router as export_router
 from workers.follow_ups import FollowUpTicker
 from workers.internal_lookup import router as lookup_router
 from workers.models import event_tables, metadata
@@ -44,7 +45,8 @@ def make_app() -> FastAPI:
             "Resettlement sites, households and relocated workers' skill profiles, with phone and ID numbers "
             "encrypted at rest and masked in every response; publishes workers.events."
         ),
-        routers=[router, placement_router, internal, departure_router, standard_router, lookup_router],
+        # export first: /workers/{worker_id} would take "export.xlsx" for an id
+        routers=[export_router, router, placement_router, internal, departure_router, standard_router, lookup_router],
         runtime_factory=build_runtime,
     )
 
