@@ -46,7 +46,15 @@ def make_app() -> FastAPI:
             "encrypted at rest and masked in every response; publishes workers.events."
         ),
         # export first: /workers/{worker_id} would take "export.xlsx" for an id
-        routers=[export_router, router, placement_router, internal, departure_router, standard_router, lookup_router],
+        routers=[
+            export_router,
+            router,
+            placement_router,
+            internal,
+            departure_router,
+            standard_router,
+            lookup_router,
+        ],
         runtime_factory=build_runtime,
     )
 
