@@ -73,7 +73,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 def test_wanted_topics_carry_the_replication_settings() -> None:
     topics = wanted_topics("p.", partitions=6, replication_factor=3, min_insync=2)
     assert topics and all(t.replication_factor == 3 for t in topics)
-    assert all(t.topic_configs == {"min.insync.replicas": "2"} for t in topics)
+    assert all(t.topic_configs["min.insync.replicas"] == "2" for t in topics)
+    # Event topics keep every event (read models rebuild from them); dead letters keep 30 days.
+    assert {t.topic_configs["retention.ms"] for t in topics if not t.name.endswith(".dlq")} == {"-1"}
+    assert {t.topic_configs["retention.ms"] for t in topics if t.name.endswith(".dlq")} == {"2592000000"}
     assert {t.num_partitions for t in topics if not t.name.endswith(".dlq")} == {6}
     with pytest.raises(ValueError, match=r"min\.insync\.replicas"):
         wanted_topics(replication_factor=1, min_insync=2)

@@ -70,7 +70,7 @@ def test_notifications_errors_in_chinese(stage_factory: StageFactory, run_app: A
         {
             "query.status": (
                 "enum",
-                "应为 待发送、提交中、已发送、已送达、失败、已跳过、已取消、状态不明 之一",
+                "应为 待发送、提交中、已发送、已送达、失败、已跳过、已取消、状态不明、无法识别 之一",
             ),
             "query.in_doubt": ("bool_parsing", "应为是或否（true/false）"),
             "query.worker_id": ("uuid_parsing", UUID_MESSAGE),
