@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 from anju_common.db import make_engine, session_scope
-from anju_common.events import Event, JobPosted, WorkerRegistered
+from anju_common.events import Event, JobPosted, SkillData, WorkerRegistered
 from anju_common.migrate import upgrade
 from anju_common.testing import Infra
 from matching import repository as repo
+from matching.aliases import add_alias, load_vocabulary
 from matching.config import get_settings
 from matching.consumers import handlers
 from matching.follower import IndexFollower, OwnWork
@@ -37,8 +38,10 @@ class Replica:
         self.handlers = handlers(self.state, own=self.own)
         with session_scope(engine) as session:
             since = repo.snapshot_xmin(session)
+            fingerprint = repo.alias_fingerprint(session)
+            load_vocabulary(session, self.state)
             self.state.load(session)
-        self.follower = IndexFollower(engine, self.state, self.own, since)
+        self.follower = IndexFollower(engine, self.state, self.own, since, fingerprint)
 
     def handle(self, ev: Event) -> None:
         """What the consumer does with one event of its partitions: one transaction."""
@@ -125,3 +128,19 @@ def test_rows_committed_after_a_look_are_read_at_the_next_one(engine: Engine) ->
     assert profile is not None and not profile.active
     b.handle(j)
     assert _matches(engine) == []
+
+
+def test_an_alias_stored_through_one_replica_is_read_by_the_others(engine: Engine) -> None:
+    a, b = Replica(engine), Replica(engine)
+    w = _registered(skills=[SkillData(name="码边佬", level=3)])
+    a.handle(w)
+    b.follower.tick()
+    assert not b.state.norm.read("码边佬").understood
+    with session_scope(engine) as session:
+        add_alias(session, a.state.norm, "码边佬", "overlock_operator", force=False, actor="admin")
+    # B never sees the alias event (another replica consumed it); it reads the stored aliases instead.
+    b.follower.tick()
+    assert b.state.norm.read("码边佬").trade_ids == ("overlock_operator",)
+    j = _posted(title="拷边工", skills=["拷边工"])
+    b.handle(j)
+    assert _matches(engine) == [(j.data.job_id, w.data.worker_id)]

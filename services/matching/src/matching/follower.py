@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from matching import repository as repo
+from matching.aliases import load_vocabulary
 from matching.config import get_settings, today
 from matching.proposals import propose_for_job
 from matching.state import MatchingState, household_from_view
@@ -75,7 +76,9 @@ class OwnWork:
 class IndexFollower(PeriodicTask):
     """Mirror read-model rows written by any replica into this process's indexes."""
 
-    def __init__(self, engine: Engine, state: MatchingState, own: OwnWork, since: int) -> None:
+    def __init__(
+        self, engine: Engine, state: MatchingState, own: OwnWork, since: int, aliases: str = ""
+    ) -> None:
         s = get_settings()
         super().__init__(
             "matching-follower", s.follow_interval_seconds, failed_event="matching.follow_failed"
@@ -85,16 +88,28 @@ class IndexFollower(PeriodicTask):
         self.own = own
         self.since = since
         self.window = s.race_window_seconds
+        self.aliases = aliases
 
     def tick(self) -> int:
         """Read what changed since the horizon, index it, move the horizon; re-propose after a race."""
         with session_scope(self.engine) as session:
             horizon = repo.snapshot_xmin(session)
+            self.follow_aliases(session)
             mirrored, foreign_workers = self.mirror(session, self.since)
         self.since = horizon
         if foreign_workers:
             self.repropose()
         return mirrored
+
+    def follow_aliases(self, session: Session) -> None:
+        """When another replica stored or removed an alias, read the vocabulary and every profile again."""
+        current = repo.alias_fingerprint(session)
+        if current == self.aliases:
+            return
+        self.aliases = current
+        load_vocabulary(session, self.state)
+        self.state.load(session)
+        log.info("matching.vocabulary_followed")
 
     def mirror(self, session: Session, since: int) -> tuple[int, int]:
         """Index every row written since; returns (rows, workers written by other processes)."""

@@ -31,10 +31,12 @@ def build_runtime() -> MatchingRuntime:
     state = MatchingState(settings.params())
     follow = runtime.engine.dialect.name == "postgresql" and settings.follow_interval_seconds > 0
     since: int | None = None
+    aliases = ""
     try:
         with session_scope(runtime.engine) as session:
             # The horizon before loading: whatever commits while we load is read again by the follower.
             since = repo.snapshot_xmin(session) if follow else None
+            aliases = repo.alias_fingerprint(session)
             load_vocabulary(session, state)
             state.load(session)
     except SQLAlchemyError as exc:
@@ -43,7 +45,7 @@ def build_runtime() -> MatchingRuntime:
     own = OwnWork() if since is not None else None
     runtime.add_consumer(build_consumer(runtime, state, own))
     if own is not None and since is not None:
-        runtime.workers.append(IndexFollower(runtime.engine, state, own, since))
+        runtime.workers.append(IndexFollower(runtime.engine, state, own, since, aliases))
     runtime.workers.append(ZeroEmploymentTicker(runtime.engine, state))
     return runtime
 

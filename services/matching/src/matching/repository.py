@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -24,6 +25,7 @@ from matching.models import (
     JobView,
     Match,
     MatchTransition,
+    TaxonomyAlias,
     TaxonomyUnknownTerm,
     TaxonomyUnknownUse,
     TrainingOffer,
@@ -455,3 +457,11 @@ def jobs_by_id(session: Session, job_ids: Iterable[uuid.UUID]) -> Sequence[JobVi
     if not ids:
         return []
     return session.exec(select(JobView).where(col(JobView.job_id).in_(ids))).all()
+
+
+def alias_fingerprint(session: Session) -> str:
+    """A digest of the stored vocabulary aliases: it changes whenever one is added, changed or removed."""
+    rows = session.exec(
+        select(TaxonomyAlias.key, TaxonomyAlias.trade_id).order_by(col(TaxonomyAlias.key))
+    ).all()
+    return hashlib.sha256("\n".join(f"{k}\t{t}" for k, t in rows).encode()).hexdigest()
