@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from anju_common.testing import Infra
 
-from tests.e2e.harness import Stack, start_replicated_stack
+from tests.e2e.harness import Stack, start_stack
 
 _stack: Stack | None = None
 
@@ -23,8 +23,7 @@ def shared_stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Stac
     """The one stack of this session (tests/security and tests/e2e use the same processes)."""
     global _stack
     if _stack is None:
-        # Two matching replicas: every e2e test then runs against a scaled-out matching.
-        _stack = start_replicated_stack(infra, tmp_path_factory.mktemp("stack"), {"matching": 2})
+        _stack = start_stack(infra, tmp_path_factory.mktemp("stack"))
     return _stack
 
 

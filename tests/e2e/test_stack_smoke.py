@@ -15,7 +15,7 @@ def test_every_service_is_ready_and_reachable_only_through_the_gateway(stack: St
         me = expect(gw.get("/api/v1/auth/me"), 200)
         assert me["role"] == "admin"
         doc = expect(gw.get("/openapi.json"), 200)
-        for name in stack.procs:
+        for name in {p.name for p in stack.procs.values()}:
             if name != "gateway":
                 assert doc["x-anju-services"][name] == "ok"
         assert gw.get("/internal/v1/workers/00000000-0000-0000-0000-000000000000/contact").status_code == 404
