@@ -80,3 +80,13 @@ def test_export_pages_through_the_whole_list(
     monkeypatch.setattr(export, "MAX_ROWS", 3)
     monkeypatch.setattr("workers.export_routes.MAX_ROWS", 3)
     assert len(_sheet(workers_client, params={"site_id": site})) == 1 + 3
+
+
+def test_export_reads_the_skill_through_the_vocabulary_as_the_list_does(workers_client: TestClient) -> None:
+    site = make_site(workers_client)
+    household = make_household(workers_client, site)
+    sewer = make_worker(workers_client, household["id"], skills=[{"name": "车位", "level": 3}])
+    make_worker(workers_client, household["id"], phone=new_phone(), skills=[{"name": "电焊工", "level": 2}])
+    listed = workers_client.get("/api/v1/workers", params={"site_id": site, "skill": "缝纫"}).json()["items"]
+    exported = _sheet(workers_client, params={"site_id": site, "skill": "缝纫"})
+    assert [w["id"] for w in listed] == [r[-1] for r in exported[1:]] == [sewer["id"]]

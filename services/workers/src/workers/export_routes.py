@@ -10,10 +10,9 @@ from anju_common.deps import PrincipalDep, SessionDep
 from anju_common.events import EmploymentStatus, LivelihoodType
 from fastapi import APIRouter, Query, Response
 
-from workers import pii
-from workers import repository as repo
 from workers.config import get_settings
 from workers.export import MAX_ROWS, workers_xlsx
+from workers.filters import worker_filter
 from workers.spreadsheet import XLSX_MEDIA_TYPE
 
 # Included before the main router: /workers/{worker_id} would otherwise take "export.xlsx" for an id.
@@ -52,7 +51,8 @@ def export_workers(
 ) -> Response:
     """The workers GET /workers would list (same filters, whole list up to 100,000 rows), one
     row each, phone and ID number masked; office staff and administrators."""
-    flt = repo.WorkerFilter(
+    flt = worker_filter(
+        session,
         site_id=site_id,
         household_id=household_id,
         skill=skill,
@@ -60,9 +60,9 @@ def export_workers(
         livelihood_type=livelihood_type,
         zero_employment=zero_employment,
         active=active,
-        name=q.strip() if q and q.strip() else None,
-        phone_last4_hash=pii.phone_last4_hash(phone_last4) if phone_last4 else None,
-        id_last4_hash=pii.id_last4_hash(id_last4) if id_last4 else None,
+        q=q,
+        phone_last4=phone_last4,
+        id_last4=id_last4,
     )
     content = workers_xlsx(session, principal, flt, MAX_ROWS)
     name = f"anju-workers-{today(get_settings().timezone).isoformat()}.xlsx"

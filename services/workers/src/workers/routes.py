@@ -15,10 +15,11 @@ from anju_common.principal import SERVICE_TOKEN_HEADER
 from anju_common.problems import Problem
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile, status
 
-from workers import contacts, employment, households, pii, registration, reveal, sites, skills, stats, views
+from workers import contacts, employment, households, registration, reveal, sites, stats, views
 from workers import repository as repo
 from workers.bulk import import_workers
 from workers.config import get_settings
+from workers.filters import worker_filter
 from workers.schemas import (
     ContactPublic,
     DeactivateIn,
@@ -275,18 +276,18 @@ def list_workers(
     cursor: Cursor = None,
 ) -> Page[WorkerPublic] | Page[WorkerSharedPublic]:
     """Workers in the caller's scope, newest first; employers get the reduced view of their referrals."""
-    flt = repo.WorkerFilter(
+    flt = worker_filter(
+        session,
         site_id=site_id,
         household_id=household_id,
         skill=skill,
-        skill_ids=tuple(skills.query_ids(skill, skills.vocabulary(session))) if skill else (),
         employment_status=employment_status,
         livelihood_type=livelihood_type,
         zero_employment=zero_employment,
         active=active,
-        name=q.strip() if q and q.strip() else None,
-        phone_last4_hash=pii.phone_last4_hash(phone_last4) if phone_last4 else None,
-        id_last4_hash=pii.id_last4_hash(id_last4) if id_last4 else None,
+        q=q,
+        phone_last4=phone_last4,
+        id_last4=id_last4,
     )
     rows = repo.list_workers(session, principal, flt, keyset_after(cursor), limit)
     cursor_out = next_keyset_cursor(rows, limit)
