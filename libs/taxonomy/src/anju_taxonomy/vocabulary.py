@@ -790,9 +790,7 @@ class Vocabulary:
         results: list[_Segment] = []
         for _, done, years in pieces:
             if years is not None and (done.years is None or years > done.years):
-                seg = done.copy()
-                seg.years = years
-                results.append(seg)
+                results.append(done.with_years(years))
             else:
                 results.append(done)
         # A segment with only a level, years or 持证 qualifies the trade before it (缝纫（熟练）, 电焊，3年).
@@ -1177,6 +1175,26 @@ class Vocabulary:
         return hit
 
     def _decide(self, raw: _RawHit, sectors: set[str], others: set[str], seg: _Segment) -> TradeHit | None:
+        if len(raw.trade_ids) == 1:
+            one = raw.trade_ids[0]
+            t1 = self.trades.get(one)
+            if t1 is None:
+                return None
+            c = raw.confidence if raw.confidence is not None else CONFIDENCE.get(raw.how, 0.8)
+            return TradeHit(
+                one,
+                t1.zh,
+                t1.en,
+                round(c, 3),
+                raw.alias,
+                raw.how,
+                (),
+                "",
+                "",
+                seg.years,
+                seg.level,
+                seg.certified or raw.certified,
+            )
         ids = [i for i in raw.trade_ids if i in self.trades]
         if not ids:
             return None
@@ -1441,6 +1459,18 @@ class _Segment:
         out.unknown = list(self.unknown)
         out.workplaces = list(self.workplaces)
         out.years, out.level, out.certified = self.years, self.level, self.certified
+        return out
+
+    def with_years(self, years: float) -> _Segment:
+        """The same findings with other years, sharing (so never changing) the lists of this one."""
+        out = _Segment.__new__(_Segment)
+        out.hits, out.certificates, out.unknown, out.workplaces = (
+            self.hits,
+            self.certificates,
+            self.unknown,
+            self.workplaces,
+        )
+        out.years, out.level, out.certified, out.owned = years, self.level, self.certified, False
         return out
 
     def absorb(self, others: list[_Segment]) -> None:
