@@ -128,8 +128,19 @@ def naive_rank(profiles: list[WorkerProfile], job: JobProfile, limit: int = 50) 
     return sorted(heap, reverse=True)
 
 
+def least(run: Any, repeat: int) -> float:
+    """Milliseconds of the fastest of repeat runs: on a shared machine the others mostly time the
+    preemptions of other processes."""
+    best = math.inf
+    for _ in range(repeat):
+        t = time.perf_counter()
+        run()
+        best = min(best, (time.perf_counter() - t) * 1000)
+    return best
+
+
 def speed(
-    windex: WorkerIndex, jobs: list[JobProfile], queries: int, naive_jobs: int, seed: int
+    windex: WorkerIndex, jobs: list[JobProfile], queries: int, naive_jobs: int, seed: int, repeat: int = 1
 ) -> dict[str, Any]:
     """p50/p95 of the indexed ranking (top 50 with reasons), and the naive loop on a few of the same jobs."""
     rnd = random.Random(seed + 1)
@@ -169,6 +180,30 @@ def speed(
         process.extract(query, choices, scorer=fuzz.token_set_ratio, limit=20)
         extract_times.append((time.perf_counter() - t) * 1000)
         extract_cpu.append((time.process_time() - c) * 1000)
+    fastest: dict[str, Any] = {}
+    if repeat > 1:
+        best = [least(lambda j=j: windex.rank(j, TODAY, 50), repeat) for j in sample]
+        best_extract = [
+            least(
+                lambda j=j, c=choices: process.extract(
+                    " ".join(r.text for r in j.skills) or j.title,
+                    c,
+                    scorer=fuzz.token_set_ratio,
+                    limit=20,
+                ),
+                repeat,
+            )
+            for j in sample[: max(naive_jobs, 5)]
+        ]
+        fastest = {
+            "fastest_of": repeat,
+            "fastest_rank_ms_p50": round(statistics.median(best), 3),
+            "fastest_rank_ms_p95": round(sorted(best)[int(0.95 * (len(best) - 1))], 3),
+            "fastest_extract_ms_p50": round(statistics.median(best_extract), 1),
+            "fastest_extract_over_indexed": round(
+                statistics.median(best_extract) / statistics.median(best), 1
+            ),
+        }
     del choices
     naive_times, naive_cpu = [], []
     for j in sample[:naive_jobs]:
@@ -203,6 +238,7 @@ def speed(
         "extract_over_indexed_cpu": round(extract_cpu_p50 / cpu_p50, 1),
         "naive_cpu_ms_p50": round(naive_cpu_p50, 1),
         "naive_over_indexed_cpu": round(naive_cpu_p50 / cpu_p50, 1),
+        **fastest,
         "load_average": os.getloadavg(),
     }
 
@@ -356,6 +392,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path)
     ap.add_argument("--offline-only", action="store_true", help="only the labelled evaluation")
+    ap.add_argument("--no-offline", action="store_true", help="skip the labelled evaluation")
+    ap.add_argument("--repeat", type=int, default=1, help="also time each query as the fastest of N runs")
     args = ap.parse_args()
     if args.offline_only:
         print(
@@ -376,10 +414,11 @@ def main() -> None:
         "rss_mb_loaded": round(loaded, 1),
         "rss_mb_indexes": round(loaded - base, 1),
     }
-    result.update(speed(windex, jobs, args.queries, args.naive, args.seed))
+    result.update(speed(windex, jobs, args.queries, args.naive, args.seed, args.repeat))
     del windex, jindex, jobs
     gc.collect()
-    result["offline"] = evaluate_offline(args.eval_workers, args.eval_jobs, args.seed)
+    if not args.no_offline:
+        result["offline"] = evaluate_offline(args.eval_workers, args.eval_jobs, args.seed)
     text = json.dumps(result, ensure_ascii=False, indent=2)
     print(text)
     if args.out:
