@@ -93,7 +93,7 @@ class Ranked:
 
 
 class _Postings:
-    """An inverted index key -> {row: credit}, materialised as numpy arrays on demand."""
+    """An inverted index key -> {row: credit}, materialised on demand as numpy arrays sorted by row."""
 
     def __init__(self) -> None:
         self.rows: dict[str, dict[int, float]] = {}
@@ -115,7 +115,8 @@ class _Postings:
             bucket = self.rows.get(key, {})
             rows = np.fromiter(bucket.keys(), dtype=np.int64, count=len(bucket))
             credits = np.fromiter(bucket.values(), dtype=np.float64, count=len(bucket))
-            cached = (rows, credits)
+            order = np.argsort(rows)  # sorted rows: skill_columns looks its candidates up by binary search
+            cached = (rows[order], credits[order])
             self._arrays[key] = cached
         return cached
 
@@ -397,31 +398,18 @@ class WorkerIndex:
         partial = np.zeros(n)
         met = np.zeros(n)
         core = 0
-        # Credits are gathered for the given rows only (not over every worker): each posting's rows are found
-        # among them by binary search.
-        order: IntArray | None = None
-        ordered = rows
-        if n > 1 and bool(np.any(rows[1:] < rows[:-1])):
-            order = np.argsort(rows, kind="stable")
-            ordered = rows[order]
-        repeated = n > 1 and bool(np.any(ordered[1:] == ordered[:-1]))
+        # Credits are gathered for the given rows only: each row is looked up in the posting's sorted rows by
+        # binary search, so the cost follows the few candidates, not the thousands holding a common trade.
         for req in job.skills:
             d = np.zeros(n)
             nb = np.zeros(n)
             for hit_rows, credits, neighbour in self._postings_of(req):
                 if n == 0 or len(hit_rows) == 0:
                     continue
-                if repeated:  # the same row asked twice: gather over every worker, then take
-                    full = np.zeros(self.store.n)
-                    np.maximum.at(full, hit_rows, credits)
-                    np.maximum(nb if neighbour else d, full[rows], out=nb if neighbour else d)
-                    continue
-                at = np.minimum(np.searchsorted(ordered, hit_rows), n - 1)
-                found = ordered[at] == hit_rows
-                if not found.any():
-                    continue
-                pos = at[found] if order is None else order[at[found]]
-                np.maximum.at(nb if neighbour else d, pos, credits[found])
+                at = np.minimum(np.searchsorted(hit_rows, rows), len(hit_rows) - 1)
+                got = np.where(hit_rows[at] == rows, credits[at], 0.0)
+                target = nb if neighbour else d
+                np.maximum(target, got, out=target)
             credit = np.maximum(d, nb)
             partial += np.where(nb > d, nb, 0.0)
             if req.entry_level:
