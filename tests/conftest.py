@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
@@ -30,3 +32,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Group tests for `--dist loadgroup`: a module stays on one worker, as do the shared-stack modules."""
     for item in items:
         item.add_marker(pytest.mark.xdist_group(xdist_group_of(Path(str(item.path)))))
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A run stopped by SIGTERM (a CI timeout, `kill`) tears its fixtures down like Ctrl-C, so the service
+    processes it started (their own sessions, out of reach of the signal) are stopped, not orphaned."""
+    signal.signal(signal.SIGTERM, _interrupt)

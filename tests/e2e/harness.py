@@ -163,6 +163,31 @@ def _run(cmd: list[str], env: dict[str, str], log: Path, timeout: float) -> None
         raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}):\n{log.read_text()[-4000:]}")
 
 
+def _run_all(
+    commands: dict[str, tuple[list[str], dict[str, str]]], workdir: Path, timeout: float = 240
+) -> None:
+    """Run commands side by side (each logging to workdir/<name>.log); fail naming every one that failed."""
+    running = {}
+    for name, (cmd, env) in commands.items():
+        with (workdir / f"{name}.log").open("ab") as out:
+            running[name] = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    failed = []
+    for name, proc in running.items():
+        try:
+            proc.wait(max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+        if proc.returncode != 0:
+            failed.append(
+                f"{' '.join(commands[name][0])} failed ({proc.returncode}):\n"
+                + (workdir / f"{name}.log").read_text()[-3000:]
+            )
+    if failed:
+        raise RuntimeError("\n\n".join(failed))
+
+
 def _spawn(name: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
@@ -321,14 +346,19 @@ def start_replicated_stack(infra: Infra, workdir: Path, replicas: dict[str, int]
             stack.smsc = SmppPeer(workdir)
             common["NOTIFICATIONS_SMPP_HOST"] = "127.0.0.1"
             common["NOTIFICATIONS_SMPP_PORT"] = str(stack.smsc.port)
+        envs: dict[str, dict[str, str]] = {}
         for name in (*SERVICES, "gateway"):
             if not service_exists(name):
                 continue
-            env = dict(common)
+            envs[name] = dict(common)
             stack.dbs[name] = infra.create_database(name)
-            env[f"{name.upper()}_DATABASE_URL"] = stack.dbs[name]
+            envs[name][f"{name.upper()}_DATABASE_URL"] = stack.dbs[name]
+        # Each service migrates its own database: all at once, so a stack starts in the time of the slowest.
+        _run_all(
+            {name: ([sys.executable, "-m", name, "migrate"], env) for name, env in envs.items()}, workdir
+        )
+        for name, env in envs.items():
             log = workdir / f"{name}.log"
-            _run([sys.executable, "-m", name, "migrate"], env, log, timeout=180)
             stack.procs[name] = Proc(name, ports[name], log, _spawn(name, env, log), env)
         for proc_name, port in extra.items():
             service = proc_name.rsplit("-", 1)[0]

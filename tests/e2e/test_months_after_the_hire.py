@@ -315,6 +315,13 @@ def test_an_offer_held_by_quiet_hours_is_cancelled_when_the_job_closes_and_td_an
     world.add_employer("乌江扶贫车间")
     world.reply(opted_out["id"], "TD")
     world.reply(refusing["id"], "JJ")
+    # A question from a worker who was never texted reaches the office to read, not the bin.
+    world.reply(keen["id"], "你好，请问工资怎么算")
+    (question,) = poll(
+        "the question reaches the office feed",
+        lambda: _feed(world, "unparsed_reply", worker_id=keen["id"]),
+    )
+    assert question["payload"]["text"] == "你好，请问工资怎么算"
     poll(
         "the refusal is recorded",
         lambda: expect(staff.get(f"/api/v1/workers/{refusing['id']}"), 200)["automated_matching_refused"],
