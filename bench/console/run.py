@@ -42,10 +42,11 @@ def pages(client: httpx.Client) -> dict[str, str]:
     """The main pages, with real ids taken from the console's own lists."""
     sites = client.get("/")
     sites.raise_for_status()
-    workers = client.get("/workers").text
-    worker_id = workers.split('data-worker-id="', 1)[1].split('"', 1)[0]
     jobs = client.get("/jobs").text
     job_id = jobs.split('href="/jobs/', 1)[1].split('"', 1)[0]
+    # a worker of the job's proposals: one the matching service knows, with proposals on their page
+    job = client.get(f"/jobs/{job_id}").text
+    worker_id = job.split('href="/workers/', 1)[1].split('"', 1)[0]
     return {
         "dashboard": "/",
         "households": "/households",

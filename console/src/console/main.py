@@ -451,11 +451,14 @@ def make_app() -> FastAPI:
 
         (worker, household), matches, placements, follow_ups, reveals = await _together(
             worker_and_household(),
-            gw.get(f"/api/v1/workers/{worker_id}/matches"),
+            _optional(gw, f"/api/v1/workers/{worker_id}/matches"),
             _optional(gw, f"/api/v1/workers/{worker_id}/placements"),
             _optional(gw, f"/api/v1/workers/{worker_id}/follow-ups"),
             _optional(gw, "/api/v1/pii-reveals", {"worker_id": str(worker_id), "limit": 20}),
         )
+        # Matching learns of a new worker from its event: until then it does not know the worker (404),
+        # and the page shows no proposals rather than an error.
+        matches = matches if isinstance(matches, dict) else {"matches": []}
         placement_rows = _items(placements)
         follow_up_rows = _items(follow_ups) or [
             {**f, "job_title": f.get("job_title") or p.get("job_title")}
