@@ -43,10 +43,16 @@ def pages(client: httpx.Client) -> dict[str, str]:
     sites = client.get("/")
     sites.raise_for_status()
     jobs = client.get("/jobs").text
-    job_id = jobs.split('href="/jobs/', 1)[1].split('"', 1)[0]
-    # a worker of the job's proposals: one the matching service knows, with proposals on their page
-    job = client.get(f"/jobs/{job_id}").text
-    worker_id = job.split('href="/workers/', 1)[1].split('"', 1)[0]
+    job_id = worker_id = ""
+    # a job with proposals, and a worker of them: one the matching service knows, with proposals shown
+    for part in jobs.split('href="/jobs/')[1:]:
+        job_id = part.split('"', 1)[0]
+        job = client.get(f"/jobs/{job_id}").text
+        if 'href="/workers/' in job:
+            worker_id = job.split('href="/workers/', 1)[1].split('"', 1)[0]
+            break
+    if not worker_id:
+        raise SystemExit("no job with proposals yet")
     return {
         "dashboard": "/",
         "households": "/households",
