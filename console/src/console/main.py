@@ -547,7 +547,7 @@ def make_app() -> FastAPI:
             gw.get(f"/api/v1/jobs/{job_id}/matches", {"include_ranking": "true", "limit": 50}),
         )
         listed = result["matches"] + (result.get("ranking") or [])
-        names = await _worker_names(gw, [m["worker_id"] for m in listed], [m["site_id"] for m in listed])
+        names = await _worker_names(gw, [m["worker_id"] for m in listed])
         return {
             "job": job,
             "matches": result["matches"],
@@ -775,30 +775,21 @@ def _next_url(path: str, filters: dict[str, Any], page: dict[str, Any]) -> str |
     return f"{path}?{urlencode(params)}"
 
 
-async def _worker_names(gw: Gateway, ids: list[str], site_ids: list[str]) -> dict[str, str]:
-    """Names of the workers a page lists (rankings carry ids only): one list per site, then the others one
-    by one; the calls of each step run at once."""
+async def _worker_names(gw: Gateway, ids: list[str]) -> dict[str, str]:
+    """Names of the workers a page lists (rankings carry ids only), in one call per hundred."""
     wanted = list(dict.fromkeys(ids))
     names: dict[str, str] = {}
 
-    async def quietly(path: str, params: dict[str, Any] | None = None) -> Any:
+    async def quietly(chunk: list[str]) -> Any:
         try:
-            return await gw.get(path, params)
+            return await gw.get("/api/v1/workers", {"id": chunk, "limit": len(chunk)})
         except ApiError:
             return None
 
-    pages = await asyncio.gather(
-        *(quietly("/api/v1/workers", {"site_id": s, "limit": 200}) for s in dict.fromkeys(site_ids))
-    )
-    for page in pages:
+    chunks = [wanted[i : i + 100] for i in range(0, len(wanted), 100)]
+    for page in await asyncio.gather(*(quietly(c) for c in chunks)):
         for worker in (page or {}).get("items", []):
-            names[str(worker["id"])] = str(worker.get("name") or "")
-    missing = [w for w in wanted if w not in names][:20]
-    for worker_id, worker in zip(
-        missing, await asyncio.gather(*(quietly(f"/api/v1/workers/{w}") for w in missing)), strict=True
-    ):
-        if worker is not None:
-            names[worker_id] = str(worker.get("name") or worker.get("name_masked") or "")
+            names[str(worker["id"])] = str(worker.get("name") or worker.get("name_masked") or "")
     return names
 
 
