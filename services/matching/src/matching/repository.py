@@ -161,6 +161,15 @@ def matched_workers(session: Session, job_id: uuid.UUID, since: datetime) -> set
     return set(session.exec(stmt).all())
 
 
+def blocking_matches_of_job(
+    session: Session, job_id: uuid.UUID, since: datetime
+) -> list[tuple[uuid.UUID, MatchStatus]]:
+    """The job's matches that keep their pair from a new proposal (live, hired, or ended after `since`):
+    worker and status, in one query (its open and hired counts and the workers to skip)."""
+    stmt = select(Match.worker_id, Match.status).where(col(Match.job_id) == job_id, _pair_blocked(since))
+    return [(worker_id, MatchStatus(status)) for worker_id, status in session.exec(stmt).all()]
+
+
 def matched_jobs(session: Session, worker_id: uuid.UUID, since: datetime) -> set[uuid.UUID]:
     """Jobs that may not be proposed to this worker now: a live match, or one that ended after `since`."""
     stmt = select(Match.job_id).where(col(Match.worker_id) == worker_id, _pair_blocked(since))
