@@ -52,6 +52,7 @@ def apply_job(
     view = repo.get_job_view(session, data.job_id, for_update=True)
     if view is not None and view.version >= data.version:
         return []
+    new = view is None
     if view is None:
         view = JobView(job_id=data.job_id, version=data.version)
     view.version = data.version
@@ -68,7 +69,7 @@ def apply_job(
     # The jobs service counts hires too (hired_count); trust whichever has seen more of them.
     seats = data.headcount - max(data.hired_count, hired)
     job = job_profile(data, state.norm, seats)
-    aliases.record_job(session, data, job)
+    aliases.record_job(session, data, job, new=new)
     after_commit(session, lambda: state.jobs.upsert(job))
     if not propose:
         return []
