@@ -11,6 +11,9 @@ LOCAL := deploy/local
 ENV := . $(LOCAL)/env.sh &&
 VENV := .venv/bin
 PYTEST_ARGS ?=
+# `make test` runs the suite on this many pytest-xdist workers (0: in this process). A module stays on one
+# worker and the modules sharing the e2e stack stay together (tests/conftest.py), so fixtures start once.
+TEST_WORKERS ?= 2
 BENCH_ARGS ?=
 LOG ?= services
 # Directories type-checked by `make lint` (those that exist and hold Python files).
@@ -47,7 +50,7 @@ infra-up: infra
 
 test: ## Install + infra, then the whole test suite (fails if no tests are collected)
 	$(LOCAL)/stack.sh infra-up
-	@rc=0; $(LOCAL)/run-tests.sh $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; $(LOCAL)/run-tests.sh -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS) || rc=$$?; \
 	if [ "$(ANJU_KEEP_STACK)" != 1 ]; then $(LOCAL)/stack.sh down || true; fi; \
 	exit $$rc
 

@@ -14,11 +14,13 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from anju_common.clock import write_offset
 from anju_common.testing import Infra, free_port, wait_for
 from anju_common.topics import ensure_topics
 from kafka import KafkaConsumer
@@ -77,6 +79,25 @@ class Proc:
 
 
 @dataclass
+class StackClock:
+    """The clock every backend service of a stack follows (ANJU_CLOCK_FILE): a test moves it months on."""
+
+    path: Path
+    offset: timedelta = timedelta(0)
+
+    def now(self) -> datetime:
+        """The services' now."""
+        return datetime.now(UTC) + self.offset
+
+    def travel_to(self, when: datetime) -> None:
+        """Move the services' clock forward to an instant (never back: their timers already fired)."""
+        if when <= self.now():
+            raise ValueError(f"the stack's clock is already past {when.isoformat()}")
+        self.offset = when - datetime.now(UTC)
+        write_offset(self.path, self.offset)
+
+
+@dataclass
 class Stack:
     """The running services, the SMPP peer and the admin credentials the harness created."""
 
@@ -89,6 +110,7 @@ class Stack:
     dbs: dict[str, str] = field(default_factory=dict)
     admin_username: str = ""
     admin_password: str = ""
+    clock: StackClock | None = None
 
     @property
     def gateway(self) -> str:
@@ -139,6 +161,31 @@ def _run(cmd: list[str], env: dict[str, str], log: Path, timeout: float) -> None
         done = subprocess.run(cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, timeout=timeout)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}):\n{log.read_text()[-4000:]}")
+
+
+def _run_all(
+    commands: dict[str, tuple[list[str], dict[str, str]]], workdir: Path, timeout: float = 240
+) -> None:
+    """Run commands side by side (each logging to workdir/<name>.log); fail naming every one that failed."""
+    running = {}
+    for name, (cmd, env) in commands.items():
+        with (workdir / f"{name}.log").open("ab") as out:
+            running[name] = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    failed = []
+    for name, proc in running.items():
+        try:
+            proc.wait(max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+        if proc.returncode != 0:
+            failed.append(
+                f"{' '.join(commands[name][0])} failed ({proc.returncode}):\n"
+                + (workdir / f"{name}.log").read_text()[-3000:]
+            )
+    if failed:
+        raise RuntimeError("\n\n".join(failed))
 
 
 def _spawn(name: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -226,6 +273,18 @@ def start_stack(infra: Infra, workdir: Path, **extra_env: str) -> Stack:
     return start_replicated_stack(infra, workdir, {}, **extra_env)
 
 
+def start_time_travel_stack(infra: Infra, workdir: Path, **extra_env: str) -> Stack:
+    """start_stack whose backend services follow a clock the test moves (stack.clock); test mode, because
+    production refuses a test clock, with secrets of its own all the same. The gateway keeps the wall
+    clock: tokens are issued and checked in real time."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    clock = StackClock(workdir / "clock")
+    write_offset(clock.path, clock.offset)
+    stack = start_stack(infra, workdir, ANJU_ENV="test", ANJU_CLOCK_FILE=str(clock.path), **extra_env)
+    stack.clock = clock
+    return stack
+
+
 def start_replicated_stack(infra: Infra, workdir: Path, replicas: dict[str, int], **extra_env: str) -> Stack:
     """start_stack with more processes of some services (e.g. {"matching": 3}: matching-2, matching-3, …);
     the gateway spreads requests over all of them."""
@@ -287,14 +346,19 @@ def start_replicated_stack(infra: Infra, workdir: Path, replicas: dict[str, int]
             stack.smsc = SmppPeer(workdir)
             common["NOTIFICATIONS_SMPP_HOST"] = "127.0.0.1"
             common["NOTIFICATIONS_SMPP_PORT"] = str(stack.smsc.port)
+        envs: dict[str, dict[str, str]] = {}
         for name in (*SERVICES, "gateway"):
             if not service_exists(name):
                 continue
-            env = dict(common)
+            envs[name] = dict(common)
             stack.dbs[name] = infra.create_database(name)
-            env[f"{name.upper()}_DATABASE_URL"] = stack.dbs[name]
+            envs[name][f"{name.upper()}_DATABASE_URL"] = stack.dbs[name]
+        # Each service migrates its own database: all at once, so a stack starts in the time of the slowest.
+        _run_all(
+            {name: ([sys.executable, "-m", name, "migrate"], env) for name, env in envs.items()}, workdir
+        )
+        for name, env in envs.items():
             log = workdir / f"{name}.log"
-            _run([sys.executable, "-m", name, "migrate"], env, log, timeout=180)
             stack.procs[name] = Proc(name, ports[name], log, _spawn(name, env, log), env)
         for proc_name, port in extra.items():
             service = proc_name.rsplit("-", 1)[0]

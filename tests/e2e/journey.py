@@ -102,12 +102,12 @@ class World:
         self.phones[worker["id"]] = phone
         return worker
 
-    def add_employer(self, name: str = "王家社区扶贫车间（制衣）") -> dict[str, Any]:
+    def add_employer(self, name: str = "王家社区扶贫车间（制衣）", kind: str = "workshop") -> dict[str, Any]:
         """Staff register the workshop and give it an API key."""
         assert self.staff is not None
         body = {
             "name": name,
-            "kind": "workshop",
+            "kind": kind,
             "site_id": self.site["id"],
             "county": "惠水县",
             "province": "贵州省",
@@ -121,7 +121,7 @@ class World:
         return self.employer
 
     def post_job(
-        self, title: str = "缝纫工", skills: list[str] | None = None, headcount: int = 2
+        self, title: str = "缝纫工", skills: list[str] | None = None, headcount: int = 2, **extra: Any
     ) -> dict[str, Any]:
         """The workshop posts a job at the site with its API key."""
         assert self.employer_client is not None
@@ -145,6 +145,7 @@ class World:
             "caregiver_friendly": True,
             "min_age": 18,
             "max_age": 55,
+            **extra,
         }
         created: dict[str, Any] = expect(
             self.employer_client.post("/api/v1/jobs", json=body), 201, self.stack

@@ -1,14 +1,11 @@
-"""Issue 12 on the real stack, through the gateway: a course yes takes the seat, completion adds the skills, a
-hire that ends reopens the job's seat and the trained worker is proposed it; explain agrees at each step."""
+"""Issue 12 on the real stack, through the gateway: a course yes by SMS takes the seat, completion adds the
+skills, a hire that ends reopens the job's seat and the trained worker is proposed it; explain agrees."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
-from anju_common.events import ReplyKind, WorkerReplied, WorkerRepliedData
-from anju_common.kafka import Producer
 
 from tests.e2e.harness import Stack, expect
 from tests.e2e.journey import World, poll
@@ -61,16 +58,13 @@ def test_course_seat_completion_skills_and_a_reopened_seat(stack: Stack) -> None
         body = expect(staff.get(f"/api/v1/workers/{packer['id']}/matches"), 200, stack)
         return [o for o in body["training_offers"] if o["training_id"] == course["id"]]
 
-    (offer,) = poll("the packer is offered the course", offers)
-    # The worker's 1 to the offer (as notifications reports it) takes the course's only seat.
-    producer = Producer(stack.infra.kafka_bootstrap)
-    try:
-        yes = WorkerRepliedData(
-            worker_id=uuid.UUID(packer["id"]), reply=ReplyKind.interested, offer_id=offer["id"]
-        )
-        producer.publish(WorkerReplied.build(yes, subject=yes.worker_id), stack.topic_prefix)
-    finally:
-        producer.close()
+    poll("the packer is offered the course", offers)
+    # The course offer reaches the packer's phone; the packer's "1" takes the course's only seat.
+    poll(
+        "the course offer SMS",
+        lambda: [t for t in world.messages_to(packer["id"]) if "培训班" in t and "回1" in t],
+    )
+    world.reply(packer["id"], "1")
 
     def enrolled() -> list[dict[str, Any]]:
         rows = expect(staff.get(f"/api/v1/trainings/{course['id']}/enrolments"), 200, stack)

@@ -399,6 +399,22 @@ def test_staff_complete_the_terms_and_end_a_placement(
     assert workers_client.get(f"/api/v1/placements/{uuid.uuid4()}").status_code == 404
 
 
+def test_staff_recording_the_worker_unemployed_ends_the_placement(
+    workers_client: TestClient, infra: Infra, producer: Any
+) -> None:
+    w, p = _hired_worker(workers_client, producer)
+    seasonal = workers_client.post(f"/api/v1/workers/{w['id']}/employment", json={"status": "seasonal"})
+    assert seasonal.status_code == 200, seasonal.text
+    assert workers_client.get(f"/api/v1/placements/{p['id']}").json()["status"] == "active", "still working"
+    r = workers_client.post(f"/api/v1/workers/{w['id']}/employment", json={"status": "unemployed"})
+    assert r.status_code == 200, r.text
+    assert r.json()["worker"]["employment_status"] == "unemployed"
+    ended = workers_client.get(f"/api/v1/placements/{p['id']}").json()
+    assert (ended["status"], ended["end_reason"]) == ("ended", "left")
+    assert all(f["status"] == "cancelled" for f in ended["follow_ups"]), "no check-in about a job gone"
+    assert _events(infra, p["id"], "placement.ended", 1)[0]["data"]["end_reason"] == "left"
+
+
 # ------------------------------------------------------------------ statistics
 def test_retention_on_a_generated_site_equals_a_count_and_totals_equal_their_breakdowns(
     workers_client: TestClient, producer: Any

@@ -160,6 +160,7 @@ def create_app(
 ) -> FastAPI:
     """A FastAPI app with problem+json errors, request ids, health, readiness and metrics."""
     settings.refuse_insecure_defaults()
+    settings.follow_test_clock()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     set_cursor_secret(settings.cursor_secret)
 

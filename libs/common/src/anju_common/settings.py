@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from anju_common.clock import CLOCK
 from anju_common.crypto import DEV_HASH_KEY, DEV_KEYS, FieldCipher, cipher_from_config
 
 DEV_INTERNAL_SECRET = "dev-internal-secret-change-me-please-32b"  # noqa: S105 (public development default)
@@ -71,6 +72,8 @@ class ServiceSettings(BaseSettings):
     pii_keys: str = _shared("pii_keys", DEV_KEYS)
     pii_active_key: str | None = _shared("pii_active_key", None)
     pii_hash_key: str = _shared("pii_hash_key", DEV_HASH_KEY)
+    # A file holding seconds to add to the wall clock, so an end-to-end test moves a whole stack months on.
+    clock_file: Path | None = _shared("clock_file", None)
 
     def env_name(self, field: str) -> str:
         """The environment variable that sets a field (ANJU_* for shared ones, else the service prefix)."""
@@ -103,6 +106,17 @@ class ServiceSettings(BaseSettings):
                 f"secrets): set {', '.join(bad)} (make up generates them into var/secrets.env), "
                 "or set ANJU_ENV=development for a local trial"
             )
+
+    def follow_test_clock(self) -> None:
+        """Follow ANJU_CLOCK_FILE's offset (development and test only: a production clock is the wall's)."""
+        if self.clock_file is None:
+            return
+        if self.env not in DEVELOPMENT_MODES:
+            raise InsecureSettingsError(
+                f"{self.service_name}: 生产环境不能使用测试时钟 (a test clock is refused outside "
+                "development/test): unset ANJU_CLOCK_FILE"
+            )
+        CLOCK.follow(self.clock_file)
 
     def cipher(self) -> FieldCipher:
         """The field cipher built from the PII key settings."""

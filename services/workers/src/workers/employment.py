@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from anju_common.errors import ConflictError
 from anju_common.events import EmploymentChanged, EmploymentChangedData, EmploymentStatus
-from anju_common.principal import Principal
 from anju_common.versioning import bump
 from sqlmodel import Session
 
@@ -15,7 +13,6 @@ from workers import repository as repo
 from workers.config import today
 from workers.households import refresh_households
 from workers.models import Worker, WorkerReferral, emit
-from workers.registration import editable
 from workers.schemas import EmploymentCause
 from workers.views import household_data
 
@@ -63,23 +60,6 @@ def change_employment(
     )
     emit(session, EmploymentChanged.build(data, subject=worker.id, request_id=request_id))
     return True
-
-
-def record_employment(
-    session: Session,
-    worker_id: uuid.UUID,
-    status: EmploymentStatus,
-    cause: EmploymentCause,
-    job_id: uuid.UUID | None,
-    principal: Principal,
-    request_id: str | None,
-) -> Worker:
-    """Staff record a change of employment."""
-    worker = editable(session, worker_id, principal)
-    if not worker.active:
-        raise ConflictError("the worker is deactivated")
-    change_employment(session, worker, status, cause, job_id=job_id, request_id=request_id)
-    return worker
 
 
 def on_hired(session: Session, worker_id: uuid.UUID, job_id: uuid.UUID, match_id: uuid.UUID) -> None:

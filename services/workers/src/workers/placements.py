@@ -26,8 +26,9 @@ from workers import repository as repo
 from workers.config import get_settings, today
 from workers.employment import change_employment
 from workers.guards import no_nulls, staff_only
-from workers.models import FollowUp, Placement, PlacementJob, emit
-from workers.schemas import FollowUpPublic, PlacementEndIn, PlacementPublic, PlacementUpdate
+from workers.models import FollowUp, Placement, PlacementJob, Worker, emit
+from workers.registration import editable
+from workers.schemas import EmploymentCause, FollowUpPublic, PlacementEndIn, PlacementPublic, PlacementUpdate
 
 
 def placement_data(p: Placement) -> PlacementData:
@@ -187,6 +188,27 @@ def end_placement(
 
 
 # ------------------------------------------------------------------ staff
+def record_employment(
+    session: Session,
+    worker_id: uuid.UUID,
+    status: EmploymentStatus,
+    cause: EmploymentCause,
+    job_id: uuid.UUID | None,
+    principal: Principal,
+    request_id: str | None,
+) -> Worker:
+    """Staff record a change of employment; a worker who no longer works has their placements ended, so
+    the match is closed, the seat reopens and no check-in asks about a job already gone."""
+    worker = editable(session, worker_id, principal)
+    if not worker.active:
+        raise ConflictError("the worker is deactivated")
+    change_employment(session, worker, status, cause, job_id=job_id, request_id=request_id)
+    if status not in repo.EMPLOYED_STATUSES:
+        for p in prepo.active_placements_of_worker(session, worker.id):
+            end_placement(session, p, "left", max(today(), p.started_on), None, request_id, employment=False)
+    return worker
+
+
 def get_placement(
     session: Session, placement_id: uuid.UUID, principal: Principal, *, for_update: bool = False
 ) -> Placement:

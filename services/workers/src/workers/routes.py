@@ -15,7 +15,7 @@ from anju_common.principal import SERVICE_TOKEN_HEADER
 from anju_common.problems import Problem
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile, status
 
-from workers import contacts, employment, households, registration, reveal, sites, stats, views
+from workers import contacts, households, placements, registration, reveal, sites, stats, views
 from workers import repository as repo
 from workers.bulk import import_workers
 from workers.config import get_settings
@@ -398,7 +398,7 @@ def record_employment(
     request_id: RequestIdDep,
 ) -> EmploymentOut:
     """Record a change of employment; the household's zero-employment flag follows."""
-    worker = employment.record_employment(
+    worker = placements.record_employment(
         session, worker_id, body.status, body.cause, body.job_id, principal, request_id
     )
     household = households.get_household(session, worker.household_id, principal)
