@@ -15,6 +15,7 @@ from anju_common.events import (
     JobClosed,
     JobClosedData,
     JobPosted,
+    MatchProposed,
     NotificationSent,
     NotificationSentData,
     WorkerRegistered,
@@ -210,3 +211,48 @@ def test_a_jobs_proposals_are_written_with_one_insert_per_table(engine: Engine, 
     assert inserts.count("match") == 1
     assert inserts.count("match_transition") == 1
     assert inserts.count("outbox_event") == 1
+
+
+def test_a_rebuild_applies_a_pairs_second_proposal_read_before_the_first_ones_end(engine: Engine) -> None:
+    from anju_common.events import MatchProposedData, MatchStatus, MatchStatusChanged, MatchStatusChangedData
+    from matching.rebuild import RebuildStats, _apply_own
+
+    pair: dict[str, Any] = {
+        "job_id": uuid.uuid4(),
+        "worker_id": uuid.uuid4(),
+        "household_id": uuid.uuid4(),
+        "site_id": uuid.uuid4(),
+    }
+
+    def proposed() -> MatchProposed:
+        data = MatchProposedData(
+            match_id=uuid.uuid4(),
+            score=80.0,
+            breakdown={},
+            job_title="缝纫工",
+            employer_name="车间",
+            wage_min=2800,
+            wage_max=4200,
+            place="王家车间",
+            **pair,
+        )
+        return MatchProposed.build(data, subject=data.match_id)
+
+    def moved(match_id: uuid.UUID, frm: MatchStatus, to: MatchStatus) -> MatchStatusChanged:
+        data = MatchStatusChangedData(match_id=match_id, from_status=frm, to_status=to, **pair)
+        return MatchStatusChanged.build(data, subject=match_id)
+
+    first, second = proposed(), proposed()
+    # Partition by partition: the second match's events come before the first one's decline.
+    events: list[Event] = [
+        first,
+        second,
+        moved(second.data.match_id, MatchStatus.proposed, MatchStatus.notified),
+        moved(first.data.match_id, MatchStatus.proposed, MatchStatus.declined),
+    ]
+    stats = RebuildStats()
+    _apply_own(engine, iter(events), stats, batch=2)
+    with session_scope(engine) as session:
+        rows = {m.id: m.status for m in session.exec(select(Match)).all()}
+    assert rows == {first.data.match_id: MatchStatus.declined, second.data.match_id: MatchStatus.notified}
+    assert stats.applied == 4 and stats.skipped == 0

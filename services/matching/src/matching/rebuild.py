@@ -9,6 +9,7 @@ run it with the service stopped.
 from __future__ import annotations
 
 import argparse
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,7 +200,7 @@ def rebuild(settings: MatchingSettings, engine: Engine | None = None, batch: int
             engine, _events(settings.kafka_bootstrap, settings.topic(topic), stats), stats, batch, table
         )
     own = _events(settings.kafka_bootstrap, settings.topic("matching.events"), stats)
-    _apply_all(engine, own, stats, batch, None)
+    _apply_own(engine, own, stats, batch)
     log.info("matching.rebuilt", read=stats.read, applied=stats.applied, skipped=stats.skipped)
     return stats
 
@@ -220,6 +221,56 @@ def _apply_all(
                 if i + 1 >= batch:
                     pending = True
                     break
+
+
+def _apply_own(engine: Engine, events: Iterator[Event], stats: RebuildStats, batch: int) -> None:
+    """Apply matching.events; a pair proposed again after its first match ended may be read before that
+    end (the two matches are keyed apart, so on different partitions): such a proposal, and whatever
+    follows it for the same match, waits until everything else is applied."""
+    waiting: list[Event] = []
+    held: set[uuid.UUID] = set()
+
+    def apply(session: Session, ev: Event) -> None:
+        match_id = _match_of(ev)
+        if match_id is not None and (match_id in held or _pair_taken(session, ev)):
+            held.add(match_id)
+            waiting.append(ev)
+            return
+        stats.applied += apply_own_event(session, ev)
+
+    pending = True
+    while pending:
+        pending = False
+        with session_scope(engine) as session:
+            for i, ev in enumerate(events):
+                apply(session, ev)
+                if i + 1 >= batch:
+                    pending = True
+                    break
+    while waiting:
+        again = waiting
+        waiting, held = [], set()
+        with session_scope(engine) as session:
+            for ev in again:
+                apply(session, ev)
+        if len(waiting) == len(again):
+            log.warning("matching.rebuild_pair_conflict", events=len(waiting))
+            stats.skipped += len(waiting)
+            return
+
+
+def _match_of(ev: Event) -> uuid.UUID | None:
+    if isinstance(ev, MatchProposed | MatchStatusChanged):
+        return ev.data.match_id
+    return None
+
+
+def _pair_taken(session: Session, ev: Event) -> bool:
+    """Whether a proposal's pair still has another live match in the rebuilt tables."""
+    if not isinstance(ev, MatchProposed):
+        return False
+    live = repo.live_match_of_pair(session, ev.data.job_id, ev.data.worker_id)
+    return live is not None and live.id != ev.data.match_id
 
 
 def rebuild_command(_: argparse.Namespace) -> None:
