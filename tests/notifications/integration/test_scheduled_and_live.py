@@ -323,6 +323,71 @@ def test_departure_messages_day_before_and_after_arrival_follow_the_roster_and_c
     assert not wait_for(lambda: smsc.submits_to(other["phone"]), timeout=1.5)
 
 
+def test_a_change_after_the_pre_departure_sms_is_sent_at_once_and_a_call_off_tells_who_was_told(
+    stage_factory: StageFactory, run_app: AppRunner, smsc: SmppPeer, directory: WorkerDirectory
+) -> None:
+    stage = stage_factory(smsc, NOTIFICATIONS_LIMIT_PER_MINUTE="0", **NIGHT)
+    day = date.today() + timedelta(days=12)
+    before = _at(day - timedelta(days=1), 10, 0)
+    CLOCK.set(before)
+    client = run_app(stage)
+    engine = engine_of(client)
+    site = str(uuid.uuid4())
+    told = directory.add(site_id=uuid.UUID(site))
+    plan = departure(site, [told["worker_id"]], DepartureScheduled, departs_at=_at(day, 7, 30))
+    stage.publish(plan)
+    assert wait_for(lambda: len(smsc.submits_to(told["phone"])) == 1, timeout=20)
+    d = plan.data
+
+    def moved(version: int, **over: Any) -> Any:
+        fields = {"departs_at": d.departs_at, "arrives_on": d.arrives_on, "meeting_point": d.meeting_point}
+        return departure(
+            site,
+            [told["worker_id"]],
+            DepartureScheduled,
+            departure_id=d.departure_id,
+            version=version,
+            **{**fields, **over},
+        )
+
+    # Same time and place again (the escort changed): nothing new to say.
+    stage.publish(moved(2))
+    # The meeting point and hour move after the worker was told: the correction goes out now, once.
+    stage.publish(moved(3, meeting_point="县客运站东门", departs_at=_at(day, 9, 0)))
+    stage.publish(moved(3, meeting_point="县客运站东门", departs_at=_at(day, 9, 0)))  # redelivered
+    assert wait_for(lambda: len(smsc.submits_to(told["phone"])) == 2, timeout=20)
+    correction = _texts(smsc, told["phone"])[-1]
+    assert "县客运站东门" in correction and f"{day.month}月{day.day}日9:00" in correction, correction
+    assert len(correction) <= 70
+    assert not wait_for(lambda: len(smsc.submits_to(told["phone"])) > 2, timeout=2)
+    templates = sorted(n.template for n in notifications_of(engine, told["worker_id"]))
+    assert templates == ["arrival_check", "departure_changed", "pre_departure"]
+
+    # Called off the day before: the worker who knows when and where to meet is told not to come; the
+    # arrival check-in is cancelled, never sent.
+    stage.publish(
+        departure(
+            site,
+            [told["worker_id"]],
+            DepartureCancelled,
+            departure_id=d.departure_id,
+            status="cancelled",
+            departs_at=_at(day, 9, 0),
+            version=4,
+        )
+    )
+    assert wait_for(lambda: len(smsc.submits_to(told["phone"])) == 3, timeout=20)
+    notice = _texts(smsc, told["phone"])[-1]
+    assert "取消" in notice and f"{day.month}月{day.day}日9:00" in notice and len(notice) <= 70, notice
+    rows = _by_template(engine, told)
+    assert (rows["arrival_check"].status, rows["arrival_check"].status_reason) == (
+        NotificationStatus.cancelled,
+        "departure_cancelled",
+    )
+    CLOCK.set(_at(day + timedelta(days=2), 10))
+    assert not wait_for(lambda: len(smsc.submits_to(told["phone"])) > 3, timeout=1.5)
+
+
 def test_unknown_texts_reach_a_feed_even_from_numbers_never_texted(
     stage_factory: StageFactory, run_app: AppRunner, directory: WorkerDirectory
 ) -> None:

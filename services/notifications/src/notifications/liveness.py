@@ -146,7 +146,7 @@ def stale_reason(note: Notification, states: dict[tuple[str, uuid.UUID], Referen
     if follow_up is not None and follow_up.status in ("done", "cancelled"):
         return f"follow_up_{follow_up.status}"
     departure = state("departure", note.departure_id)
-    if departure is not None and departure.status == "cancelled":
+    if departure is not None and departure.status == "cancelled" and note.template != "departure_called_off":
         return "departure_cancelled"
     return None
 

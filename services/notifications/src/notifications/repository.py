@@ -30,6 +30,8 @@ OFFER_TEMPLATES = ("job_offer", "training_offer")
 ASKING_TEMPLATES = ("job_offer", "training_offer", "follow_up", "arrival_check")
 _REFERENCE_COLUMNS = ("match_id", "job_id", "training_id", "placement_id", "follow_up_id", "departure_id")
 _RECEIVED = (NotificationStatus.sent, NotificationStatus.delivered, NotificationStatus.submitting)
+# Handed to the provider, or perhaps: the worker may have read it.
+HANDED_OVER = (*_RECEIVED, NotificationStatus.in_doubt, NotificationStatus.unknown)
 CANCELLABLE = (NotificationStatus.pending, NotificationStatus.in_doubt)
 
 

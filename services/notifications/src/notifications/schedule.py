@@ -98,6 +98,8 @@ def schedule_departure(session: Session, ev: DepartureScheduled, now: datetime) 
             found = by_key.get((key, worker_id))
             if found is not None:
                 _revive_or_update(found, params, due, now)
+                if template == "pre_departure" and found.status in repo.HANDED_OVER:
+                    _correct(session, ev, existing, worker_id, params, now)
                 continue
             sending.enqueue(
                 session,
@@ -114,8 +116,68 @@ def schedule_departure(session: Session, ev: DepartureScheduled, now: datetime) 
     session.flush()  # a later event of the same batch (no autoflush) must find these rows
 
 
+_TOLD = ("pre_departure", "departure_changed")
+_TOLD_PARAMS = ("when", "meeting", "destination")
+
+
+def _told(existing: list[Notification], worker_id: uuid.UUID) -> Notification | None:
+    """The latest time-and-place SMS a worker was sent (the pre-departure one or a correction)."""
+    sent = [
+        n
+        for n in existing
+        if n.worker_id == worker_id and n.template in _TOLD and n.status in repo.HANDED_OVER
+    ]
+    return max(sent, key=lambda n: n.created_at) if sent else None
+
+
+def _correct(
+    session: Session,
+    ev: DepartureScheduled,
+    existing: list[Notification],
+    worker_id: uuid.UUID,
+    params: dict[str, str],
+    now: datetime,
+) -> None:
+    """A worker already told the time and place is told the new ones at once (once per version)."""
+    last = _told(existing, worker_id)
+    if last is None or all(last.params.get(k) == params[k] for k in _TOLD_PARAMS):
+        return
+    d = ev.data
+    sending.enqueue(
+        session,
+        ev,
+        "departure_changed",
+        params,
+        now,
+        worker_id=worker_id,
+        site_id=d.site_id,
+        source_event_id=departure_key(d.departure_id, f"departure_changed:{d.version}"),
+        departure_id=d.departure_id,
+    )
+
+
 def cancel_departure(session: Session, ev: DepartureCancelled, now: datetime) -> None:
-    """The departure is off: everything still waiting for it is cancelled."""
+    """The departure is off: everything still waiting for it is cancelled, and whoever was already told
+    when and where to meet is told not to come (while the departure is still ahead)."""
     d = ev.data
     liveness.record(session, "departure", d.departure_id, "cancelled", now)  # a cancel always wins
-    liveness.cancel_stale(session, repo.notifications_of_departure(session, d.departure_id), now)
+    existing = repo.notifications_of_departure(session, d.departure_id)
+    liveness.cancel_stale(session, existing, now)
+    if d.departs_at <= now:
+        return
+    tz = ZoneInfo(get_settings().timezone)
+    params = {"when": when_text(d.departs_at.astimezone(tz)), "destination": d.destination}
+    for worker_id in sorted({n.worker_id for n in existing if n.worker_id is not None}, key=str):
+        if _told(existing, worker_id) is None:
+            continue
+        sending.enqueue(
+            session,
+            ev,
+            "departure_called_off",
+            params,
+            now,
+            worker_id=worker_id,
+            site_id=d.site_id,
+            source_event_id=departure_key(d.departure_id, "departure_called_off"),
+            departure_id=d.departure_id,
+        )

@@ -147,6 +147,22 @@ TEMPLATES: dict[str, Template] = {
             },
         ),
         Template(
+            name="departure_changed",
+            code="SMS_ANJU_DEPARTURE_CHANGED",
+            text="改为{when}在{meeting}集合去{destination}，请带身份证准时到。退订回TD",
+            params={
+                "when": Param(12, 12, 9),
+                "meeting": Param(14, 6, 5, _plain),
+                "destination": Param(8, 2, 1, place_name),
+            },
+        ),
+        Template(
+            name="departure_called_off",
+            code="SMS_ANJU_DEPARTURE_CALLED_OFF",
+            text="{when}去{destination}的出发已取消，社区就业服务站会联系您。退订回TD",
+            params={"when": Param(12, 12, 9), "destination": Param(8, 2, 1, place_name)},
+        ),
+        Template(
             name="arrival_check",
             code="SMS_ANJU_ARRIVAL_CHECK",
             text="到{destination}了吗？回1已到达，有困难请直接回复，社区就业服务站会帮您。退订回TD",
