@@ -254,9 +254,8 @@ def _apply_own(engine: Engine, events: Iterator[Event], stats: RebuildStats, bat
             for ev in again:
                 apply(session, ev)
         if len(waiting) == len(again):
-            log.warning("matching.rebuild_pair_conflict", events=len(waiting))
-            stats.skipped += len(waiting)
-            return
+            # The pair's other match was proposed later but read first: not resolved here (see the docs).
+            raise RuntimeError(f"{len(waiting)} rebuilt proposals conflict with a live match of their pair")
 
 
 def _match_of(ev: Event) -> uuid.UUID | None:
