@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import statistics
@@ -58,13 +59,15 @@ def entries(n: int, seed: int) -> list[str]:
 
 def throughput(texts: list[str], rounds: int) -> dict[str, Any]:
     """Entries per second, cold (fresh vocabulary cache) and warm."""
-    cold = []
+    cold, cold_cpu = [], []
     for _ in range(rounds):
         vocab = Vocabulary(load(DATA_DIR))
+        c = time.process_time()
         t = time.perf_counter()
         for x in texts:
             vocab.read(x)
         cold.append(len(texts) / (time.perf_counter() - t))
+        cold_cpu.append(len(texts) / (time.process_time() - c))
     t = time.perf_counter()
     for x in texts:
         vocab.read(x)
@@ -75,6 +78,8 @@ def throughput(texts: list[str], rounds: int) -> dict[str, Any]:
     return {
         "entries": len(texts),
         "cold_entries_per_s": round(statistics.median(cold)),
+        "cold_entries_per_cpu_s": round(statistics.median(cold_cpu)),
+        "load_average": os.getloadavg(),
         "warm_entries_per_s": round(warm),
         "vocabulary_build_s": round(build_s, 3),
         "trades": len(build.trades),

@@ -25,6 +25,9 @@ from bench.workers.generate import generate
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "bench" / "data"
 MIGRATIONS = ROOT / "services" / "workers" / "migrations"
+# Issue 14 §4 moved the bar from 60 s and 1 GB once 60 s was met on a quiet machine.
+TARGET_SECONDS = 30
+TARGET_PEAK_MB = 500
 PG_URL = os.environ.get("ANJU_PG_URL", "postgresql+psycopg://anju:anju@127.0.0.1:5432")
 
 
@@ -82,14 +85,18 @@ def main() -> int:
         date=datetime.now(UTC).isoformat(timespec="seconds"),
         machine=f"{platform.machine()} {os.cpu_count()} cpu, {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.system()} {platform.release()}",
-        target_seconds=60,
-        target_peak_mb=1024,
+        target_seconds=TARGET_SECONDS,
+        target_peak_mb=TARGET_PEAK_MB,
     )
     DATA.mkdir(parents=True, exist_ok=True)
     with (DATA / "workers-results.jsonl").open("a") as fh:
         fh.write(json.dumps(result, ensure_ascii=False) + "\n")
     print(json.dumps(result, ensure_ascii=False, indent=2))
-    ok = result["status"] == 200 and result["seconds"] < 60 and result["peak_rss_mb"] < 1024
+    ok = (
+        result["status"] == 200
+        and result["seconds"] < TARGET_SECONDS
+        and result["peak_rss_mb"] < TARGET_PEAK_MB
+    )
     print("within targets" if ok else "OUTSIDE TARGETS")
     return 0 if ok else 1
 

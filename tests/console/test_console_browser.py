@@ -418,3 +418,59 @@ def test_gateway_docs_load_nothing_from_other_hosts(browser: Any, stack: Stack) 
         )
         hosts = requested_hosts(browser)
         assert hosts and hosts <= {urlsplit(stack.gateway).netloc}, (page, hosts)
+
+
+# Each main page with the actions an office worker needs on it (CSS selectors).
+MAIN_ACTIONS: dict[str, tuple[str, ...]] = {
+    "/": ("#stats-download", "#lang-switch", "nav a[href='/workers']"),
+    "/households": ("form.filters button[type=submit]",),
+    "/workers": ("#q", "#search-button", "#workers-export"),
+    "/worker": ("#reveal-reason", "#reveal-button"),
+    "/jobs": ("form.filters button[type=submit]", "#jobs a[href^='/jobs/']"),
+    "/job": ("#proposals button.act", "#why-q", "#why-button"),
+    "/import": ("#import-file", "#import-button"),
+    "/feed": ("#tasks, #tasks-empty", "#feed, #feed-empty"),
+    "/downloads": ("#dl-stats", "#dl-standard", "#dl-workers"),
+}
+REACHABLE = """
+const el = arguments[0];
+el.scrollIntoView({block: 'center', inline: 'nearest'});
+const r = el.getBoundingClientRect();
+return [r.left, r.right, r.top, r.bottom, r.width, r.height, window.innerWidth, window.innerHeight,
+        document.documentElement.scrollWidth];
+"""
+
+
+def test_main_pages_fit_a_1366_by_768_screen(browser: Any, console: Proc, world: World, stack: Stack) -> None:
+    by = _by()
+    assert browser.execute_script("return [window.outerWidth, window.outerHeight]") == [1366, 768]
+    login(browser, console, world)
+    worker_id = next(iter(world.names))
+    with world.staff(stack) as api:
+        job_id = next(
+            j["id"]
+            for j in world.jobs
+            if any(
+                m["status"] in ("proposed", "notified", "interested", "referred")
+                for m in api.get(f"/api/v1/jobs/{j['id']}/matches").json()["matches"]
+            )
+        )
+    paths = {"/worker": f"/workers/{worker_id}", "/job": f"/jobs/{job_id}"}
+    for page, selectors in MAIN_ACTIONS.items():
+        browser.get(console.url + paths.get(page, page))
+        assert "/login" not in browser.current_url, page
+        wide, inner = browser.execute_script(
+            "return [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        assert wide <= inner, f"{page} scrolls sideways: {wide} px wide in a {inner} px window"
+        for selector in selectors:
+            element = next(
+                (e for e in browser.find_elements(by.CSS_SELECTOR, selector) if e.is_displayed()), None
+            )
+            assert element is not None, f"{page}: {selector} is not shown"
+            left, right, top, bottom, width, height, w, h, wide = browser.execute_script(REACHABLE, element)
+            assert width > 0 and height > 0, (page, selector)
+            assert left >= 0 and right <= w, f"{page}: {selector} is cut off sideways ({left}–{right} of {w})"
+            assert top >= 0 and bottom <= h, f"{page}: {selector} cannot be scrolled into view"
+            assert wide <= w, page
+    only_console_hosts(browser, console)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Iterator
@@ -201,6 +202,7 @@ class PageGateway(FakeGateway):
         self.explain: Any = None
         self.retention: Any = None
         self.feed: list[dict[str, Any]] = []
+        self.matching_knows_worker = True
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
@@ -210,6 +212,8 @@ class PageGateway(FakeGateway):
                 return httpx.Response(200, json={"items": [self.worker()], "next_cursor": None})
             return super().__call__(request)
         self.calls.append(request)
+        if request.headers.get("authorization", "").removeprefix("Bearer ") not in self.valid_tokens:
+            return httpx.Response(401, json={"detail": "expired"})
         if path == f"/api/v1/sites/{SITE}/stats":
             return httpx.Response(
                 200, json={**STATS, "retention": self.retention} if self.retention else STATS
@@ -228,6 +232,8 @@ class PageGateway(FakeGateway):
                     "zero_employment_since": None,
                 },
             )
+        if path == f"/api/v1/workers/{WORKER}/matches" and not self.matching_knows_worker:
+            return httpx.Response(404, json={"detail": "unknown worker"})
         if path == f"/api/v1/workers/{WORKER}/matches":
             return httpx.Response(200, json={"worker_id": WORKER, "matches": [], "training_offers": []})
         if path == f"/api/v1/workers/{WORKER}/placements" and self.placements is not None:
@@ -358,6 +364,34 @@ def test_worker_page_masks_and_says_placements_are_not_there_yet(
     shown = client.get(f"/workers/{WORKER}").text
     assert 'data-placement-id="p1"' in shown and "王家车间" in shown and "2026-10-01" in shown
     assert "暂未开放" not in shown
+
+
+def test_a_worker_matching_does_not_know_yet_has_a_page_without_proposals(
+    pages: tuple[TestClient, PageGateway],
+) -> None:
+    client, fake = pages
+    fake.matching_knows_worker = False
+    page = client.get(f"/workers/{WORKER}")
+    assert page.status_code == 200
+    assert 'id="worker-name"' in page.text and 'id="worker-matches"' in page.text
+
+
+def test_a_pages_concurrent_calls_refresh_an_expired_token_once(
+    pages: tuple[TestClient, PageGateway],
+) -> None:
+    client, fake = pages
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.05)  # the gateway takes a while: the page's calls are in flight together
+        return fake(request)
+
+    client.app.state.http = httpx.AsyncClient(transport=httpx.MockTransport(slow), base_url="http://gateway")  # type: ignore[attr-defined]
+    fake.valid_tokens = {"access-2"}  # the session's access-1 has expired
+    page = client.get(f"/workers/{WORKER}")
+    assert page.status_code == 200 and 'id="worker-name"' in page.text
+    assert fake.refreshes == 1  # five calls at once met the 401; one refresh served them all
+    sent = [c for c in fake.calls if c.url.path.startswith(f"/api/v1/workers/{WORKER}")]
+    assert sent and sent[-1].headers["authorization"] == "Bearer access-2"
 
 
 def test_reveal_sends_the_reason_and_shows_the_audit_entry(pages: tuple[TestClient, PageGateway]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -55,6 +56,9 @@ class Gateway:
         self.request = request
         self.http = http
         self.lang = lang
+        # A page's calls run concurrently: the first 401 refreshes, the others wait and use its token
+        # (refresh tokens rotate, so a second refresh with the old one would sign the user out).
+        self._refreshing = asyncio.Lock()
 
     def _headers(self, token: str | None) -> dict[str, str]:
         headers = {"Accept-Language": "zh-CN" if self.lang == "zh" else "en"}
@@ -93,7 +97,9 @@ class Gateway:
         token = self._tokens()["access_token"]
         response = await self.http.request(method, path, headers=self._headers(token), **kwargs)
         if response.status_code == 401:
-            token = await self._refresh()
+            async with self._refreshing:
+                current = self._tokens()["access_token"]
+                token = current if current != token else await self._refresh()
             response = await self.http.request(method, path, headers=self._headers(token), **kwargs)
             if response.status_code == 401:
                 self.request.session.pop(SESSION_TOKENS, None)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -114,6 +115,16 @@ async def _sites(gw: Gateway) -> list[dict[str, Any]]:
     page = await gw.get("/api/v1/sites", {"limit": 200})
     items: list[dict[str, Any]] = page["items"]
     return items
+
+
+async def _together(*calls: Awaitable[Any]) -> list[Any]:
+    """A page's independent API calls at once (each one waits on the gateway, not on the others); the
+    first failure in the page's order is raised, as when they ran one after another."""
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return list(results)
 
 
 async def _optional(gw: Gateway, path: str, params: dict[str, Any] | None = None) -> Any:
@@ -260,7 +271,13 @@ def make_app() -> FastAPI:
         gw = gateway(request)
         sites = await _sites(gw)
         site = _pick_site(sites, site_id)
-        stats = await gw.get(f"/api/v1/sites/{site['id']}/stats") if site else None
+        stats: dict[str, Any] | None = None
+        feed: Any = None
+        if site:
+            stats, feed = await _together(
+                gw.get(f"/api/v1/sites/{site['id']}/stats"),
+                _optional(gw, f"/api/v1/offices/{site['id']}/feed", {"limit": 100}),
+            )
         charts: list[Markup] = []
         if stats:
             lang = lang_of(request)
@@ -289,7 +306,6 @@ def make_app() -> FastAPI:
             )
         alerts: list[dict[str, Any]] = []
         if site:
-            feed = await _optional(gw, f"/api/v1/offices/{site['id']}/feed", {"limit": 100})
             since = datetime.now(UTC) - timedelta(hours=24)
             alerts = [i for i in _items(feed) if is_alert(i) and _parsed(i.get("created_at")) >= since][::-1][
                 :10
@@ -429,12 +445,20 @@ def make_app() -> FastAPI:
         return render(request, "_trade_options.html", options=options)
 
     async def _worker_context(gw: Gateway, worker_id: uuid.UUID) -> dict[str, Any]:
-        worker = await gw.get(f"/api/v1/workers/{worker_id}")
-        household = await gw.get(f"/api/v1/households/{worker['household_id']}")
-        matches = await gw.get(f"/api/v1/workers/{worker_id}/matches")
-        placements = await _optional(gw, f"/api/v1/workers/{worker_id}/placements")
-        follow_ups = await _optional(gw, f"/api/v1/workers/{worker_id}/follow-ups")
-        reveals = await _optional(gw, "/api/v1/pii-reveals", {"worker_id": str(worker_id), "limit": 20})
+        async def worker_and_household() -> tuple[Any, Any]:
+            worker = await gw.get(f"/api/v1/workers/{worker_id}")
+            return worker, await gw.get(f"/api/v1/households/{worker['household_id']}")
+
+        (worker, household), matches, placements, follow_ups, reveals = await _together(
+            worker_and_household(),
+            _optional(gw, f"/api/v1/workers/{worker_id}/matches"),
+            _optional(gw, f"/api/v1/workers/{worker_id}/placements"),
+            _optional(gw, f"/api/v1/workers/{worker_id}/follow-ups"),
+            _optional(gw, "/api/v1/pii-reveals", {"worker_id": str(worker_id), "limit": 20}),
+        )
+        # Matching learns of a new worker from its event: until then it does not know the worker (404),
+        # and the page shows no proposals rather than an error.
+        matches = matches if isinstance(matches, dict) else {"matches": []}
         placement_rows = _items(placements)
         follow_up_rows = _items(follow_ups) or [
             {**f, "job_title": f.get("job_title") or p.get("job_title")}
@@ -518,10 +542,12 @@ def make_app() -> FastAPI:
         )
 
     async def _job_context(gw: Gateway, job_id: uuid.UUID) -> dict[str, Any]:
-        job = await gw.get(f"/api/v1/jobs/{job_id}")
-        result = await gw.get(f"/api/v1/jobs/{job_id}/matches", {"include_ranking": "true", "limit": 50})
+        job, result = await _together(
+            gw.get(f"/api/v1/jobs/{job_id}"),
+            gw.get(f"/api/v1/jobs/{job_id}/matches", {"include_ranking": "true", "limit": 50}),
+        )
         listed = result["matches"] + (result.get("ranking") or [])
-        names = await _worker_names(gw, [m["worker_id"] for m in listed], [m["site_id"] for m in listed])
+        names = await _worker_names(gw, [m["worker_id"] for m in listed])
         return {
             "job": job,
             "matches": result["matches"],
@@ -547,43 +573,48 @@ def make_app() -> FastAPI:
         """Why a worker is (not) in the job's ranking: pick the worker by name or phone digits, then ask
         the explain endpoint."""
         gw = gateway(request)
-        context = await _job_context(gw, job_id)
         typed = q.strip()
-        context["why_q"] = typed
-        if worker_id is None and typed:
+
+        async def explained(wid: uuid.UUID) -> tuple[Any, ApiError | None]:
+            try:
+                return await gw.get(f"/api/v1/jobs/{job_id}/matches/explain", {"worker_id": str(wid)}), None
+            except ApiError as exc:
+                if exc.status >= 500:
+                    raise
+                return None, exc
+
+        async def candidates() -> tuple[list[dict[str, Any]], ApiError | None]:
             by = {"phone_last4": typed} if typed.isdigit() and len(typed) == 4 else {"q": typed[:100]}
             try:
                 found = await gw.get("/api/v1/workers", {**by, "limit": 20})
             except ApiError as exc:
                 if exc.status != 422:
                     raise
-                context["explain_error"] = exc
-                found = {"items": []}
-            context["candidates"] = found["items"]
-            if len(found["items"]) == 1:
-                worker_id = uuid.UUID(str(found["items"][0]["id"]))
+                return [], exc
+            return list(found["items"]), None
+
+        explain: Any = None
+        error: ApiError | None = None
+        found: list[dict[str, Any]] = []
         if worker_id is not None:
-            try:
-                explain = await gw.get(
-                    f"/api/v1/jobs/{job_id}/matches/explain", {"worker_id": str(worker_id)}
-                )
-            except ApiError as exc:
-                if exc.status >= 500:
-                    raise
-                context["explain_error"] = exc
-            else:
-                context["explain"] = explain
-                context["explain_name"] = next(
-                    (
-                        str(w.get("name") or "")
-                        for w in context["candidates"]
-                        if str(w["id"]) == str(worker_id)
-                    ),
-                    context["names"].get(str(worker_id), ""),
-                )
-                if not context["explain_name"]:
-                    worker = await _optional(gw, f"/api/v1/workers/{worker_id}")
-                    context["explain_name"] = str((worker or {}).get("name") or "")
+            context, (explain, error) = await _together(_job_context(gw, job_id), explained(worker_id))
+        elif typed:
+            context, (found, error) = await _together(_job_context(gw, job_id), candidates())
+            if len(found) == 1:
+                worker_id = uuid.UUID(str(found[0]["id"]))
+                explain, error = await explained(worker_id)
+        else:
+            context = await _job_context(gw, job_id)
+        context.update(why_q=typed, candidates=found, explain_error=error)
+        if worker_id is not None and explain is not None:
+            context["explain"] = explain
+            context["explain_name"] = next(
+                (str(w.get("name") or "") for w in found if str(w["id"]) == str(worker_id)),
+                context["names"].get(str(worker_id), ""),
+            )
+            if not context["explain_name"]:
+                worker = await _optional(gw, f"/api/v1/workers/{worker_id}")
+                context["explain_name"] = str((worker or {}).get("name") or "")
         return render(request, "job.html", done=None, **context)
 
     @app.post("/matches/{match_id}/status")
@@ -744,23 +775,21 @@ def _next_url(path: str, filters: dict[str, Any], page: dict[str, Any]) -> str |
     return f"{path}?{urlencode(params)}"
 
 
-async def _worker_names(gw: Gateway, ids: list[str], site_ids: list[str]) -> dict[str, str]:
-    """Names of the workers a page lists (rankings carry ids only): one list per site, then one by one."""
+async def _worker_names(gw: Gateway, ids: list[str]) -> dict[str, str]:
+    """Names of the workers a page lists (rankings carry ids only), in one call per hundred."""
     wanted = list(dict.fromkeys(ids))
     names: dict[str, str] = {}
-    for site_id in dict.fromkeys(site_ids):
+
+    async def quietly(chunk: list[str]) -> Any:
         try:
-            page = await gw.get("/api/v1/workers", {"site_id": site_id, "limit": 200})
+            return await gw.get("/api/v1/workers", {"id": chunk, "limit": len(chunk)})
         except ApiError:
-            continue
-        for worker in page["items"]:
-            names[str(worker["id"])] = str(worker.get("name") or "")
-    for worker_id in [w for w in wanted if w not in names][:20]:
-        try:
-            worker = await gw.get(f"/api/v1/workers/{worker_id}")
-        except ApiError:
-            continue
-        names[worker_id] = str(worker.get("name") or worker.get("name_masked") or "")
+            return None
+
+    chunks = [wanted[i : i + 100] for i in range(0, len(wanted), 100)]
+    for page in await asyncio.gather(*(quietly(c) for c in chunks)):
+        for worker in (page or {}).get("items", []):
+            names[str(worker["id"])] = str(worker.get("name") or worker.get("name_masked") or "")
     return names
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import date
 
 import numpy as np
 from anju_common.events import JobData, Location, SkillData, WorkerData
-from matching.engine.profiles import household_profile, job_profile, worker_profile
+from matching.engine.profiles import JobProfile, household_profile, job_profile, worker_profile
 from matching.engine.rules import (
     JOB_COLUMNS,
     WORKER_COLUMNS,
@@ -208,3 +209,57 @@ def test_workers_without_coordinates_match_by_county() -> None:
     assert e.rank(job())[0].breakdown["commute"] == 0.5
     other = job(location=Location(county="长顺县", province="贵州省", lat=26.02, lon=106.45))
     assert e.ranked_ids(other) == []
+
+
+def _reach_groups(e: Engine, jp: JobProfile) -> set[int]:
+    """Every row the reach groups hold for a job (grid cells, county and migrant groups), by brute force."""
+    idx = e.workers
+    rows: set[int] = set()
+    province = idx.names.id(jp.province)
+    for key, members in idx.groups.sets.items():
+        if key[0] == "migrant" and (jp.cross_province or (province and key[1] and key[1] != province)):
+            rows |= members
+    if not jp.cross_province:
+        county = idx.names.id(jp.county)
+        if county:
+            rows |= idx.groups.sets.get(("home", county), set())
+            rows |= idx.groups.sets.get(("county", county), set())
+        assert jp.lat is not None and jp.lon is not None
+        r = idx.max_km
+        dlat, dlon = r / 111.0, r / (111.0 * max(math.cos(math.radians(jp.lat)), 0.05))
+        lo, hi = idx._cell(jp.lat - dlat, jp.lon - dlon), idx._cell(jp.lat + dlat, jp.lon + dlon)
+        for (a, b), members in idx.grid.sets.items():
+            if lo[0] <= a <= hi[0] and lo[1] <= b <= hi[1]:
+                rows |= members
+    return rows
+
+
+def test_candidates_are_the_reach_groups_among_workers_holding_a_core_skill() -> None:
+    e, workers, jobs = _random_world(23, n=400)
+    for w in workers[:40]:  # workers without coordinates, placed by county
+        e.add_worker(w.model_copy(update={"location": Location(site_id=SITE, county=w.location.county)}))
+    for w in workers[40:60]:
+        e.workers.remove(w.worker_id)
+    checked = 0
+    for j in [*jobs, *(x.model_copy(update={"cross_province": True}) for x in jobs[:3])]:
+        jp = job_profile(j, NORM)
+        core = [s for s in jp.skills if not s.entry_level]
+        holders: set[int] = set()
+        for req in core:
+            for rows, _, _ in e.workers._requirement_postings(req):
+                holders |= {int(r) for r in rows}
+        want = _reach_groups(e, jp) & holders if core else _reach_groups(e, jp)
+        got = e.workers.candidates(jp)
+        assert list(got) == sorted(want)
+        checked += bool(core and want)
+    assert checked >= 3
+
+
+def test_kept_postings_are_dropped_when_a_worker_changes() -> None:
+    e = Engine()
+    jp = job_profile(job(skills=["缝纫工"]), NORM)
+    assert e.workers.rank(jp, TODAY) == []
+    w = e.add_worker(worker(skills=[SkillData(name="平车工", level=3)]))
+    assert [r.worker_id for r in e.workers.rank(jp, TODAY)] == [w.worker_id]
+    e.workers.remove(w.worker_id)
+    assert e.workers.rank(jp, TODAY) == []

@@ -72,3 +72,17 @@ def test_bad_search_values_are_422_in_chinese(workers_client: TestClient) -> Non
         },
         params={"phone_last4": "12", "id_last4": "abcd", "q": "名" * 101},
     )
+
+
+def test_a_page_fetches_the_workers_it_lists_by_id_in_one_call(workers_client: TestClient) -> None:
+    site = make_site(workers_client)
+    household = make_household(workers_client, site)
+    a, b, c = (make_worker(workers_client, household["id"], name=n) for n in ("张一", "张二", "张三"))
+    r = workers_client.get("/api/v1/workers", params=[("id", a["id"]), ("id", c["id"]), ("id", a["id"])])
+    assert r.status_code == 200, r.text
+    assert {w["id"] for w in r.json()["items"]} == {a["id"], c["id"]}
+    assert b["id"] not in {w["id"] for w in r.json()["items"]}
+    too_many = workers_client.get("/api/v1/workers", params=[("id", a["id"])] * 101)
+    assert too_many.status_code == 422 and too_many.json()["errors"][0]["field"] == "query.id"
+    bad = workers_client.get("/api/v1/workers", params={"id": "not-a-uuid"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"].startswith("query.id")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 import pytest
@@ -71,3 +72,24 @@ def test_masks_keep_only_what_staff_recognise() -> None:
     assert mask_phone("+8613812345678") == "138****5678"
     assert mask_id_number("110105194912310021") == "110105********0021"
     assert mask_name("王秀英") == "王**" and mask_name("李") == "李*" and mask_name(None) is None
+
+
+def test_the_plain_mobile_fast_path_answers_what_phonenumbers_answers() -> None:
+    from workers.identity import _phonenumbers_e164, _plain_cn_mobile
+
+    rng = random.Random(14)
+    taken = 0
+    for head in range(1000, 2000):  # every 4-digit start of an 11-digit number beginning with 1
+        for _ in range(6):
+            number = f"{head}{rng.randrange(10**7):07d}"
+            fast = _plain_cn_mobile(number)
+            try:
+                slow: str | None = _phonenumbers_e164(number, "CN")
+            except ValueError:
+                slow = None
+            if fast is not None:
+                taken += 1
+                assert fast == slow, number
+    assert taken > 2000  # most mobile ranges take it
+    assert normalize_phone("13812345678") == "+8613812345678"
+    assert _plain_cn_mobile("１３８１２３４５６７８") is None  # full-width digits go through phonenumbers

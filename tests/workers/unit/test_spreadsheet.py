@@ -86,7 +86,8 @@ def test_a_row_is_validated_and_errors_name_the_uploaded_column() -> None:
     row, errors = validate_row(2, ["H1", "王五", id_number, 13812345678, "就近就业", "普工"], header)
     assert errors == [] and row is not None
     assert row.birth_year == 1988 and row.phone == "+8613812345678" and row.livelihood_type == "local"
-    row, errors = validate_row(7, ["H1", "", id_number[:-1] + "0", "123", "天文学家", "焊工:9"], header)
+    wrong = id_number[:-1] + ("1" if id_number[-1] == "0" else "0")  # never the right check digit
+    row, errors = validate_row(7, ["H1", "", wrong, "123", "天文学家", "焊工:9"], header)
     assert row is None
     found = {(e.row, e.column) for e in errors}
     assert found == {(7, "姓名"), (7, "身份证号"), (7, "手机号"), (7, "就业类型"), (7, "技能")}

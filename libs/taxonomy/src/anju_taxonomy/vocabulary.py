@@ -482,8 +482,7 @@ class Vocabulary:
         self.cert_keys: dict[str, str] = {}
         self.hints: dict[str, str] = {}
         self._cache: dict[tuple[str, Context | None], Reading] = {}
-        self._hits: dict[tuple[object, ...], TradeHit | None] = {}
-        self._pieces: dict[str, tuple[_Segment, float | None]] = {}
+        self._pieces: dict[str, tuple[str, _Segment, float | None]] = {}
         self._segments: dict[str, _Segment] = {}
         self._neighbours: dict[str, tuple[tuple[str, float, str, str], ...]] = {}
         self._related_ids: dict[str, set[str]] = {}
@@ -781,21 +780,40 @@ class Vocabulary:
                 for piece in _CONJ.split(squeeze(outer)) if outer else []:
                     segments.append((piece, False))
                 segments.extend((squeeze(x.strip()), True) for x in inner if x.strip())
-        results: list[_Segment] = [self._segment(s) for s, _ in segments]
+        pieces = [self._segment(piece) for piece, _ in segments]
+        found = self._combine(pieces, context)
+        trades, certs, years, level, unknown, sectors = found
+        return Reading(text, trades, certs, years, level, unknown, sectors)
+
+    def _combine(self, pieces: list[tuple[str, _Segment, float | None]], context: Context | None) -> _Shape:
+        """The trades, certificates, years, level, unknown words and sectors of an entry's pieces."""
+        results: list[_Segment] = []
+        for _, done, years in pieces:
+            if years is not None and (done.years is None or years > done.years):
+                results.append(done.with_years(years))
+            else:
+                results.append(done)
         # A segment with only a level, years or 持证 qualifies the trade before it (缝纫（熟练）, 电焊，3年).
+        # Memoised segments are shared: one is copied before it takes another's qualifiers.
         merged: list[_Segment] = []
         pending: list[_Segment] = []
         for seg in results:
             if seg.hits:
-                seg.absorb(pending)
-                pending = []
+                if pending:
+                    seg = seg if seg.owned else seg.copy()
+                    seg.absorb(pending)
+                    pending = []
                 merged.append(seg)
             elif merged and not seg.certificates and not seg.unknown:
+                if not merged[-1].owned:
+                    merged[-1] = merged[-1].copy()
                 merged[-1].absorb([seg])
             else:
                 pending.append(seg)
         if pending:
             if merged:
+                if not merged[-1].owned:
+                    merged[-1] = merged[-1].copy()
                 merged[-1].absorb(pending)
             else:
                 merged = pending
@@ -841,18 +859,11 @@ class Vocabulary:
         years = max((s.years for s in merged if s.years is not None), default=None)
         levels = [s.level for s in merged if s.level is not None]
         level = max(levels, key=lambda lv: lv.rank) if levels else None
-        return Reading(
-            text=text,
-            trades=tuple(hits),
-            certificates=tuple(certs),
-            years=years,
-            level=level,
-            unknown=tuple(unknown),
-            context_sectors=tuple(sorted(sectors)),
-        )
+        return tuple(hits), tuple(certs), years, level, tuple(unknown), tuple(sorted(sectors))
 
-    def _segment(self, text: str) -> _Segment:
-        """One piece of an entry, read once per process (pieces repeat across entries: 电焊, 3年, 普工)."""
+    def _segment(self, text: str) -> tuple[str, _Segment, float | None]:
+        """One piece of an entry, read once per process (pieces repeat across entries: 电焊, 3年, 普工): the
+        piece without its years, what it says (shared: never changed), and its years."""
         known = self._pieces.get(text)
         if known is None:
             raw = text
@@ -862,17 +873,14 @@ class Vocabulary:
             done = self._segments.get(text)
             if done is None:
                 done = self._read_segment(text)
+                done.owned = False
                 if len(self._segments) >= 200_000:
                     self._segments.clear()
                 self._segments[text] = done
             if len(self._pieces) >= 200_000:
                 self._pieces.clear()
-            self._pieces[raw] = known = (done, years)
-        done, years = known
-        seg = done.copy()
-        if years is not None:
-            seg.years = max(years, seg.years or 0.0)
-        return seg
+            self._pieces[raw] = known = (text, done, years)
+        return known
 
     def _read_segment(self, text: str) -> _Segment:
         seg = _Segment()
@@ -1154,26 +1162,39 @@ class Vocabulary:
         if len(raw.trade_ids) != 1:
             return self._decide(raw, sectors, others, seg)
         # One trade: the hit depends on nothing but the raw hit and the segment's qualifiers; hits are frozen,
-        # so the same one is shared by every entry that has it (电焊 in 电焊3年、电焊，中级 ...).
-        key = (
-            raw.trade_ids[0],
-            raw.how,
-            raw.alias,
-            raw.confidence,
-            raw.certified,
-            seg.years,
-            seg.level,
-            seg.certified,
-        )
-        if key in self._hits:
-            return self._hits[key]
+        # so the same one is shared by every entry that has it (电焊 in 电焊3年、电焊，中级 ...). Raw hits
+        # belong to memoised segments, so each keeps the hits made from it.
+        made = raw.made
+        if made is None:
+            made = raw.made = {}
+        key = (seg.years, seg.level, seg.certified)
+        if key in made:
+            return made[key]
         hit = self._decide(raw, sectors, others, seg)
-        if len(self._hits) >= 200_000:
-            self._hits.clear()
-        self._hits[key] = hit
+        made[key] = hit
         return hit
 
     def _decide(self, raw: _RawHit, sectors: set[str], others: set[str], seg: _Segment) -> TradeHit | None:
+        if len(raw.trade_ids) == 1:
+            one = raw.trade_ids[0]
+            t1 = self.trades.get(one)
+            if t1 is None:
+                return None
+            c = raw.confidence if raw.confidence is not None else CONFIDENCE.get(raw.how, 0.8)
+            return TradeHit(
+                one,
+                t1.zh,
+                t1.en,
+                round(c, 3),
+                raw.alias,
+                raw.how,
+                (),
+                "",
+                "",
+                seg.years,
+                seg.level,
+                seg.certified or raw.certified,
+            )
         ids = [i for i in raw.trade_ids if i in self.trades]
         if not ids:
             return None
@@ -1396,7 +1417,7 @@ class Vocabulary:
 class _RawHit:
     """A trade (or candidates of an ambiguous name) found in a segment, before context resolution."""
 
-    __slots__ = ("alias", "certified", "confidence", "how", "trade_ids")
+    __slots__ = ("alias", "certified", "confidence", "how", "made", "trade_ids")
 
     def __init__(
         self,
@@ -1412,14 +1433,16 @@ class _RawHit:
         self.alias = alias
         self.certified = certified
         self.confidence = confidence
+        self.made: dict[tuple[float | None, Level | None, bool], TradeHit | None] | None = None
 
 
 class _Segment:
     """What one piece of an entry said."""
 
-    __slots__ = ("certificates", "certified", "hits", "level", "unknown", "workplaces", "years")
+    __slots__ = ("certificates", "certified", "hits", "level", "owned", "unknown", "workplaces", "years")
 
     def __init__(self) -> None:
+        self.owned = True  # False once memoised: then shared between entries and never changed
         self.hits: list[_RawHit] = []
         self.certificates: list[CertificateHit] = []
         self.unknown: list[str] = []
@@ -1438,6 +1461,18 @@ class _Segment:
         out.years, out.level, out.certified = self.years, self.level, self.certified
         return out
 
+    def with_years(self, years: float) -> _Segment:
+        """The same findings with other years, sharing (so never changing) the lists of this one."""
+        out = _Segment.__new__(_Segment)
+        out.hits, out.certificates, out.unknown, out.workplaces = (
+            self.hits,
+            self.certificates,
+            self.unknown,
+            self.workplaces,
+        )
+        out.years, out.level, out.certified, out.owned = years, self.level, self.certified, False
+        return out
+
     def absorb(self, others: list[_Segment]) -> None:
         """Take the qualifiers of segments that named no trade."""
         for o in others:
@@ -1450,5 +1485,14 @@ class _Segment:
             self.unknown.extend(o.unknown)
             self.workplaces.extend(o.workplaces)
 
+
+_Shape = tuple[
+    tuple[TradeHit, ...],
+    tuple[CertificateHit, ...],
+    float | None,
+    Level | None,
+    tuple[str, ...],
+    tuple[str, ...],
+]
 
 __all__ = ["Vocabulary"]

@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import IO, Any
 
 from anju_common.clock import utcnow
@@ -330,9 +330,19 @@ def _finish_households(run: _Run) -> None:
     if run.touched:
         households.refresh_households(run.session, run.touched, run.request_id)
     on, now = today(), utcnow()
+    created = list(run.created.items())
+    size = max(1, get_settings().import_chunk_rows)
+    # In chunks: 50,000 new households' events and rows at once were the import's peak of memory.
+    for start in range(0, len(created), size):
+        _finish_new_households(run, created[start : start + size], on, now)
+
+
+def _finish_new_households(
+    run: _Run, created: list[tuple[uuid.UUID, _NewHousehold]], on: date, now: datetime
+) -> None:
     updates: list[dict[str, Any]] = []
     events: list[Event] = []
-    for hid, new in run.created.items():
+    for hid, new in created:
         labour, employed, zero, since = households.derive_signals(
             new.declared, new.active, new.employed, None, on
         )

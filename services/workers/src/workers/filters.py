@@ -24,6 +24,7 @@ def worker_filter(
     q: str | None,
     phone_last4: str | None,
     id_last4: str | None,
+    ids: list[uuid.UUID] | None = None,
 ) -> repo.WorkerFilter:
     """The filter of GET /workers: the skill read through the vocabulary, name, last digits as hashes."""
     return repo.WorkerFilter(
@@ -38,4 +39,5 @@ def worker_filter(
         name=q.strip() if q and q.strip() else None,
         phone_last4_hash=pii.phone_last4_hash(phone_last4) if phone_last4 else None,
         id_last4_hash=pii.id_last4_hash(id_last4) if id_last4 else None,
+        ids=tuple(dict.fromkeys(ids or ())),
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import lru_cache
 
 import phonenumbers
+from phonenumbers import PhoneMetadata
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
@@ -14,11 +16,60 @@ MAX_AGE = 75
 _MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
+def _cn_patterns() -> tuple[re.Pattern[str], re.Pattern[str], tuple[re.Pattern[str], ...]]:
+    cn = PhoneMetadata.metadata_for_region("CN")
+    assert cn is not None and cn.mobile is not None and cn.mobile.national_number_pattern
+    others = tuple(
+        re.compile(desc.national_number_pattern)
+        for desc in (
+            cn.premium_rate,
+            cn.toll_free,
+            cn.shared_cost,
+            cn.voip,
+            cn.personal_number,
+            cn.pager,
+            cn.uan,
+            cn.voicemail,
+        )
+        if desc is not None and desc.national_number_pattern
+    )
+    return (
+        re.compile(cn.mobile.national_number_pattern),
+        re.compile(cn.national_prefix_for_parsing or "$^"),
+        others,
+    )
+
+
+_CN_MOBILE, _CN_PREFIX, _CN_OTHER_TYPES = _cn_patterns()
+
+
+def _plain_cn_mobile(text: str) -> str | None:
+    """E.164 of 11 plain digits that phonenumbers' own CN metadata calls a mobile (what parse, number_type
+    and format would answer, without their cost: a third of an import's validation); None otherwise."""
+    if (
+        len(text) == 11
+        and text.isascii()
+        and text.isdigit()
+        and _CN_MOBILE.fullmatch(text)
+        and not _CN_PREFIX.match(text)
+        and not any(p.fullmatch(text) for p in _CN_OTHER_TYPES)
+    ):
+        return f"+86{text}"
+    return None
+
+
 def normalize_phone(raw: str, region: str = "CN") -> str:
     """E.164 form of a phone number; ValueError (without echoing the number) when it is not valid."""
     text = raw.strip()
     if not text:
         raise ValueError("phone number is empty")
+    if region == "CN" and (fast := _plain_cn_mobile(text)) is not None:
+        return fast
+    return _phonenumbers_e164(text, region)
+
+
+def _phonenumbers_e164(text: str, region: str) -> str:
+    """normalize_phone through phonenumbers itself (every number the fast path does not take)."""
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

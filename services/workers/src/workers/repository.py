@@ -60,6 +60,7 @@ class WorkerFilter:
     name: str | None = None
     phone_last4_hash: str | None = None
     id_last4_hash: str | None = None
+    ids: tuple[uuid.UUID, ...] = ()  # only these workers (a page naming the workers it lists)
 
 
 def _site_scope(column: Any, principal: Principal) -> ColumnElement[bool]:
@@ -213,6 +214,8 @@ def list_workers(
         stmt = stmt.where(col(Worker.site_id) == flt.site_id)
     if flt.household_id:
         stmt = stmt.where(col(Worker.household_id) == flt.household_id)
+    if flt.ids:
+        stmt = stmt.where(col(Worker.id).in_(flt.ids))
     if flt.employment_status:
         stmt = stmt.where(col(Worker.employment_status) == flt.employment_status)
     if flt.livelihood_type:

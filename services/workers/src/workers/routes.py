@@ -272,6 +272,10 @@ def list_workers(
     id_last4: Annotated[
         str | None, Query(pattern=r"^[0-9]{3}[0-9Xx]$", description="last four characters of the ID number")
     ] = None,
+    ids: Annotated[
+        list[uuid.UUID] | None,
+        Query(alias="id", max_length=100, description="only these workers (repeat `id`, up to 100)"),
+    ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[WorkerPublic] | Page[WorkerSharedPublic]:
@@ -288,6 +292,7 @@ def list_workers(
         q=q,
         phone_last4=phone_last4,
         id_last4=id_last4,
+        ids=ids,
     )
     rows = repo.list_workers(session, principal, flt, keyset_after(cursor), limit)
     cursor_out = next_keyset_cursor(rows, limit)

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
 from matching.engine.profiles import (
+    LIVELIHOOD,
     HouseholdProfile,
     JobProfile,
     RequiredSkill,
@@ -30,6 +31,7 @@ from matching.engine.rules import (
     WORKER_COLUMNS,
     Evaluation,
     Interner,
+    JobReasons,
     Params,
     SkillMatch,
     as_cols,
@@ -38,6 +40,7 @@ from matching.engine.rules import (
     evaluate,
     haversine_km,
     household_row,
+    job_reasons,
     job_row,
     level_credit,
     reasons,
@@ -90,7 +93,7 @@ class Ranked:
 
 
 class _Postings:
-    """An inverted index key -> {row: credit}, materialised as numpy arrays on demand."""
+    """An inverted index key -> {row: credit}, materialised on demand as numpy arrays sorted by row."""
 
     def __init__(self) -> None:
         self.rows: dict[str, dict[int, float]] = {}
@@ -112,7 +115,8 @@ class _Postings:
             bucket = self.rows.get(key, {})
             rows = np.fromiter(bucket.keys(), dtype=np.int64, count=len(bucket))
             credits = np.fromiter(bucket.values(), dtype=np.float64, count=len(bucket))
-            cached = (rows, credits)
+            order = np.argsort(rows)  # sorted rows: skill_columns looks its candidates up by binary search
+            cached = (rows[order], credits[order])
             self._arrays[key] = cached
         return cached
 
@@ -165,6 +169,9 @@ class WorkerIndex:
         self.lock = threading.RLock()
         self._tie_array: IntArray | None = None
         self._text_keys: list[str] | None = None
+        self._version = 0  # bumped by every change of the workers, so cached postings are dropped
+        self._postings_version = 0
+        self._postings_cache: dict[RequiredSkill, list[tuple[IntArray, NDArray[np.float64], bool]]] = {}
 
     def __len__(self) -> int:
         return len(self.row_of)
@@ -207,6 +214,7 @@ class WorkerIndex:
     def upsert(self, p: WorkerProfile, household: HouseholdProfile | None = None) -> None:
         """Add or replace a worker (and its household's signals when given)."""
         with self.lock:
+            self._version += 1
             if household is not None:
                 self._set_household(household)
             h = self.households.get(p.household_id)
@@ -248,6 +256,7 @@ class WorkerIndex:
             row = self.row_of.get(worker_id)
             if row is None:
                 return
+            self._version += 1
             self._unindex(row, self.profiles[row])
             self.store.set(row, {"active": False})
 
@@ -268,24 +277,30 @@ class WorkerIndex:
     # -- candidates ----------------------------------------------------------------------------
     def candidates(self, job: JobProfile) -> IntArray:
         """Rows that could pass the reach and skill filters (a superset; the rules decide)."""
-        parts: list[IntArray] = []
         province = self.names.id(job.province)
+        county = self.names.id(job.county)
+        core = [s for s in job.skills if not s.entry_level]
+        if core and self.params.min_skill_coverage > 0:
+            # The workers holding a core skill are few (a trade and its neighbours): test those for reach
+            # rather than marking every worker in reach.
+            hits = [rows for req in core for rows, _, _ in self._postings_of(req) if len(rows)]
+            if not hits:
+                return np.zeros(0, dtype=np.int64)
+            rows = np.unique(np.concatenate(hits))
+            return rows[self._in_reach(job, rows, province, county)]
+        parts: list[IntArray] = []
         for key in self.groups.sets:
             # Migrants may take cross-province jobs: all of them for a flagged job, else those from elsewhere.
             if key[0] == "migrant" and (job.cross_province or (province and key[1] and key[1] != province)):
                 parts.append(self.groups.array(key))
         if not job.cross_province:
-            if job.lat is not None and job.lon is not None and self.max_km > 0:
-                r = self.max_km
-                dlat = r / 111.0
-                dlon = r / (111.0 * max(math.cos(math.radians(job.lat)), 0.05))
-                lo = self._cell(job.lat - dlat, job.lon - dlon)
-                hi = self._cell(job.lat + dlat, job.lon + dlon)
+            box = self._box(job)
+            if box is not None:
+                lo, hi = box
                 for a in range(lo[0], hi[0] + 1):
                     for b in range(lo[1], hi[1] + 1):
                         if (a, b) in self.grid.sets:
                             parts.append(self.grid.array((a, b)))
-            county = self.names.id(job.county)
             if county:
                 parts.append(self.groups.array(("home", county)))
                 parts.append(self.groups.array(("county", county)))
@@ -294,14 +309,56 @@ class WorkerIndex:
         mask = np.zeros(self.store.n, dtype=np.bool_)
         for part in parts:
             mask[part] = True
-        core = [s for s in job.skills if not s.entry_level]
-        if core and self.params.min_skill_coverage > 0:
-            has_any = np.zeros(self.store.n, dtype=np.bool_)
-            for req in core:
-                for hit_rows, _, _ in self._requirement_postings(req):
-                    has_any[hit_rows] = True
-            mask &= has_any
         return np.flatnonzero(mask).astype(np.int64)
+
+    def _box(self, job: JobProfile) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """The grid cells (lowest, highest) within the longest commute of the job, if it has a place."""
+        if job.lat is None or job.lon is None or self.max_km <= 0:
+            return None
+        r = self.max_km
+        dlat = r / 111.0
+        dlon = r / (111.0 * max(math.cos(math.radians(job.lat)), 0.05))
+        return self._cell(job.lat - dlat, job.lon - dlon), self._cell(job.lat + dlat, job.lon + dlon)
+
+    def _in_reach(self, job: JobProfile, rows: IntArray, province: int, county: int) -> NDArray[np.bool_]:
+        """Which of some indexed rows the reach groups of candidates() hold: migrants for a job in another
+        province, workers in the grid cells within the longest commute, returnees of the county and workers
+        without coordinates in it. Worked out from the rows' columns, the way _index files them."""
+        cols = self.store.cols
+        live = cols["live"][rows]
+        w_province = cols["province"][rows]
+        migrant: NDArray[np.bool_] = live == LIVELIHOOD[LivelihoodType.migrant]
+        if job.cross_province:
+            return migrant
+        ok = migrant & (w_province != 0) & (w_province != province) if province else np.zeros(len(rows), bool)
+        lat, lon = cols["lat"][rows], cols["lon"][rows]
+        placed = ~np.isnan(lat) & ~np.isnan(lon)
+        box = self._box(job)
+        if box is not None:
+            (a0, b0), (a1, b1) = box
+            g = self.params.grid_degrees
+            with np.errstate(invalid="ignore"):
+                a, b = np.floor(lat / g), np.floor(lon / g)
+                ok |= placed & (a >= a0) & (a <= a1) & (b >= b0) & (b <= b1)
+        if county:
+            returnee = live == LIVELIHOOD[LivelihoodType.returnee_agriculture]
+            ok |= returnee & (cols["home_county"][rows] == county)
+            ok |= ~placed & (cols["county"][rows] == county)
+        return ok
+
+    def _postings_of(self, req: RequiredSkill) -> list[tuple[IntArray, NDArray[np.float64], bool]]:
+        """_requirement_postings, kept until the index changes: candidates() and skill_columns() of one
+        ranking ask for the same requirements, and a job is ranked again while the workers stay the same."""
+        if self._postings_version != self._version:
+            self._postings_cache.clear()
+            self._postings_version = self._version
+        found = self._postings_cache.get(req)
+        if found is None:
+            found = self._requirement_postings(req)
+            if len(self._postings_cache) >= 10_000:
+                self._postings_cache.clear()
+            self._postings_cache[req] = found
+        return found
 
     def _text_vocabulary(self) -> list[str]:
         if self._text_keys is None:
@@ -341,31 +398,18 @@ class WorkerIndex:
         partial = np.zeros(n)
         met = np.zeros(n)
         core = 0
-        # Credits are gathered for the given rows only (not over every worker): each posting's rows are found
-        # among them by binary search.
-        order: IntArray | None = None
-        ordered = rows
-        if n > 1 and bool(np.any(rows[1:] < rows[:-1])):
-            order = np.argsort(rows, kind="stable")
-            ordered = rows[order]
-        repeated = n > 1 and bool(np.any(ordered[1:] == ordered[:-1]))
+        # Credits are gathered for the given rows only: each row is looked up in the posting's sorted rows by
+        # binary search, so the cost follows the few candidates, not the thousands holding a common trade.
         for req in job.skills:
             d = np.zeros(n)
             nb = np.zeros(n)
-            for hit_rows, credits, neighbour in self._requirement_postings(req):
+            for hit_rows, credits, neighbour in self._postings_of(req):
                 if n == 0 or len(hit_rows) == 0:
                     continue
-                if repeated:  # the same row asked twice: gather over every worker, then take
-                    full = np.zeros(self.store.n)
-                    np.maximum.at(full, hit_rows, credits)
-                    np.maximum(nb if neighbour else d, full[rows], out=nb if neighbour else d)
-                    continue
-                at = np.minimum(np.searchsorted(ordered, hit_rows), n - 1)
-                found = ordered[at] == hit_rows
-                if not found.any():
-                    continue
-                pos = at[found] if order is None else order[at[found]]
-                np.maximum.at(nb if neighbour else d, pos, credits[found])
+                at = np.minimum(np.searchsorted(hit_rows, rows), len(hit_rows) - 1)
+                got = np.where(hit_rows[at] == rows, credits[at], 0.0)
+                target = nb if neighbour else d
+                np.maximum(target, got, out=target)
             credit = np.maximum(d, nb)
             partial += np.where(nb > d, nb, 0.0)
             if req.entry_level:
@@ -413,8 +457,9 @@ class WorkerIndex:
                 return []
             picked = idx[self._top(ev.score[idx], rows[idx], limit)]
             comps = breakdowns(ev, picked)
+            prepared = job_reasons(job, self.taxonomy) if with_reasons else None
             return [
-                self._ranked(job, int(rows[i]), ev, int(i), comps[k], today, with_reasons)
+                self._ranked(job, int(rows[i]), ev, int(i), comps[k], today, prepared)
                 for k, i in enumerate(picked)
             ]
 
@@ -440,15 +485,15 @@ class WorkerIndex:
         i: int,
         comps: dict[str, float],
         today: date,
-        with_reasons: bool,
+        prepared: JobReasons | None,
     ) -> Ranked:
         p = self.profiles[row]
         h = self.households.get(p.household_id)
         dist = float(ev.distance[i])
         why: tuple[Reason, ...] = ()
-        if with_reasons:
+        if prepared is not None:
             sm = skill_match(p.skills, job.skills, self.params.fuzzy_cutoff, self.norm)
-            why = tuple(reasons(p, h, job, comps, dist, sm, self.taxonomy, today))
+            why = tuple(reasons(p, h, job, comps, dist, sm, self.taxonomy, today, prepared))
         return Ranked(
             worker_id=p.worker_id,
             job_id=job.job_id,

@@ -437,21 +437,49 @@ def evaluate(
         "schedule": np.asarray(schedule, dtype=np.float64),
         "household": np.asarray(household, dtype=np.float64),
     }
-    shape = np.broadcast_shapes(*(np.shape(v) for v in (*passed.values(), *components.values())))
+    shape = _common_shape([np.shape(v) for v in (*passed.values(), *components.values())])
     total_weight = sum(params.weights.get(c, 0.0) for c in COMPONENTS) or 1.0
     score = np.zeros(shape, dtype=np.float64)
     for name in COMPONENTS:
-        components[name] = np.broadcast_to(components[name], shape)
+        components[name] = _broadcast(components[name], shape)
         score = score + params.weights.get(name, 0.0) * components[name]
     score = np.round(100.0 * score / total_weight, 2)
     eligible = np.ones(shape, dtype=np.bool_)
     failed: dict[str, NDArray[np.bool_]] = {}
     for name in FILTERS:
-        ok = np.broadcast_to(np.asarray(passed[name], dtype=np.bool_), shape)
+        ok = _broadcast(np.asarray(passed[name], dtype=np.bool_), shape)
         failed[name] = ~ok
         eligible &= ok
-    neighbour = np.broadcast_to(np.asarray(skill_neighbour, dtype=np.float64), shape)
-    return Evaluation(eligible, failed, components, score, np.broadcast_to(dist, shape), neighbour)
+    neighbour = _broadcast(np.asarray(skill_neighbour, dtype=np.float64), shape)
+    return Evaluation(eligible, failed, components, score, _broadcast(dist, shape), neighbour)
+
+
+def _common_shape(shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
+    """np.broadcast_shapes for the usual case of scalars and 1-d arrays of length 1 or n, without its cost
+    (it was a tenth of ranking a job)."""
+    lengths = set()
+    for s in shapes:
+        if len(s) > 1:
+            return np.broadcast_shapes(*shapes)
+        if s:
+            lengths.add(s[0])
+    if not lengths:
+        return ()
+    if len(lengths) > 1:
+        lengths.discard(1)
+    if len(lengths) > 1:
+        return np.broadcast_shapes(*shapes)
+    return (lengths.pop(),)
+
+
+def _broadcast(a: NDArray[Any], shape: tuple[int, ...]) -> NDArray[Any]:
+    """a as a read-only array of the shape; broadcast only when its shape differs."""
+    if a.shape != shape:
+        return np.broadcast_to(a, shape)
+    if a.flags.writeable:
+        a = a.view()
+        a.flags.writeable = False
+    return a
 
 
 def breakdown(ev: Evaluation, i: int) -> dict[str, float]:
@@ -514,6 +542,33 @@ def filter_reasons(failed: list[str]) -> list[Reason]:
     return [_reason(code=f"blocked.{n}", zh=FILTER_REASONS[n][0], en=FILTER_REASONS[n][1]) for n in failed]
 
 
+@dataclass(frozen=True, slots=True)
+class JobReasons:
+    """The parts of a job's reasons that are the same for every worker, worked out once per ranking."""
+
+    core_ids: frozenset[str]
+    read_as: tuple[Reason, ...]
+    certificates: Reason | None  # "holds the licence the job requires", when the job requires one
+
+
+def job_reasons(job: JobProfile, taxonomy: Vocabulary) -> JobReasons:
+    """What every worker's reasons for this job share."""
+    read_as = tuple(
+        _reason(code="skill.read_as", zh=req.read_as[0], en=req.read_as[1])
+        for req in job.skills
+        if req.read_as is not None
+    )
+    held: Reason | None = None
+    if job.certificates:
+        certs = [c for c in map(taxonomy.certificate, sorted(job.certificates)) if c]
+        held = _reason(
+            code="certificate.held",
+            zh="持有岗位依法所需证书：" + "、".join(c.zh for c in certs),
+            en="Holds the licence the job legally requires: " + ", ".join(c.en for c in certs),
+        )
+    return JobReasons(frozenset(job.core_skill_ids()), read_as, held)
+
+
 def reasons(
     worker: WorkerProfile,
     household: HouseholdProfile | None,
@@ -523,14 +578,19 @@ def reasons(
     skills: SkillMatch,
     taxonomy: Vocabulary,
     today: date,
+    prepared: JobReasons | None = None,
 ) -> list[Reason]:
-    """Short reasons for a ranked pair, in Chinese and English."""
+    """Short reasons for a ranked pair, in Chinese and English (prepared: the job's shared part, when
+    ranking many workers for one job)."""
+    if prepared is None:
+        prepared = job_reasons(job, taxonomy)
     out: list[Reason] = []
+    held_ids = prepared.core_ids
     near = {n.required for n in skills.neighbours}
     direct = [(r, c) for r, c in skills.matched if r.skill_id not in near]
     if direct:
         names = [taxonomy.label(r.skill_id, r.text) for r, _ in direct[:3]]
-        level = max((s.level for s in worker.skills if s.skill_id in job.core_skill_ids()), default=0)
+        level = max((s.level for s in worker.skills if s.skill_id in held_ids), default=0)
         lvl_zh = f"（{level}级）" if level > 1 else ""
         lvl_en = f" (level {level})" if level > 1 else ""
         out.append(
@@ -555,10 +615,7 @@ def reasons(
                 + (f"; {n.why_en}" if n.why_en else ""),
             )
         )
-    for req in job.skills:
-        if req.read_as is not None:
-            out.append(_reason(code="skill.read_as", zh=req.read_as[0], en=req.read_as[1]))
-    held_ids = job.core_skill_ids()
+    out.extend(prepared.read_as)
     for s in worker.skills:
         if s.also and s.skill_id and (s.skill_id in held_ids or held_ids & set(s.also)):
             chosen = s.skill_id if s.skill_id in held_ids else sorted(held_ids & set(s.also))[0]
@@ -570,17 +627,8 @@ def reasons(
                     en=f"'{s.text}' can mean several trades; read as {en} to fit the job",
                 )
             )
-    if job.certificates:
-        names_zh = "、".join(c.zh for c in map(taxonomy.certificate, sorted(job.certificates)) if c)
-        names_en = ", ".join(c.en for c in map(taxonomy.certificate, sorted(job.certificates)) if c)
-        if job.certificates <= worker.certificates:
-            out.append(
-                _reason(
-                    code="certificate.held",
-                    zh=f"持有岗位依法所需证书：{names_zh}",
-                    en=f"Holds the licence the job legally requires: {names_en}",
-                )
-            )
+    if prepared.certificates is not None and job.certificates <= worker.certificates:
+        out.append(prepared.certificates)
     cross = job.cross_province or bool(job.province and worker.province and job.province != worker.province)
     if cross:
         dorm_zh, dorm_en = ("，提供住宿", " with dormitory") if job.dormitory else ("", "")
