@@ -1,4 +1,4 @@
-"""Run every benchmark package under bench/ (or the ones named): python -m bench [workers matching ...]."""
+"""Run every benchmark under bench/ (or the ones named): python -m bench [workers matching.throughput ...]."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ HERE = Path(__file__).resolve().parent
 def main() -> int:
     """Run each bench/<name>/__main__.py as `python -m bench.<name>`; report which failed."""
     available = sorted(p.parent.name for p in HERE.glob("*/__main__.py"))
+    # Benches that live beside another package's (bench/matching/throughput.py runs as matching.throughput).
+    available += sorted(f"{p.parent.name}.{p.stem}" for p in HERE.glob("*/throughput.py"))
     chosen = sys.argv[1:] or available
     unknown = [name for name in chosen if name not in available]
     if unknown:

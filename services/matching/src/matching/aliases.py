@@ -57,11 +57,18 @@ def unknown_terms(profile: WorkerProfile | JobProfile, written: Iterable[str]) -
 
 
 def record_unknown(
-    session: Session, kind: str, subject_id: uuid.UUID, site_id: uuid.UUID | None, terms: dict[str, str]
+    session: Session,
+    kind: str,
+    subject_id: uuid.UUID,
+    site_id: uuid.UUID | None,
+    terms: dict[str, str],
+    *,
+    new: bool = False,
 ) -> None:
-    """Bring one profile's unknown spellings up to date and recount the sites they changed at."""
+    """Bring one profile's unknown spellings up to date and recount the sites they changed at (new: the
+    profile was never stored, so it holds none yet and they are not looked up)."""
     now = utcnow()
-    held = {u.term: u for u in trepo.uses_of(session, kind, subject_id)}
+    held = {} if new else {u.term: u for u in trepo.uses_of(session, kind, subject_id)}
     gone = [t for t, u in held.items() if t not in terms or u.site_id != site_id]
     touched = {(t, held[t].site_id) for t in gone}
     trepo.delete_uses(session, kind, subject_id, gone)
@@ -98,9 +105,10 @@ def record_worker(session: Session, data: WorkerData, profile: WorkerProfile) ->
     record_unknown(session, WORKER, data.worker_id, data.site_id, terms)
 
 
-def record_job(session: Session, data: JobData, profile: JobProfile) -> None:
-    """A job's unknown required skills."""
-    record_unknown(session, JOB, data.job_id, data.location.site_id, unknown_terms(profile, data.skills))
+def record_job(session: Session, data: JobData, profile: JobProfile, *, new: bool = False) -> None:
+    """A job's unknown required skills (new: a job never stored before)."""
+    terms = unknown_terms(profile, data.skills)
+    record_unknown(session, JOB, data.job_id, data.location.site_id, terms, new=new)
 
 
 # ------------------------------------------------------------------ aliases

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from anju_common.app import Runtime
@@ -23,8 +24,12 @@ from anju_common.events import (
     WorkerReplied,
     WorkerUpdated,
 )
-from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
+from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler, _Fallback
 from anju_common.logs import get_logger
+from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from matching import aliases, matches, projection
@@ -97,18 +102,32 @@ def handlers(state: MatchingState, *, propose: bool = True, own: OwnWork | None 
         table[PlacementEnded.type_name()] = placement_ended
         table[TaxonomyAliasAdded.type_name()] = alias
         table[TaxonomyAliasRemoved.type_name()] = alias
+    flushed = {name: _flushed(fn) for name, fn in table.items()}
     if own is not None:
-        return {name: _owned(fn, own) for name, fn in table.items()}
-    return table
+        return {name: _owned(fn, own) for name, fn in flushed.items()}
+    return flushed
+
+
+def _flushed(fn: Callable[[Session, Any], None]) -> Handler:
+    """Flush what a handler changed before the next event of a batch reads (batches run without autoflush)."""
+
+    def run(session: Session, ev: Any) -> None:
+        fn(session, ev)
+        session.flush()
+
+    return run
 
 
 _JOB_EVENTS = frozenset({JobPosted.type_name(), JobUpdated.type_name()})
+_TXID = "matching_own_txid"
 
 
 def _owned(fn: Callable[[Session, Any], None], own: OwnWork) -> Handler:
     def run(session: Session, ev: Any) -> None:
         hold_until_end(session, own.proposing)
-        own.wrote(repo.current_txid(session))
+        if _TXID not in session.info:  # once per transaction, however many events it handles
+            session.info[_TXID] = repo.current_txid(session)
+            own.wrote(session.info[_TXID])
         fn(session, ev)
         if ev.type in _JOB_EVENTS:
             own.handled_job(ev.data.job_id)
@@ -116,9 +135,80 @@ def _owned(fn: Callable[[Session, Any], None], own: OwnWork) -> Handler:
     return run
 
 
+def _forget_txid(session: OrmSession, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_TXID, None)
+
+
+event.listen(OrmSession, "after_transaction_end", _forget_txid)
+
+# Events that may share one transaction with the events of the same group next to them in a poll. Their
+# handlers read nothing the others change only after commit (the in-memory indexes): a job's proposals
+# rank the worker index, which job events leave alone, and see the earlier jobs' matches in the database
+# (flushed). Every other event (workers, households, closings, TD, aliases) gets a transaction of its own,
+# as the index it changes after commit may be read by the next one.
+BATCH_GROUPS: dict[str, str] = {
+    JobPosted.type_name(): "job",
+    JobUpdated.type_name(): "job",
+    NotificationSent.type_name(): "sent",
+    WorkerReplied.type_name(): "replied",
+}
+
+
+def _group(record: Any) -> str | None:
+    """The batch group of a polled record, from its CloudEvents type (None: a transaction of its own)."""
+    try:
+        kind = json.loads(record.value).get("type")
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return BATCH_GROUPS.get(kind) if isinstance(kind, str) else None
+
+
+def segments(records: Sequence[Any]) -> list[list[Any]]:
+    """Split a poll into runs of neighbouring records of one batch group; any other record stands alone.
+    Order is kept, so events of one partition are still handled in their order."""
+    out: list[list[Any]] = []
+    last: str | None = None
+    for rec in records:
+        group = _group(rec)
+        if group is not None and group == last and out:
+            out[-1].append(rec)
+        else:
+            out.append([rec])
+        last = group
+    return out
+
+
+class MatchingConsumer(ConsumerRunner):
+    """The kit's consumer in batch mode, one transaction per run of batchable events (`segments`)."""
+
+    def _batch(self, consumer: KafkaConsumer, records: list[Any]) -> None:
+        for part in segments(records):
+            if len(part) == 1:  # alone: the one-event path, as without batching
+                rec = part[0]
+                self.handle_raw(rec.topic, rec.key, rec.value, rec.partition, rec.offset)
+                continue
+            try:
+                self.handle_batch(part)
+            except _Fallback as exc:
+                log.info(
+                    "consumer.batch_fallback", consumer=self.config.name, reason=str(exc), records=len(part)
+                )
+                for rec in part:
+                    self.handle_raw(rec.topic, rec.key, rec.value, rec.partition, rec.offset)
+        if records:
+            consumer.commit(
+                {
+                    TopicPartition(rec.topic, rec.partition): OffsetAndMetadata(rec.offset + 1, "", -1)
+                    for rec in records
+                }
+            )
+
+
 def build_consumer(runtime: Runtime, state: MatchingState, own: OwnWork | None = None) -> ConsumerRunner:
     """One consumer of jobs, workers and notifications events (and its own matching.events, for the
-    aliases admins add), so the in-memory index has one writer."""
+    aliases admins add), so the in-memory index has one writer; neighbouring job postings (and SMS
+    receipts, replies) share a transaction."""
     s = runtime.settings
     config = ConsumerConfig(
         name="matching",
@@ -130,5 +220,8 @@ def build_consumer(runtime: Runtime, state: MatchingState, own: OwnWork | None =
             s.topic("matching.events"),
         ],
         bootstrap=s.kafka_bootstrap,
+        batch=True,
     )
-    return ConsumerRunner(config, runtime.engine, runtime.tables, handlers(state, own=own), runtime.producer)
+    return MatchingConsumer(
+        config, runtime.engine, runtime.tables, handlers(state, own=own), runtime.producer
+    )

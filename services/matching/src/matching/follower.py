@@ -124,11 +124,18 @@ class IndexFollower(PeriodicTask):
             self.state.index_worker(wv, households)
             if wv.active and not self.own.is_own(txid):
                 foreign += 1
-        jobs = {jv.job_id: jv for jv, _ in repo.changed_jobs(session, since)}
-        for jv in repo.jobs_by_id(session, repo.jobs_with_changed_matches(session, since) - set(jobs)):
+        # This process's consumer indexed its own jobs (and their seats) after each commit already.
+        jobs = {jv.job_id: jv for jv, txid in repo.changed_jobs(session, since) if not self.own.is_own(txid)}
+        matched = {
+            job_id
+            for job_id, txid in repo.jobs_with_changed_matches(session, since)
+            if not self.own.is_own(txid)
+        }
+        for jv in repo.jobs_by_id(session, matched - set(jobs)):
             jobs[jv.job_id] = jv
+        hired = repo.hired_counts(session, list(jobs)) if jobs else {}
         for jv in jobs.values():
-            self.state.index_job(jv, repo.hired_count(session, jv.job_id))
+            self.state.index_job(jv, hired.get(jv.job_id, 0))
         trainings = repo.changed_trainings(session, since)
         for tv, _ in trainings:
             self.state.index_training(tv)

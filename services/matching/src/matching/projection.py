@@ -34,9 +34,9 @@ from matching.engine.profiles import (
 )
 from matching.lifecycle import OPEN_STATUSES
 from matching.matches import expire_for_job, transition
-from matching.models import HouseholdView, JobView, Match, TrainingOffer, TrainingView, WorkerView
+from matching.models import HouseholdView, JobView, TrainingOffer, TrainingView, WorkerView
 from matching.offers import complete_offers, offer_new_course, offer_training
-from matching.proposals import propose_for_job, propose_for_worker
+from matching.proposals import cooldown_start, propose_for_job, propose_for_worker
 from matching.state import MatchingState, after_commit, automation_off, household_from_view
 
 
@@ -45,11 +45,14 @@ def _dump(model: Any) -> dict[str, Any]:
     return data
 
 
-def apply_job(session: Session, state: MatchingState, data: JobData, *, propose: bool = True) -> list[Match]:
+def apply_job(
+    session: Session, state: MatchingState, data: JobData, *, propose: bool = True
+) -> list[uuid.UUID]:
     """job.posted / job.updated: store if newer, re-index, expire or propose."""
     view = repo.get_job_view(session, data.job_id, for_update=True)
     if view is not None and view.version >= data.version:
         return []
+    new = view is None
     if view is None:
         view = JobView(job_id=data.job_id, version=data.version)
     view.version = data.version
@@ -60,17 +63,20 @@ def apply_job(session: Session, state: MatchingState, data: JobData, *, propose:
     view.updated_at = utcnow()
     session.add(view)
     session.flush()
+    # One read of the job's matches gives its hires and, when proposing, the pairs to skip.
+    blocking = repo.blocking_matches_of_job(session, data.job_id, cooldown_start())
+    hired = sum(1 for _, status in blocking if status == MatchStatus.hired)
     # The jobs service counts hires too (hired_count); trust whichever has seen more of them.
-    seats = data.headcount - max(data.hired_count, repo.hired_count(session, data.job_id))
+    seats = data.headcount - max(data.hired_count, hired)
     job = job_profile(data, state.norm, seats)
-    aliases.record_job(session, data, job)
+    aliases.record_job(session, data, job, new=new)
     after_commit(session, lambda: state.jobs.upsert(job))
     if not propose:
         return []
     if data.status != JobStatus.open:
         expire_for_job(session, data.job_id, data.status.value)
         return []
-    return propose_for_job(session, state, job, today())
+    return propose_for_job(session, state, job, today(), blocking=blocking)
 
 
 def apply_job_closed(
@@ -139,7 +145,7 @@ def apply_worker(
     *,
     propose: bool = True,
     at: datetime | None = None,
-) -> tuple[list[Match], TrainingOffer | None]:
+) -> tuple[list[uuid.UUID], TrainingOffer | None]:
     """worker.registered / worker.updated: store if newer, re-index, propose jobs and maybe a course
     (none while the worker refuses automated matching or has texted TD)."""
     view = repo.get_worker_view(session, data.worker_id, for_update=True)

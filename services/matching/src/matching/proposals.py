@@ -5,18 +5,21 @@ from __future__ import annotations
 import math
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from anju_common.clock import utcnow
 from anju_common.events import EmploymentStatus, JobStatus, MatchProposed, MatchProposedData, MatchStatus
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from matching import repository as repo
 from matching.config import MatchingSettings, get_settings
 from matching.engine.index import Ranked
 from matching.engine.profiles import HouseholdProfile, JobProfile, WorkerProfile
-from matching.matches import transition_row
-from matching.models import Match, emit
+from matching.lifecycle import OPEN_STATUSES
+from matching.models import Match, MatchTransition, emit
 from matching.state import MatchingState
 
 
@@ -65,6 +68,31 @@ def match_row(d: MatchProposedData, event_id: uuid.UUID, at: datetime) -> Match:
     )
 
 
+def match_values(d: MatchProposedData, event_id: uuid.UUID, at: datetime) -> dict[str, Any]:
+    """The stored match of a match.proposed payload as an insert's values (status proposed)."""
+    return {
+        "id": d.match_id,
+        "job_id": d.job_id,
+        "worker_id": d.worker_id,
+        "household_id": d.household_id,
+        "site_id": d.site_id,
+        "employer_id": d.employer_id,
+        "status": MatchStatus.proposed,
+        "score": d.score,
+        "breakdown": dict(d.breakdown),
+        "reasons": [r.model_dump() for r in d.reasons],
+        "job_title": d.job_title,
+        "employer_name": d.employer_name,
+        "wage_min": d.wage_min,
+        "wage_max": d.wage_max,
+        "place": d.place,
+        "proposed_event_id": event_id,
+        "version": 1,
+        "created_at": at,
+        "updated_at": at,
+    }
+
+
 def cooldown_start() -> datetime:
     """Matches that ended after this moment still keep their pair from a new automatic proposal."""
     return utcnow() - timedelta(days=get_settings().repropose_cooldown_days)
@@ -79,44 +107,93 @@ def create_match(
     note: str | None = None,
     actor: str = "system",
 ) -> Match:
-    data = MatchProposedData(
-        match_id=uuid.uuid4(),
-        job_id=job.job_id,
-        worker_id=r.worker_id,
-        household_id=r.household_id,
-        site_id=r.site_id,
-        score=r.score,
-        breakdown=dict(r.breakdown),
-        reasons=list(r.reasons),
-        job_title=job.title,
-        employer_name=job.employer_name,
-        wage_min=job.wage_min,
-        wage_max=job.wage_max,
-        place=job.place,
-        employer_id=job.employer_id,
-    )
-    ev = MatchProposed.build(data, subject=data.match_id, request_id=request_id)
-    match = match_row(data, ev.id, ev.time)
-    session.add(match)
-    session.flush()
-    transition_row(session, match.id, MatchStatus.proposed, MatchStatus.proposed, actor, note)
-    emit(session, ev)
+    """Store one proposal with its first transition and its match.proposed event; the stored match."""
+    (match_id,) = create_matches(session, [(job, r)], request_id=request_id, note=note, actor=actor)
+    match = session.get(Match, match_id)
+    assert match is not None
     return match
 
 
-def propose_for_job(session: Session, state: MatchingState, job: JobProfile, day: date) -> list[Match]:
-    """Propose the best workers for a job, within its quota and the workers' weekly caps."""
+def create_matches(
+    session: Session,
+    pairs: Sequence[tuple[JobProfile, Ranked]],
+    *,
+    request_id: str | None = None,
+    note: str | None = None,
+    actor: str = "system",
+) -> list[uuid.UUID]:
+    """Store proposals, their first transitions and their match.proposed events: one multi-row insert per
+    table and one outbox write, instead of three round trips (and two ORM objects) per proposal; returns
+    the new match ids. A pair that already has a live match raises IntegrityError here, not at commit."""
+    matches: list[dict[str, Any]] = []
+    moves: list[dict[str, Any]] = []
+    events: list[MatchProposed] = []
+    for job, r in pairs:
+        data = MatchProposedData(
+            match_id=uuid.uuid4(),
+            job_id=job.job_id,
+            worker_id=r.worker_id,
+            household_id=r.household_id,
+            site_id=r.site_id,
+            score=r.score,
+            breakdown=dict(r.breakdown),
+            reasons=list(r.reasons),
+            job_title=job.title,
+            employer_name=job.employer_name,
+            wage_min=job.wage_min,
+            wage_max=job.wage_max,
+            place=job.place,
+            employer_id=job.employer_id,
+        )
+        ev = MatchProposed.build(data, subject=data.match_id, request_id=request_id)
+        matches.append(match_values(data, ev.id, ev.time))
+        moves.append(
+            {
+                "match_id": data.match_id,
+                "from_status": MatchStatus.proposed,
+                "to_status": MatchStatus.proposed,
+                "actor": actor,
+                "note": note,
+                "at": ev.time,
+            }
+        )
+        events.append(ev)
+    if not matches:
+        return []
+    session.flush()  # pending ORM changes first, as an autoflush would
+    session.execute(insert(Match), matches)
+    session.execute(insert(MatchTransition), moves)
+    emit.many(session, events)
+    return [m["id"] for m in matches]
+
+
+def propose_for_job(
+    session: Session,
+    state: MatchingState,
+    job: JobProfile,
+    day: date,
+    *,
+    blocking: Sequence[tuple[uuid.UUID, MatchStatus]] | None = None,
+) -> list[uuid.UUID]:
+    """Propose the best workers for a job, within its quota and the workers' weekly caps.
+
+    blocking: the job's matches that keep their pair (repo.blocking_matches_of_job), when the caller has
+    read them already.
+    """
     s = get_settings()
     if job.status != JobStatus.open or job.seats_left <= 0:
         return []
-    quota = _job_quota(s, job, repo.open_count_for_job(session, job.job_id))
+    if blocking is None:
+        blocking = repo.blocking_matches_of_job(session, job.job_id, cooldown_start())
+    quota = _job_quota(s, job, sum(1 for _, status in blocking if status in OPEN_STATUSES))
     if quota <= 0:
         return []
     # Workers who refused automated matching or texted TD take none of the job's slots.
-    exclude = repo.matched_workers(session, job.job_id, cooldown_start()) | set(state.no_auto)
+    exclude = {worker_id for worker_id, _ in blocking} | set(state.no_auto)
     ranked = state.workers.rank(job, day, limit=max(quota * 4, 50), exclude=exclude)
     weekly = repo.weekly_open_counts(session, [r.worker_id for r in ranked], utcnow() - timedelta(days=7))
-    return [create_match(session, job, r) for r in balance(ranked, quota, weekly, s.max_open_per_worker_week)]
+    chosen = balance(ranked, quota, weekly, s.max_open_per_worker_week)
+    return create_matches(session, [(job, r) for r in chosen])
 
 
 def propose_for_worker(
@@ -125,8 +202,9 @@ def propose_for_worker(
     worker: WorkerProfile,
     household: HouseholdProfile | None,
     day: date,
-) -> tuple[list[Match], float | None]:
-    """Propose the best jobs for a worker within the weekly cap; returns them and the best eligible score."""
+) -> tuple[list[uuid.UUID], float | None]:
+    """Propose the best jobs for a worker within the weekly cap; returns the new match ids and the best
+    eligible score."""
     s = get_settings()
     if (
         not worker.active
@@ -144,12 +222,12 @@ def propose_for_worker(
     done = repo.matched_jobs(session, worker.worker_id, cooldown_start())
     candidates = [r for r in ranked if r.job_id not in done]
     open_now = repo.open_counts_for_jobs(session, [r.job_id for r in candidates])
-    out: list[Match] = []
+    chosen: list[tuple[JobProfile, Ranked]] = []
     for r in candidates:
-        if len(out) >= cap:
+        if len(chosen) >= cap:
             break
         job = state.jobs.get(r.job_id)
         if job is None or _job_quota(s, job, open_now.get(r.job_id, 0)) <= 0:
             continue
-        out.append(create_match(session, job, r))
-    return out, best
+        chosen.append((job, r))
+    return create_matches(session, chosen), best

@@ -9,8 +9,11 @@ run it with the service stopped.
 from __future__ import annotations
 
 import argparse
+import heapq
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,38 +61,66 @@ class RebuildStats:
     skipped: int = 0
 
 
-def read_topic(bootstrap: str, topic: str) -> Iterator[tuple[bytes | None, int]]:
-    """Every record value of a topic from the beginning to its current end, partition by partition."""
+def _partitions(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
+    """A topic's partitions with their current end offsets."""
+    probe = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(probe.partitions_for_topic(topic) or set())]
+        return dict(probe.end_offsets(tps)) if tps else {}
+    finally:
+        probe.close()
+
+
+def _read_partition(bootstrap: str, tp: TopicPartition, end: int) -> Iterator[tuple[int, bytes | None]]:
+    """(offset, value) of one partition from its beginning up to end."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
     try:
-        parts = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(parts)]
-        if not tps:
-            return
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        end = consumer.end_offsets(tps)
-        for tp in tps:
-            consumer.assign([tp])
-            consumer.seek_to_beginning(tp)
-            while consumer.position(tp) < end[tp]:
-                for records in consumer.poll(timeout_ms=500, max_records=500).values():
-                    for rec in records:
-                        if rec.offset < end[tp]:
-                            yield rec.value, rec.offset
+        consumer.assign([tp])
+        consumer.seek_to_beginning(tp)
+        while consumer.position(tp) < end:
+            for records in consumer.poll(timeout_ms=500, max_records=500).values():
+                for rec in records:
+                    if rec.offset < end:
+                        yield rec.offset, rec.value
     finally:
         consumer.close()
 
 
-def _events(bootstrap: str, topic: str, stats: RebuildStats) -> Iterator[Event]:
-    n = 0
-    for value, _ in read_topic(bootstrap, topic):
-        n += 1
+def read_topic(bootstrap: str, topic: str) -> Iterator[tuple[bytes | None, int]]:
+    """Every record value of a topic from the beginning to its current end, partition by partition."""
+    for tp, end in _partitions(bootstrap, topic).items():
+        for offset, value in _read_partition(bootstrap, tp, end):
+            yield value, offset
+
+
+def _parsed(
+    bootstrap: str, tp: TopicPartition, end: int, stats: RebuildStats
+) -> Iterator[tuple[datetime, int, int, Event]]:
+    for offset, value in _read_partition(bootstrap, tp, end):
+        stats.read[tp.topic] = stats.read.get(tp.topic, 0) + 1
         try:
-            yield parse_event(value or b"")
+            ev = parse_event(value or b"")
         except (ValidationError, ValueError):
             stats.skipped += 1
-    stats.read[topic] = n
+            continue
+        yield ev.time, tp.partition, offset, ev
+
+
+def _events(bootstrap: str, topic: str, stats: RebuildStats) -> Iterator[Event]:
+    """A topic's events partition by partition (an entity's events share a partition, keyed by its id)."""
+    stats.read[topic] = 0
+    for tp, end in _partitions(bootstrap, topic).items():
+        for *_, ev in _parsed(bootstrap, tp, end, stats):
+            yield ev
+
+
+def _events_in_time_order(bootstrap: str, topic: str, stats: RebuildStats) -> Iterator[Event]:
+    """A topic's events merged across partitions by the time they happened: matching.events is keyed by
+    match, so a pair's second match (proposed after the first ended) can sit on another partition."""
+    stats.read[topic] = 0
+    streams = [_parsed(bootstrap, tp, end, stats) for tp, end in _partitions(bootstrap, topic).items()]
+    for *_, ev in heapq.merge(*streams, key=lambda item: item[:3]):
+        yield ev
 
 
 def apply_own_event(session: Session, ev: Event) -> bool:
@@ -198,8 +229,8 @@ def rebuild(settings: MatchingSettings, engine: Engine | None = None, batch: int
         _apply_all(
             engine, _events(settings.kafka_bootstrap, settings.topic(topic), stats), stats, batch, table
         )
-    own = _events(settings.kafka_bootstrap, settings.topic("matching.events"), stats)
-    _apply_all(engine, own, stats, batch, None)
+    own = _events_in_time_order(settings.kafka_bootstrap, settings.topic("matching.events"), stats)
+    _apply_own(engine, own, stats, batch)
     log.info("matching.rebuilt", read=stats.read, applied=stats.applied, skipped=stats.skipped)
     return stats
 
@@ -220,6 +251,55 @@ def _apply_all(
                 if i + 1 >= batch:
                     pending = True
                     break
+
+
+def _apply_own(engine: Engine, events: Iterator[Event], stats: RebuildStats, batch: int) -> None:
+    """Apply matching.events (in time order); should replicas' clocks disagree so that a pair's second
+    proposal is still read before its first match's end, that proposal, and whatever follows it for the
+    same match, waits until everything else is applied."""
+    waiting: list[Event] = []
+    held: set[uuid.UUID] = set()
+
+    def apply(session: Session, ev: Event) -> None:
+        match_id = _match_of(ev)
+        if match_id is not None and (match_id in held or _pair_taken(session, ev)):
+            held.add(match_id)
+            waiting.append(ev)
+            return
+        stats.applied += apply_own_event(session, ev)
+
+    pending = True
+    while pending:
+        pending = False
+        with session_scope(engine) as session:
+            for i, ev in enumerate(events):
+                apply(session, ev)
+                if i + 1 >= batch:
+                    pending = True
+                    break
+    while waiting:
+        again = waiting
+        waiting, held = [], set()
+        with session_scope(engine) as session:
+            for ev in again:
+                apply(session, ev)
+        if len(waiting) == len(again):
+            # The pair's other match was proposed later but read first: not resolved here (see the docs).
+            raise RuntimeError(f"{len(waiting)} rebuilt proposals conflict with a live match of their pair")
+
+
+def _match_of(ev: Event) -> uuid.UUID | None:
+    if isinstance(ev, MatchProposed | MatchStatusChanged):
+        return ev.data.match_id
+    return None
+
+
+def _pair_taken(session: Session, ev: Event) -> bool:
+    """Whether a proposal's pair still has another live match in the rebuilt tables."""
+    if not isinstance(ev, MatchProposed):
+        return False
+    live = repo.live_match_of_pair(session, ev.data.job_id, ev.data.worker_id)
+    return live is not None and live.id != ev.data.match_id
 
 
 def rebuild_command(_: argparse.Namespace) -> None:

@@ -84,13 +84,12 @@ def all_trainings(session: Session) -> Sequence[TrainingView]:
     return session.exec(select(TrainingView).where(col(TrainingView.data).is_not(None))).all()
 
 
-def hired_counts(session: Session) -> dict[uuid.UUID, int]:
-    """Hires per job, from this service's own matches."""
-    rows = session.exec(
-        select(Match.job_id, func.count())
-        .where(col(Match.status) == MatchStatus.hired)
-        .group_by(col(Match.job_id))
-    ).all()
+def hired_counts(session: Session, job_ids: Sequence[uuid.UUID] | None = None) -> dict[uuid.UUID, int]:
+    """Hires per job (of every job, or of these), from this service's own matches."""
+    stmt = select(Match.job_id, func.count()).where(col(Match.status) == MatchStatus.hired)
+    if job_ids is not None:
+        stmt = stmt.where(col(Match.job_id).in_(list(job_ids)))
+    rows = session.exec(stmt.group_by(col(Match.job_id))).all()
     return {job_id: int(n) for job_id, n in rows}
 
 
@@ -159,6 +158,15 @@ def matched_workers(session: Session, job_id: uuid.UUID, since: datetime) -> set
     """Workers who may not be proposed this job now: a live match, or one that ended after `since`."""
     stmt = select(Match.worker_id).where(col(Match.job_id) == job_id, _pair_blocked(since))
     return set(session.exec(stmt).all())
+
+
+def blocking_matches_of_job(
+    session: Session, job_id: uuid.UUID, since: datetime
+) -> list[tuple[uuid.UUID, MatchStatus]]:
+    """The job's matches that keep their pair from a new proposal (live, hired, or ended after `since`):
+    worker and status, in one query (its open and hired counts and the workers to skip)."""
+    stmt = select(Match.worker_id, Match.status).where(col(Match.job_id) == job_id, _pair_blocked(since))
+    return [(worker_id, MatchStatus(status)) for worker_id, status in session.exec(stmt).all()]
 
 
 def matched_jobs(session: Session, worker_id: uuid.UUID, since: datetime) -> set[uuid.UUID]:
@@ -445,10 +453,15 @@ def changed_trainings(session: Session, since: int) -> list[tuple[TrainingView, 
     return _changed(session, TrainingView, since)
 
 
-def jobs_with_changed_matches(session: Session, since: int) -> set[uuid.UUID]:
-    """Jobs whose matches were written from since on (their free seats may have changed)."""
-    stmt = select(Match.job_id).where(_SINCE.bindparams(since=str(since))).distinct()
-    return set(session.exec(stmt).all())
+def jobs_with_changed_matches(session: Session, since: int) -> list[tuple[uuid.UUID, int]]:
+    """Jobs whose matches were written from since on (their free seats may have changed), with the
+    writing transactions' ids."""
+    stmt: Any = (
+        select(Match.job_id, literal_column("change_txid::text"))
+        .where(_SINCE.bindparams(since=str(since)))
+        .distinct()
+    )
+    return [(job_id, int(txid)) for job_id, txid in session.exec(stmt).all()]
 
 
 def jobs_by_id(session: Session, job_ids: Iterable[uuid.UUID]) -> Sequence[JobView]:
