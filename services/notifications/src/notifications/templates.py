@@ -95,6 +95,12 @@ class Template:
 
 
 _OFFER_REPLIES = ("interested", "not_interested")
+# The time and place of a departure, as the pre-departure SMS and its correction both give them.
+_DEPARTURE_PARAMS = {
+    "when": Param(12, 12, 9),
+    "meeting": Param(14, 6, 5, _plain),
+    "destination": Param(8, 2, 1, place_name),
+}
 
 TEMPLATES: dict[str, Template] = {
     t.name: t
@@ -140,21 +146,13 @@ TEMPLATES: dict[str, Template] = {
             name="pre_departure",
             code="SMS_ANJU_PRE_DEPARTURE",
             text="{when}在{meeting}集合，乘车去{destination}务工，请带身份证准时到。退订回TD",
-            params={
-                "when": Param(12, 12, 9),
-                "meeting": Param(14, 6, 5, _plain),
-                "destination": Param(8, 2, 1, place_name),
-            },
+            params=_DEPARTURE_PARAMS,
         ),
         Template(
             name="departure_changed",
             code="SMS_ANJU_DEPARTURE_CHANGED",
             text="改为{when}在{meeting}集合去{destination}，请带身份证准时到。退订回TD",
-            params={
-                "when": Param(12, 12, 9),
-                "meeting": Param(14, 6, 5, _plain),
-                "destination": Param(8, 2, 1, place_name),
-            },
+            params=_DEPARTURE_PARAMS,
         ),
         Template(
             name="departure_called_off",
