@@ -33,3 +33,32 @@ def test_every_service_is_ready_and_reachable_only_through_the_gateway(stack: St
         }[name]
         direct = httpx.get(proc.url + path, timeout=10)
         assert direct.status_code == 401, f"{name}: {direct.status_code} {direct.text}"
+
+
+def test_an_idle_connection_outlives_the_client_pools_expiry(stack: Stack) -> None:
+    """A connection idle past httpx's pool expiry is still open on every server: the client drops it first,
+    so the gateway never sends a request on a connection the service is closing."""
+    import http.client
+    import time
+    from urllib.parse import urlsplit
+
+    from anju_common.serving import CLIENT_KEEPALIVE_SECONDS, SERVER_KEEP_ALIVE_SECONDS
+
+    assert CLIENT_KEEPALIVE_SECONDS < SERVER_KEEP_ALIVE_SECONDS
+    conns = {}
+    for name, proc in stack.procs.items():
+        conn = http.client.HTTPConnection(urlsplit(proc.url).netloc, timeout=10)
+        conn.request("GET", "/healthz")
+        first = conn.getresponse()
+        first.read()
+        assert first.status == 200, name
+        conns[name] = conn
+    time.sleep(6.5)  # past the 5 s keep-alive that uvicorn and httpx both default to
+    for name, conn in conns.items():
+        sock = conn.sock
+        conn.request("GET", "/healthz")
+        again = conn.getresponse()
+        again.read()
+        assert again.status == 200, name
+        assert conn.sock is sock, f"{name} closed the idle connection"
+        conn.close()

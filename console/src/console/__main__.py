@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-import uvicorn
 from anju_common.logs import configure_logging, get_logger
+from anju_common.serving import run_server
 
 from console.config import get_settings
 
@@ -20,14 +20,7 @@ def main() -> None:
     if args.command == "migrate":
         get_logger(__name__).info("migrate.nothing_to_do", reason="the console keeps no data of its own")
         return
-    uvicorn.run(
-        "console.main:app",
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=5,
-    )
+    run_server("console.main:app", host=settings.host, port=settings.port, graceful_seconds=5)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import httpx
 from anju_common.app import RequestContextMiddleware
 from anju_common.i18n import translate
 from anju_common.logs import configure_logging, get_logger
+from anju_common.serving import client_limits
 from fastapi import FastAPI, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
@@ -174,7 +175,9 @@ def make_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.http = httpx.AsyncClient(
-            base_url=settings.gateway_url, timeout=settings.request_timeout_seconds
+            base_url=settings.gateway_url,
+            timeout=settings.request_timeout_seconds,
+            limits=client_limits(100, 20),
         )
         log.info("service.started", host=settings.host, port=settings.port, gateway=settings.gateway_url)
         try:

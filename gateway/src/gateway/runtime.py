@@ -10,6 +10,7 @@ import httpx
 import redis
 from anju_common.db import make_engine
 from anju_common.health import readiness_checks
+from anju_common.serving import client_limits
 from limits import RateLimitItem, parse
 from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -62,7 +63,7 @@ class GatewayRuntime:
         )
         http = httpx.AsyncClient(
             timeout=timeout,
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            limits=client_limits(200, 50),
             follow_redirects=False,
             trust_env=False,
         )

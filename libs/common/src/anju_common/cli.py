@@ -6,10 +6,9 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-import uvicorn
-
 from anju_common.logs import configure_logging
 from anju_common.migrate import revision, upgrade
+from anju_common.serving import run_server
 from anju_common.settings import ServiceSettings
 
 
@@ -39,14 +38,6 @@ def service_main(
         revision(migrations, settings.sqlalchemy_url(), args.message)
     elif command == "serve":
         settings.refuse_insecure_defaults()
-        uvicorn.run(
-            app_path,
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            access_log=False,
-            server_header=False,
-            timeout_graceful_shutdown=10,
-        )
+        run_server(app_path, host=settings.host, port=settings.port)
     else:
         (extra or {})[command](args)

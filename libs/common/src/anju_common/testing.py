@@ -14,7 +14,8 @@ from typing import Any
 import psycopg
 import pytest
 import redis
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 
 from anju_common.kafka import kafka_reachable
 from anju_common.topics import ensure_topics
@@ -88,6 +89,23 @@ class Infra:
         with psycopg.connect(_libpq(f"{self.pg_url}/postgres"), autocommit=True) as conn:
             for name in self._databases:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def drop_topics(self) -> int:
+        """Delete every topic of this run from the shared broker (a broker that keeps thousands of old
+        partitions takes minutes to start); returns how many. Best effort: a failure is not the test's."""
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=self.kafka_bootstrap, request_timeout_ms=30_000)
+        except KafkaError:
+            return 0
+        try:
+            mine = [t for t in admin.list_topics() if t.startswith(self.topic_prefix)]
+            for start in range(0, len(mine), 100):
+                admin.delete_topics(mine[start : start + 100], timeout_ms=30_000)
+            return len(mine)
+        except KafkaError:
+            return 0
+        finally:
+            admin.close()
 
     def env(self, **extra: str) -> dict[str, str]:
         """Environment for a service process started by a test."""
@@ -214,6 +232,7 @@ def infra() -> Iterator[Infra]:
     ensure_topics(KAFKA, run.topic_prefix, partitions=3)
     yield run
     run.drop_databases()
+    run.drop_topics()
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import httpx
 from anju_common.principal import SERVICE_TOKEN_HEADER
+from anju_common.serving import client_limits
 
 
 class ContactUnavailable(Exception):
@@ -44,7 +45,7 @@ class ContactClient:
             base_url=base_url.rstrip("/"),
             headers={SERVICE_TOKEN_HEADER: token},
             timeout=timeout,
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            limits=client_limits(concurrency),
         )
         self.pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="contacts")
 
