@@ -12,6 +12,7 @@ ENV := . $(LOCAL)/env.sh &&
 VENV := .venv/bin
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+CHAOS_ARGS ?=
 LOG ?= services
 # Directories type-checked by `make lint` (those that exist and hold Python files).
 MYPY_CANDIDATES := libs/common/src libs/taxonomy/src $(wildcard services/*/src) gateway/src console/src tests bench scripts
@@ -20,7 +21,7 @@ MYPY_TARGETS ?= $(foreach d,$(MYPY_CANDIDATES),$(if $(shell find $(d) -name '*.p
 # ANJU_KEEP_STACK=1 keeps it running.
 ANJU_KEEP_STACK ?= $(if $(filter true 1,$(CI)),0,1)
 
-.PHONY: help up down status install infra infra-up test test-unit lint fmt bench demo logs clean
+.PHONY: help up down status install infra infra-up test test-unit lint fmt bench chaos demo logs clean
 
 help: ## Show this help
 	@echo "Anju — employment-matching backend. Targets:"
@@ -66,6 +67,9 @@ fmt: ## Format and auto-fix with ruff
 bench: ## Run the benchmarks (bench/, not part of the test suite); BENCH_ARGS=... to pass options
 	@if [ -f bench/__main__.py ]; then $(ENV) $(VENV)/python -m bench $(BENCH_ARGS); \
 	else echo "no benchmarks yet (bench/__main__.py does not exist)"; fi
+
+chaos: ## Kill services and a private broker under 10,000 SMS, count lost/duplicated (CHAOS_ARGS=...)
+	$(ENV) $(VENV)/python -m bench.chaos $(CHAOS_ARGS)
 
 demo: ## Run the demo script against a running stack (make up first)
 	@if [ -f scripts/demo.py ]; then $(ENV) $(VENV)/python scripts/demo.py; \
