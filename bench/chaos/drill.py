@@ -44,7 +44,8 @@ class Options:
     notifications: int = 10_000
     brokers: int = 1
     kills: int = 24
-    rate: float = 3.0
+    rate: float | None = None  # jobs/s; by default the posting lasts as long as the kills
+    kill_every: float = 20.0
     headcount: int = 5
     no_consent_share: float = 0.1
     seed: int | None = None
@@ -65,7 +66,8 @@ class Kill:
 
 @dataclass
 class Killer:
-    """SIGKILLs the planned targets one at a time, restarts each, and checks the others kept running."""
+    """SIGKILLs the planned targets when due and restarts each (a restart may still run when the next kill
+    comes: two processes down at once is part of the drill), and checks that nothing else died."""
 
     stack: Stack
     brokers: Brokers
@@ -77,20 +79,30 @@ class Killer:
     collateral: list[str] = field(default_factory=list)  # processes found dead that were not killed
     done: threading.Event = field(default_factory=threading.Event)
     stop: threading.Event = field(default_factory=threading.Event)
+    _restarting: dict[str, threading.Thread] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(self) -> None:
-        """Work through the plan."""
+        """Work through the plan, then wait for the last restarts."""
         try:
             for target, due in zip(self.plan, self.times, strict=True):
                 if self.stop.wait(max(0.0, self.t0 + due - time.monotonic())):
                     return
-                self._kill(target)
-                self._check_others(target)
+                self._check_others()
+                busy = self._restarting.get(target)
+                if busy is not None:
+                    busy.join()  # never kill what is still coming back from the last kill
+                down = round(self.rng.uniform(0.5, 3.0), 2)
+                thread = threading.Thread(target=self._kill, args=(target, down), daemon=True)
+                self._restarting[target] = thread
+                thread.start()
+            for thread in list(self._restarting.values()):
+                thread.join()
+            self._check_others()
         finally:
             self.done.set()
 
-    def _kill(self, target: str) -> None:
-        down = round(self.rng.uniform(0.5, 3.0), 2)
+    def _kill(self, target: str, down: float) -> None:
         kill = Kill(target=target, at_s=round(time.monotonic() - self.t0, 1), down_s=down)
         started = time.monotonic()
         try:
@@ -109,15 +121,19 @@ class Killer:
         except Exception as exc:  # a failed restart is reported, and the drill misses its target
             kill.error = f"{type(exc).__name__}: {str(exc)[:500]}"
         kill.ready_s = round(time.monotonic() - started, 1)
-        self.kills.append(kill)
+        with self._lock:
+            self.kills.append(kill)
+            n = len(self.kills)
         print(
-            f"chaos: kill {len(self.kills)}/{len(self.plan)} {target} ready after {kill.ready_s} s",
+            f"chaos: kill {n}/{len(self.plan)} {target} at {kill.at_s} s, ready after {kill.ready_s} s",
             flush=True,
         )
 
-    def _check_others(self, killed: str) -> None:
+    def _check_others(self) -> None:
+        """Restart (and count) a service that died while nobody was killing it."""
         for name, proc in self.stack.procs.items():
-            if name != killed and proc.popen.poll() is not None:
+            restarting = self._restarting.get(name)
+            if (restarting is None or not restarting.is_alive()) and proc.popen.poll() is not None:
                 self.collateral.append(name)
                 print(f"chaos: {name} died without being killed; restarting it", flush=True)
                 proc.restart()
@@ -257,14 +273,14 @@ def run(opts: Options) -> dict[str, Any]:
         setup_s = time.monotonic() - t_start
         print(f"chaos: stack up and {workers} workers loaded in {setup_s:.0f} s; posting", flush=True)
 
-        poster = Poster(world, roster.sites, jobs, opts.rate, opts.headcount)
+        rate = opts.rate or jobs / (5 + opts.kills * opts.kill_every)
+        poster = Poster(world, roster.sites, jobs, rate, opts.headcount)
         # With three brokers the plan says "broker"; which one dies is drawn at each kill.
         names = [*stack.procs, "broker"]
         plan = [
             t if t != "broker" else f"broker-{brokers.pick(rng)}" for t in kill_plan(names, opts.kills, rng)
         ]
-        posting_s = jobs / opts.rate
-        times = [5 + i * posting_s / max(opts.kills, 1) for i in range(opts.kills)]
+        times = [5 + i * opts.kill_every for i in range(opts.kills)]
         t0 = time.monotonic()
         killer = Killer(stack, brokers, plan, times, rng, t0)
         threads = [
@@ -333,6 +349,8 @@ def run(opts: Options) -> dict[str, Any]:
             },
             "options": {**asdict(opts), "workdir": str(workdir), "seed": seed},
             "workers": workers,
+            "sites": len(roster.sites),
+            "post_rate_per_s": round(rate, 2),
             "jobs": {
                 "planned": jobs,
                 "posted": len(poster.posted),
