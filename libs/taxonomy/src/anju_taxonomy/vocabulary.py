@@ -787,53 +787,62 @@ class Vocabulary:
 
     def _combine(self, pieces: list[tuple[str, _Segment, float | None]], context: Context | None) -> _Shape:
         """The trades, certificates, years, level, unknown words and sectors of an entry's pieces."""
-        results: list[_Segment] = []
-        for _, done, years in pieces:
-            if years is not None and (done.years is None or years > done.years):
-                results.append(done.with_years(years))
-            else:
-                results.append(done)
-        # A segment with only a level, years or 持证 qualifies the trade before it (缝纫（熟练）, 电焊，3年).
-        # Memoised segments are shared: one is copied before it takes another's qualifiers.
-        merged: list[_Segment] = []
-        pending: list[_Segment] = []
-        for seg in results:
-            if seg.hits:
-                if pending:
-                    seg = seg if seg.owned else seg.copy()
-                    seg.absorb(pending)
-                    pending = []
-                merged.append(seg)
-            elif merged and not seg.certificates and not seg.unknown:
-                if not merged[-1].owned:
-                    merged[-1] = merged[-1].copy()
-                merged[-1].absorb([seg])
-            else:
-                pending.append(seg)
-        if pending:
-            if merged:
-                if not merged[-1].owned:
-                    merged[-1] = merged[-1].copy()
-                merged[-1].absorb(pending)
-            else:
-                merged = pending
+        # A piece with only a level, years or 持证 qualifies the trade before it (缝纫（熟练）, 电焊，3年).
+        # Memoised segments are shared and never changed, so a group lists its pieces with their years.
+        groups: list[list[tuple[_Segment, float | None]]] = []
+        pending: list[tuple[_Segment, float | None]] = []
         needs_context = workplaces = False
         others: set[str] = set()
-        for seg in merged:
-            workplaces = workplaces or bool(seg.workplaces)
-            for h in seg.hits:
-                if len(h.trade_ids) == 1:
-                    others.add(h.trade_ids[0])
-                else:
+        for _, done, years in pieces:
+            if years is None or (done.years is not None and years <= done.years):
+                years = done.years
+            if done.workplaces:
+                workplaces = True
+            if done.hits:
+                if done.ambiguous:
                     needs_context = True
-        sectors = self._context_sectors(merged, context) if needs_context or workplaces else set()
+                others.update(done.single)
+                if pending:
+                    pending.insert(0, (done, years))
+                    groups.append(pending)
+                    pending = []
+                else:
+                    groups.append([(done, years)])
+            elif groups and not done.certificates and not done.unknown:
+                groups[-1].append((done, years))
+            else:
+                pending.append((done, years))
+        if pending:
+            if groups:
+                groups[-1].extend(pending)
+            else:
+                groups = [[p] for p in pending]
+        if needs_context or workplaces:
+            words = [w for g in groups for seg, _ in g for w in seg.workplaces]
+            sectors = self._context_sectors(words, context)
+        else:
+            sectors = set()
+        context_trades = (self._context_trades(context) | others) if needs_context else others
         hits: list[TradeHit] = []
         certs: list[CertificateHit] = []
         unknown: list[str] = []
-        context_trades = (self._context_trades(context) | others) if needs_context else others
-        for seg in merged:
+        all_years: float | None = None
+        all_level: Level | None = None
+        for group in groups:
+            seg, years = group[0]
+            level, certified, found, words = seg.level, seg.certified, seg.certificates, seg.unknown
+            if len(group) > 1:
+                found, words = list(found), list(words)
+                for o, more in group[1:]:
+                    if more is not None:
+                        years = max(years or 0.0, more)
+                    if o.level is not None and (level is None or o.level.rank > level.rank):
+                        level = o.level
+                    certified = certified or o.certified
+                    found.extend(o.certificates)
+                    words.extend(o.unknown)
             for raw in seg.hits:
-                hit = self._resolve(raw, sectors, context_trades, seg)
+                hit = self._resolve(raw, sectors, context_trades, years, level, certified)
                 if hit is None:
                     continue
                 for k, had in enumerate(hits):
@@ -842,12 +851,14 @@ class Vocabulary:
                         break
                 else:
                     hits.append(hit)
-            if seg.certificates:
-                certs.extend(
-                    c for c in seg.certificates if c.certificate_id not in {x.certificate_id for x in certs}
-                )
-            if seg.unknown:
-                unknown.extend(u for u in seg.unknown if u not in unknown)
+            if found:
+                certs.extend(c for c in found if c.certificate_id not in {x.certificate_id for x in certs})
+            if words:
+                unknown.extend(u for u in words if u not in unknown)
+            if years is not None and (all_years is None or years > all_years):
+                all_years = years
+            if level is not None and (all_level is None or level.rank > all_level.rank):
+                all_level = level
         if certs:
             held = {c.certificate_id for c in certs}
             hits = [
@@ -856,10 +867,7 @@ class Vocabulary:
                 else h
                 for h in hits
             ]
-        years = max((s.years for s in merged if s.years is not None), default=None)
-        levels = [s.level for s in merged if s.level is not None]
-        level = max(levels, key=lambda lv: lv.rank) if levels else None
-        return tuple(hits), tuple(certs), years, level, tuple(unknown), tuple(sorted(sectors))
+        return tuple(hits), tuple(certs), all_years, all_level, tuple(unknown), tuple(sorted(sectors))
 
     def _segment(self, text: str) -> tuple[str, _Segment, float | None]:
         """One piece of an entry, read once per process (pieces repeat across entries: 电焊, 3年, 普工): the
@@ -872,8 +880,7 @@ class Vocabulary:
                 text = _YEARS.sub(" ", text).strip()
             done = self._segments.get(text)
             if done is None:
-                done = self._read_segment(text)
-                done.owned = False
+                done = self._read_segment(text).done()
                 if len(self._segments) >= 200_000:
                     self._segments.clear()
                 self._segments[text] = done
@@ -1136,8 +1143,7 @@ class Vocabulary:
                     out |= ids
         return out
 
-    def _context_sectors(self, segs: list[_Segment], context: Context | None) -> set[str]:
-        words = [w for s in segs for w in s.workplaces]
+    def _context_sectors(self, words: list[str], context: Context | None) -> set[str]:
         out: set[str] = set()
         if context is not None:
             if context.sector:
@@ -1158,23 +1164,39 @@ class Vocabulary:
             out |= {h.trade_id for h in r.trades if not h.alternatives}
         return out
 
-    def _resolve(self, raw: _RawHit, sectors: set[str], others: set[str], seg: _Segment) -> TradeHit | None:
+    def _resolve(
+        self,
+        raw: _RawHit,
+        sectors: set[str],
+        others: set[str],
+        years: float | None,
+        level: Level | None,
+        certified: bool,
+    ) -> TradeHit | None:
         if len(raw.trade_ids) != 1:
-            return self._decide(raw, sectors, others, seg)
+            return self._decide(raw, sectors, others, years, level, certified)
         # One trade: the hit depends on nothing but the raw hit and the segment's qualifiers; hits are frozen,
         # so the same one is shared by every entry that has it (电焊 in 电焊3年、电焊，中级 ...). Raw hits
         # belong to memoised segments, so each keeps the hits made from it.
         made = raw.made
         if made is None:
             made = raw.made = {}
-        key = (seg.years, seg.level, seg.certified)
+        key = (years, level, certified)
         if key in made:
             return made[key]
-        hit = self._decide(raw, sectors, others, seg)
+        hit = self._decide(raw, sectors, others, years, level, certified)
         made[key] = hit
         return hit
 
-    def _decide(self, raw: _RawHit, sectors: set[str], others: set[str], seg: _Segment) -> TradeHit | None:
+    def _decide(
+        self,
+        raw: _RawHit,
+        sectors: set[str],
+        others: set[str],
+        years: float | None,
+        level: Level | None,
+        certified: bool,
+    ) -> TradeHit | None:
         if len(raw.trade_ids) == 1:
             one = raw.trade_ids[0]
             t1 = self.trades.get(one)
@@ -1191,9 +1213,9 @@ class Vocabulary:
                 (),
                 "",
                 "",
-                seg.years,
-                seg.level,
-                seg.certified or raw.certified,
+                years,
+                level,
+                certified or raw.certified,
             )
         ids = [i for i in raw.trade_ids if i in self.trades]
         if not ids:
@@ -1236,9 +1258,9 @@ class Vocabulary:
             alternatives=alternatives,
             reason_zh=reason_zh,
             reason_en=reason_en,
-            years=seg.years,
-            level=seg.level,
-            certified=seg.certified or raw.certified,
+            years=years,
+            level=level,
+            certified=certified or raw.certified,
         )
 
     def _fit(self, trade_id: str, sectors: set[str], others: set[str]) -> float:
@@ -1437,12 +1459,21 @@ class _RawHit:
 
 
 class _Segment:
-    """What one piece of an entry said."""
+    """What one piece of an entry said (memoised: shared between entries and never changed after)."""
 
-    __slots__ = ("certificates", "certified", "hits", "level", "owned", "unknown", "workplaces", "years")
+    __slots__ = (
+        "ambiguous",
+        "certificates",
+        "certified",
+        "hits",
+        "level",
+        "single",
+        "unknown",
+        "workplaces",
+        "years",
+    )
 
     def __init__(self) -> None:
-        self.owned = True  # False once memoised: then shared between entries and never changed
         self.hits: list[_RawHit] = []
         self.certificates: list[CertificateHit] = []
         self.unknown: list[str] = []
@@ -1450,40 +1481,14 @@ class _Segment:
         self.years: float | None = None
         self.level: Level | None = None
         self.certified = False
+        self.single: tuple[str, ...] = ()  # the trades of its one-trade hits, once read
+        self.ambiguous = False  # a hit that names several trades, so the context decides
 
-    def copy(self) -> _Segment:
-        """A fresh segment with the same findings (the memo keeps the original untouched)."""
-        out = _Segment()
-        out.hits = list(self.hits)
-        out.certificates = list(self.certificates)
-        out.unknown = list(self.unknown)
-        out.workplaces = list(self.workplaces)
-        out.years, out.level, out.certified = self.years, self.level, self.certified
-        return out
-
-    def with_years(self, years: float) -> _Segment:
-        """The same findings with other years, sharing (so never changing) the lists of this one."""
-        out = _Segment.__new__(_Segment)
-        out.hits, out.certificates, out.unknown, out.workplaces = (
-            self.hits,
-            self.certificates,
-            self.unknown,
-            self.workplaces,
-        )
-        out.years, out.level, out.certified, out.owned = years, self.level, self.certified, False
-        return out
-
-    def absorb(self, others: list[_Segment]) -> None:
-        """Take the qualifiers of segments that named no trade."""
-        for o in others:
-            if o.years is not None:
-                self.years = max(self.years or 0.0, o.years)
-            if o.level is not None and (self.level is None or o.level.rank > self.level.rank):
-                self.level = o.level
-            self.certified = self.certified or o.certified
-            self.certificates.extend(o.certificates)
-            self.unknown.extend(o.unknown)
-            self.workplaces.extend(o.workplaces)
+    def done(self) -> _Segment:
+        """Mark it read: note what combining entries asks of it."""
+        self.single = tuple(h.trade_ids[0] for h in self.hits if len(h.trade_ids) == 1)
+        self.ambiguous = any(len(h.trade_ids) != 1 for h in self.hits)
+        return self
 
 
 _Shape = tuple[
