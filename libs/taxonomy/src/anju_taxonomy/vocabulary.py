@@ -436,6 +436,57 @@ def _years(text: str) -> float | None:
     return round(max(found), 2) if found else None
 
 
+def _take_years(text: str) -> tuple[float | None, str]:
+    """_years(text) and text without what it read (each match replaced by a space, stripped), in one pass."""
+    found = []
+    rest = []
+    last = 0
+    for m in _YEARS.finditer(text):
+        if m.group(1):
+            n = _cn_number(m.group(1))
+            if m.group(4) == "个月":
+                n = n / 12.0
+            if m.group(5):
+                n += 0.5
+            found.append(n)
+        elif m.group(6):
+            found.append(float(m.group(6)))
+        rest.append(text[last : m.start()])
+        last = m.end()
+    if not found:
+        return None, text
+    rest.append(text[last:])
+    return round(max(found), 2), " ".join(rest).strip()
+
+
+_YEARS_LEAD = ("工龄", "从业", "经验", "干了", "做了")
+_YEARS_ANYWHERE = ("年", "月", "year", "yr")
+
+
+def _trailing_years(part: str) -> tuple[float, str] | None:
+    """(years, the rest) for a part that ends with ASCII digits + 年 and says nothing else _YEARS reads, so
+    that _YEARS would take exactly those characters and the last piece of the rest carries the years; None
+    for anything else (the memo of the whole part and _YEARS read it then)."""
+    end = len(part) - 1
+    start = end
+    while start > 0 and "0" <= part[start - 1] <= "9":
+        start -= 1
+    if start == end or start == 0:
+        return None
+    rest = part[:start]
+    last = rest[-1]
+    if (
+        last == "."
+        or last.isdigit()
+        or " " in rest
+        or rest.endswith(_YEARS_LEAD)
+        or any(w in rest for w in _YEARS_ANYWHERE)
+        or not _BRACKET_CHARS.isdisjoint(rest)
+    ):
+        return None
+    return float(part[start:end]), rest
+
+
 def _cn_number(text: str) -> float:
     if text == "半":
         return 0.5
@@ -481,8 +532,11 @@ class Vocabulary:
         self.english: dict[str, tuple[str, ...]] = {}
         self.cert_keys: dict[str, str] = {}
         self.hints: dict[str, str] = {}
-        self._cache: dict[tuple[str, Context | None], Reading] = {}
-        self._pieces: dict[str, tuple[str, _Segment, float | None]] = {}
+        self._cache: dict[tuple[str, Context], Reading] = {}
+        self._plain: dict[str, Reading] = {}  # readings without context
+        self._parts: dict[str, tuple[tuple[_Segment, float | None], ...]] = {}
+        self._pieces: dict[str, tuple[_Segment, float | None]] = {}
+        self._word_sectors: dict[str, frozenset[str]] = {}
         self._segments: dict[str, _Segment] = {}
         self._neighbours: dict[str, tuple[tuple[str, float, str, str], ...]] = {}
         self._related_ids: dict[str, set[str]] = {}
@@ -734,10 +788,18 @@ class Vocabulary:
     # ------------------------------------------------------------------ reading
     def read(self, text: str, context: Context | None = None) -> Reading:
         """Everything a string says: trades, years, level, certificates, and what stayed unknown."""
-        cache_key = (text, context)
-        cached = self._cache.get(cache_key)
-        if cached is not None:
+        if context is None:
+            cached = self._plain.get(text)
+            if cached is None:
+                cached = self._read(text, None)
+                if len(self._plain) >= 200_000:
+                    self._plain.clear()
+                self._plain[text] = cached
             return cached
+        cache_key = (text, context)
+        known = self._cache.get(cache_key)
+        if known is not None:
+            return known
         reading = self._read(text, context)
         if len(self._cache) >= 200_000:
             self._cache.clear()
@@ -758,34 +820,55 @@ class Vocabulary:
         if whole and len(whole[0]) == 1 and whole[1] != "variant":
             # The common case, one known name: nothing to split, qualify or decide.
             t = self.trades[whole[0][0]]
-            only = TradeHit(t.id, t.zh, t.en, CONFIDENCE.get(whole[1], 0.8), squeeze(value), whole[1])
+            only = TradeHit(t.id, t.zh, t.en, CONFIDENCE.get(whole[1], 0.8), key, whole[1])
             return Reading(text=text, trades=(only,))
-        segments: list[tuple[str, bool]] = []  # (text, from a bracket)
         if whole:
-            segments = [(squeeze(value), False)]
+            pieces = [self._segment(key)]
         else:
+            pieces = []
+            parts = self._parts
             for part in _SPLIT.split(value):
-                part = part.strip()
-                if not part:
-                    continue
-                if not _BRACKET_CHARS.intersection(part):
-                    squeezed = squeeze(part)
-                    if _CONJ_CHARS.intersection(squeezed):
-                        segments.extend((piece, False) for piece in _CONJ.split(squeezed))
-                    else:
-                        segments.append((squeezed, False))
-                    continue
-                inner = _BRACKETS.findall(part)
-                outer = _BRACKETS.sub(" ", part).strip()
-                for piece in _CONJ.split(squeeze(outer)) if outer else []:
-                    segments.append((piece, False))
-                segments.extend((squeeze(x.strip()), True) for x in inner if x.strip())
-        pieces = [self._segment(piece) for piece, _ in segments]
-        found = self._combine(pieces, context)
-        trades, certs, years, level, unknown, sectors = found
+                known = parts.get(part)
+                if known is None:
+                    cut = _trailing_years(part) if part.endswith("年") else None
+                    if cut is not None:
+                        # 普工12年 is 普工 with 12 years: the part without them is memoised, not every count.
+                        rest = parts.get(cut[1])
+                        if rest is None:
+                            rest = self._part(cut[1])
+                            if len(parts) >= 200_000:
+                                parts.clear()
+                            parts[cut[1]] = rest
+                        if rest:
+                            pieces += rest
+                            pieces[-1] = (pieces[-1][0], cut[0])
+                            continue
+                    known = self._part(part)
+                    if len(parts) >= 200_000:
+                        parts.clear()
+                    parts[part] = known
+                pieces += known
+        trades, certs, years, level, unknown, sectors = self._combine(pieces, context)
         return Reading(text, trades, certs, years, level, unknown, sectors)
 
-    def _combine(self, pieces: list[tuple[str, _Segment, float | None]], context: Context | None) -> _Shape:
+    def _part(self, part: str) -> tuple[tuple[_Segment, float | None], ...]:
+        """The pieces of one part of an entry between separators: outside and inside brackets, and either
+        side of a conjunction (会开挖掘机和装载机)."""
+        part = part.strip()
+        if not part:
+            return ()
+        if not _BRACKET_CHARS.intersection(part):
+            squeezed = squeeze(part)
+            if _CONJ_CHARS.intersection(squeezed):
+                return tuple(self._segment(piece) for piece in _CONJ.split(squeezed))
+            return (self._segment(squeezed),)
+        inner = _BRACKETS.findall(part)
+        outer = _BRACKETS.sub(" ", part).strip()
+        out = [self._segment(piece) for piece in (_CONJ.split(squeeze(outer)) if outer else [])]
+        out.extend(self._segment(squeeze(x.strip())) for x in inner if x.strip())
+        return tuple(out)
+
+    def _combine(self, pieces: list[tuple[_Segment, float | None]], context: Context | None) -> _Shape:
         """The trades, certificates, years, level, unknown words and sectors of an entry's pieces."""
         # A piece with only a level, years or 持证 qualifies the trade before it (缝纫（熟练）, 电焊，3年).
         # Memoised segments are shared and never changed, so a group lists its pieces with their years.
@@ -793,7 +876,7 @@ class Vocabulary:
         pending: list[tuple[_Segment, float | None]] = []
         needs_context = workplaces = False
         others: set[str] = set()
-        for _, done, years in pieces:
+        for done, years in pieces:
             if years is None or (done.years is not None and years <= done.years):
                 years = done.years
             if done.workplaces:
@@ -869,15 +952,15 @@ class Vocabulary:
             ]
         return tuple(hits), tuple(certs), all_years, all_level, tuple(unknown), tuple(sorted(sectors))
 
-    def _segment(self, text: str) -> tuple[str, _Segment, float | None]:
-        """One piece of an entry, read once per process (pieces repeat across entries: 电焊, 3年, 普工): the
-        piece without its years, what it says (shared: never changed), and its years."""
+    def _segment(self, text: str) -> tuple[_Segment, float | None]:
+        """One piece of an entry, read once per process (pieces repeat across entries: 电焊, 3年, 普工): what
+        the piece without its years says (shared: never changed), and its years."""
         known = self._pieces.get(text)
         if known is None:
             raw = text
-            years = _years(text) if "年" in text or "月" in text or "year" in text or "yr" in text else None
-            if years is not None:
-                text = _YEARS.sub(" ", text).strip()
+            years = None
+            if "年" in text or "月" in text or "year" in text or "yr" in text:
+                years, text = _take_years(text)
             done = self._segments.get(text)
             if done is None:
                 done = self._read_segment(text).done()
@@ -886,7 +969,7 @@ class Vocabulary:
                 self._segments[text] = done
             if len(self._pieces) >= 200_000:
                 self._pieces.clear()
-            self._pieces[raw] = known = (text, done, years)
+            self._pieces[raw] = known = (done, years)
         return known
 
     def _read_segment(self, text: str) -> _Segment:
@@ -1136,11 +1219,19 @@ class Vocabulary:
         """Sectors named by workplace or employer words (服装厂 -> garment)."""
         out: set[str] = set()
         for w in words:
-            w = clean(w)
-            hints = {h for word, hs in _WORKPLACE_SECTOR_WORDS.items() if word in w for h in hs}
-            for word, ids in self._sector_words.items():
-                if word in w or any(h in word for h in hints):
-                    out |= ids
+            known = self._word_sectors.get(w)
+            if known is None:
+                c = clean(w)
+                hints = {h for word, hs in _WORKPLACE_SECTOR_WORDS.items() if word in c for h in hs}
+                found: set[str] = set()
+                for word, ids in self._sector_words.items():
+                    if word in c or any(h in word for h in hints):
+                        found |= ids
+                known = frozenset(found)
+                if len(self._word_sectors) >= 100_000:
+                    self._word_sectors.clear()
+                self._word_sectors[w] = known
+            out |= known
         return out
 
     def _context_sectors(self, words: list[str], context: Context | None) -> set[str]:
