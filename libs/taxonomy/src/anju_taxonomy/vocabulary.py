@@ -617,6 +617,7 @@ class Vocabulary:
         self._han_by_len: dict[int, list[str]] = {}
         for k in self._han_choices:
             self._han_by_len.setdefault(len(k), []).append(k)
+        self._han_near: dict[int, list[str]] = {}  # names of a length and either side, for fuzzy search
         self._en_choices = list(self.english)
         self._sector_words = self._sector_keywords()
         self._completions = self._completion_keys()
@@ -757,7 +758,10 @@ class Vocabulary:
         if ONLY_HAN.match(key):
             if len(key) < 4:
                 return None
-            near = [k for n in (len(key) - 1, len(key), len(key) + 1) for k in self._han_by_len.get(n, ())]
+            near = self._han_near.get(len(key))
+            if near is None:
+                n = len(key)
+                near = self._han_near[n] = [k for m in (n - 1, n, n + 1) for k in self._han_by_len.get(m, ())]
             best = process.extractOne(key, near, scorer=fuzz.ratio, score_cutoff=80)
             if best:
                 return self.exact[best[0]], best[0], float(best[1]) / 100.0 * 0.8
@@ -998,16 +1002,22 @@ class Vocabulary:
             s = _GRADE.sub(" ", s)
             protected = self._known_spans(s)
         for word, rank in _LEVEL_WORDS:
+            if word not in s:
+                continue
             s, n = _remove(s, word, protected)
             if n:
                 protected = self._known_spans(s)
                 if seg.level is None or rank > seg.level.rank:
                     seg.level = Level(rank=rank, zh=LEVEL_ZH[rank], grade=6 - rank)
         for word in _SKILLED:
+            if word not in s:
+                continue
             s, n = _remove(s, word, protected)
             if n and seg.level is None:
                 seg.level = Level(rank=2, zh="熟练")
         for word in _CERTIFIED:
+            if word not in s:
+                continue
             s, n = _remove(s, word, protected)
             if n:
                 seg.certified = True
@@ -1093,14 +1103,16 @@ class Vocabulary:
         changed = True
         while changed:
             changed = False
-            for w in _LEAD:
-                if core.startswith(w) and len(core) - len(w) >= 2:
-                    core, changed = core[len(w) :], True
-                    break
-            for w in _TRAIL:
-                if core.endswith(w) and len(core) - len(w) >= 2:
-                    core, changed = core[: -len(w)], True
-                    break
+            if core.startswith(_LEAD):
+                for w in _LEAD:
+                    if core.startswith(w) and len(core) - len(w) >= 2:
+                        core, changed = core[len(w) :], True
+                        break
+            if core.endswith(_TRAIL):
+                for w in _TRAIL:
+                    if core.endswith(w) and len(core) - len(w) >= 2:
+                        core, changed = core[: -len(w)], True
+                        break
         if core != s:
             hit = self._whole(core)
             if hit:
@@ -1172,6 +1184,8 @@ class Vocabulary:
         """A known name + the action its own trade does: 果树修剪工, 肉牛养殖 (farm work on a crop or animal),
         断桥门窗安装 (门窗安装工 installs); 挖掘机维修 stays apart (the excavator driver repairs nothing)."""
         stem = core[:-1] if core.endswith(("工", "员")) else core
+        if not stem.endswith(_ACTIONS):
+            return None
         for act in _ACTIONS:
             if not stem.endswith(act) or len(stem) - len(act) < 2:
                 continue
@@ -1185,6 +1199,8 @@ class Vocabulary:
 
     def _qualified(self, s: str, seg: _Segment) -> bool:
         """A place or kind of post before a known name (医院陪护): the name, the place as context."""
+        if not s.startswith(_QUALIFIERS):
+            return False
         for q in _QUALIFIERS:
             if s.startswith(q) and len(s) - len(q) >= 2:
                 hit = self._whole(s[len(q) :])
