@@ -460,7 +460,6 @@ def _take_years(text: str) -> tuple[float | None, str]:
 
 
 _YEARS_LEAD = ("工龄", "从业", "经验", "干了", "做了")
-_YEARS_ANYWHERE = ("年", "月", "year", "yr")
 
 
 def _trailing_years(part: str) -> tuple[float, str] | None:
@@ -480,7 +479,10 @@ def _trailing_years(part: str) -> tuple[float, str] | None:
         or last.isdigit()
         or " " in rest
         or rest.endswith(_YEARS_LEAD)
-        or any(w in rest for w in _YEARS_ANYWHERE)
+        or "年" in rest
+        or "月" in rest
+        or "year" in rest
+        or "yr" in rest
         or not _BRACKET_CHARS.isdisjoint(rest)
     ):
         return None
@@ -879,7 +881,6 @@ class Vocabulary:
         groups: list[list[tuple[_Segment, float | None]]] = []
         pending: list[tuple[_Segment, float | None]] = []
         needs_context = workplaces = False
-        others: set[str] = set()
         for done, years in pieces:
             if years is None or (done.years is not None and years <= done.years):
                 years = done.years
@@ -888,7 +889,6 @@ class Vocabulary:
             if done.hits:
                 if done.ambiguous:
                     needs_context = True
-                others.update(done.single)
                 if pending:
                     pending.insert(0, (done, years))
                     groups.append(pending)
@@ -909,7 +909,11 @@ class Vocabulary:
             sectors = self._context_sectors(words, context)
         else:
             sectors = set()
-        context_trades = (self._context_trades(context) | others) if needs_context else others
+        others: set[str] = set()
+        if needs_context:
+            for g in groups:
+                others.update(g[0][0].single)
+            others = self._context_trades(context) | others
         hits: list[TradeHit] = []
         certs: list[CertificateHit] = []
         unknown: list[str] = []
@@ -929,7 +933,19 @@ class Vocabulary:
                     found.extend(o.certificates)
                     words.extend(o.unknown)
             for raw in seg.hits:
-                hit = self._resolve(raw, sectors, context_trades, years, level, certified)
+                if len(raw.trade_ids) == 1:
+                    # One trade: the hit depends on nothing but the raw hit and the group's qualifiers; hits
+                    # are frozen, so each raw hit (of a memoised segment) keeps the ones made from it.
+                    made = raw.made
+                    if made is None:
+                        made = raw.made = {}
+                    key = (years, level, certified)
+                    if key in made:
+                        hit = made[key]
+                    else:
+                        hit = made[key] = self._decide(raw, sectors, others, years, level, certified)
+                else:
+                    hit = self._decide(raw, sectors, others, years, level, certified)
                 if hit is None:
                     continue
                 for k, had in enumerate(hits):
@@ -954,7 +970,14 @@ class Vocabulary:
                 else h
                 for h in hits
             ]
-        return tuple(hits), tuple(certs), all_years, all_level, tuple(unknown), tuple(sorted(sectors))
+        return (
+            tuple(hits),
+            tuple(certs) if certs else (),
+            all_years,
+            all_level,
+            tuple(unknown) if unknown else (),
+            tuple(sorted(sectors)) if sectors else (),
+        )
 
     def _segment(self, text: str) -> tuple[_Segment, float | None]:
         """One piece of an entry, read once per process (pieces repeat across entries: 电焊, 3年, 普工): what
@@ -1270,30 +1293,6 @@ class Vocabulary:
             r = self.read(s)
             out |= {h.trade_id for h in r.trades if not h.alternatives}
         return out
-
-    def _resolve(
-        self,
-        raw: _RawHit,
-        sectors: set[str],
-        others: set[str],
-        years: float | None,
-        level: Level | None,
-        certified: bool,
-    ) -> TradeHit | None:
-        if len(raw.trade_ids) != 1:
-            return self._decide(raw, sectors, others, years, level, certified)
-        # One trade: the hit depends on nothing but the raw hit and the segment's qualifiers; hits are frozen,
-        # so the same one is shared by every entry that has it (电焊 in 电焊3年、电焊，中级 ...). Raw hits
-        # belong to memoised segments, so each keeps the hits made from it.
-        made = raw.made
-        if made is None:
-            made = raw.made = {}
-        key = (years, level, certified)
-        if key in made:
-            return made[key]
-        hit = self._decide(raw, sectors, others, years, level, certified)
-        made[key] = hit
-        return hit
 
     def _decide(
         self,
