@@ -22,7 +22,7 @@ from tests.e2e.harness import Stack, start_stack
 from tests.security.fuzz import PRINCIPALS, STACK_ENV, RunResult, principals, run_schemathesis
 
 # About 2 minutes on an idle 2-core machine; the stack's start alone can take minutes under heavy load.
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.e2e, pytest.mark.standalone, pytest.mark.timeout(900)]
 EXAMPLES = int(os.environ.get("ANJU_FUZZ_EXAMPLES", "10"))
 
 
