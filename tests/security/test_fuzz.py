@@ -52,7 +52,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         results = list(pool.map(run, PRINCIPALS))
     fuzz_stack.check_alive()
     problems = [f"{r.principal}: {p}" for r in results for p in r.broken()]
-    details = "\n\n".join(r.output[-6000:] for r in results if r.broken())
+    details = "\n\n".join(r.gating_details() for r in results if r.broken())
     assert not problems, "\n".join(problems) + "\n\n" + details
     for result in results:
         summary = result.summary()
