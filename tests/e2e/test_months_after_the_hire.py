@@ -14,7 +14,7 @@ from anju_common.testing import Infra
 from tests.e2e.harness import Stack, StackClock, expect, start_time_travel_stack
 from tests.e2e.journey import World, poll
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # its own stack starts first
+pytestmark = [pytest.mark.e2e, pytest.mark.standalone, pytest.mark.timeout(900)]  # its own stack starts first
 OFFICE = ZoneInfo("Asia/Shanghai")
 # Far (>150 km) from every other test world.
 SITE_LAT, SITE_LON = 27.72, 106.93

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -91,6 +92,13 @@ class RunResult:
             for f in self.report.get("failures") or []
             if f["type"] in GATING
         ]
+
+    def gating_details(self, limit: int = 8000) -> str:
+        """The output's failure blocks of the operations with gating failures (request, response, curl)."""
+        ops = {op for f in self.report.get("failures") or [] if f["type"] in GATING for op in f["operations"]}
+        blocks = [b.split("\n===")[0] for b in re.split(r"\n(?=_{3,} )", self.output)]
+        picked = [b for b in blocks if any(re.match(rf"_+ {re.escape(op)} _+", b) for op in ops)]
+        return ("\n".join(picked) or self.output[-limit:])[:limit]
 
     def broken(self) -> list[str]:
         """Why this run failed: gating failures, engine errors, or no report at all."""

@@ -22,7 +22,7 @@ from tests.e2e.harness import Stack, start_stack
 from tests.security.fuzz import PRINCIPALS, STACK_ENV, RunResult, principals, run_schemathesis
 
 # About 2 minutes on an idle 2-core machine; the stack's start alone can take minutes under heavy load.
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.e2e, pytest.mark.standalone, pytest.mark.timeout(900)]
 EXAMPLES = int(os.environ.get("ANJU_FUZZ_EXAMPLES", "10"))
 
 
@@ -52,7 +52,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         results = list(pool.map(run, PRINCIPALS))
     fuzz_stack.check_alive()
     problems = [f"{r.principal}: {p}" for r in results for p in r.broken()]
-    details = "\n\n".join(r.output[-6000:] for r in results if r.broken())
+    details = "\n\n".join(r.gating_details() for r in results if r.broken())
     assert not problems, "\n".join(problems) + "\n\n" + details
     for result in results:
         summary = result.summary()

@@ -21,7 +21,7 @@ from anju_common.topics import ensure_topics
 from sqlalchemy import Engine, MetaData
 from sqlmodel import Session
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.standalone]
 # What "resumes soon" means here: the bar is 10 s; the wait allows for a loaded machine. Before the
 # reconnect backoff was capped, kafka-python waited up to 30 s between reconnects and stalled 28-46 s.
 RESUME_BOUND_S = 25.0

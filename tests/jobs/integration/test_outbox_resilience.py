@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from tests.jobs.helpers import job_payload, make_employer
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.standalone]
 ClientFactory = Callable[[str, bool], TestClient]
 
 

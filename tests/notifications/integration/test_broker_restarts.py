@@ -19,7 +19,7 @@ from tests.notifications.helpers import match_proposed
 from tests.notifications.integration.test_crash_recovery import _start
 from tests.notifications.peers import SmppPeer, WorkerDirectory
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.standalone]
 StageFactory = Callable[..., Stage]
 ROUNDS = 3
 PER_ROUND = 30

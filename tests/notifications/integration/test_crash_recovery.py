@@ -44,7 +44,10 @@ def _start(stage: Stage, log: Path) -> subprocess.Popen[bytes]:
         except httpx.HTTPError:
             return False
 
-    assert wait_for(up, timeout=30), log.read_text()[-3000:]
+    if not wait_for(up, timeout=60):
+        proc.kill()  # never leave a process behind that outlives its database
+        proc.wait(10)
+        raise AssertionError(f"notifications did not answer in 60 s:\n{log.read_text()[-3000:]}")
     return proc
 
 

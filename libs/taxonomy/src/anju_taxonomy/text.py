@@ -45,7 +45,7 @@ def clean(text: str) -> str:
 
 def squeeze(text: str) -> str:
     """A key without spaces between Chinese characters (英文 keeps single spaces)."""
-    if HAN.search(text):
+    if " " in text and HAN.search(text):
         return text.replace(" ", "")
     return text
 
@@ -65,10 +65,15 @@ def _readings() -> dict[int, tuple[str, ...]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _first_readings() -> dict[int, str]:
+    """Every character's most common toneless reading, as a str.translate table."""
+    return {code: names[0] for code, names in _readings().items()}
+
+
 def pinyin(text: str) -> str:
     """Toneless pinyin, one reading per character (fast, for homophones): 缝纫工 -> fengrengong."""
-    table = _readings()
-    return "".join(table[ord(c)][0] if ord(c) in table else c for c in text).replace(" ", "")
+    return text.translate(_first_readings()).replace(" ", "")
 
 
 def phrase_pinyin(text: str) -> str:

@@ -436,6 +436,59 @@ def _years(text: str) -> float | None:
     return round(max(found), 2) if found else None
 
 
+def _take_years(text: str) -> tuple[float | None, str]:
+    """_years(text) and text without what it read (each match replaced by a space, stripped), in one pass."""
+    found = []
+    rest = []
+    last = 0
+    for m in _YEARS.finditer(text):
+        if m.group(1):
+            n = _cn_number(m.group(1))
+            if m.group(4) == "个月":
+                n = n / 12.0
+            if m.group(5):
+                n += 0.5
+            found.append(n)
+        elif m.group(6):
+            found.append(float(m.group(6)))
+        rest.append(text[last : m.start()])
+        last = m.end()
+    if not found:
+        return None, text
+    rest.append(text[last:])
+    return round(max(found), 2), " ".join(rest).strip()
+
+
+_YEARS_LEAD = ("工龄", "从业", "经验", "干了", "做了")
+
+
+def _trailing_years(part: str) -> tuple[float, str] | None:
+    """(years, the rest) for a part that ends with ASCII digits + 年 and says nothing else _YEARS reads, so
+    that _YEARS would take exactly those characters and the last piece of the rest carries the years; None
+    for anything else (the memo of the whole part and _YEARS read it then)."""
+    end = len(part) - 1
+    start = end
+    while start > 0 and "0" <= part[start - 1] <= "9":
+        start -= 1
+    if start == end or start == 0:
+        return None
+    rest = part[:start]
+    last = rest[-1]
+    if (
+        last == "."
+        or last.isdigit()
+        or " " in rest
+        or rest.endswith(_YEARS_LEAD)
+        or "年" in rest
+        or "月" in rest
+        or "year" in rest
+        or "yr" in rest
+        or not _BRACKET_CHARS.isdisjoint(rest)
+    ):
+        return None
+    return float(part[start:end]), rest
+
+
 def _cn_number(text: str) -> float:
     if text == "半":
         return 0.5
@@ -481,8 +534,11 @@ class Vocabulary:
         self.english: dict[str, tuple[str, ...]] = {}
         self.cert_keys: dict[str, str] = {}
         self.hints: dict[str, str] = {}
-        self._cache: dict[tuple[str, Context | None], Reading] = {}
-        self._pieces: dict[str, tuple[str, _Segment, float | None]] = {}
+        self._cache: dict[tuple[str, Context], Reading] = {}
+        self._plain: dict[str, Reading] = {}  # readings without context
+        self._parts: dict[str, tuple[tuple[_Segment, float | None], ...]] = {}
+        self._pieces: dict[str, tuple[_Segment, float | None]] = {}
+        self._word_sectors: dict[str, frozenset[str]] = {}
         self._segments: dict[str, _Segment] = {}
         self._neighbours: dict[str, tuple[tuple[str, float, str, str], ...]] = {}
         self._related_ids: dict[str, set[str]] = {}
@@ -563,6 +619,7 @@ class Vocabulary:
         self._han_by_len: dict[int, list[str]] = {}
         for k in self._han_choices:
             self._han_by_len.setdefault(len(k), []).append(k)
+        self._han_near: dict[int, list[str]] = {}  # names of a length and either side, for fuzzy search
         self._en_choices = list(self.english)
         self._sector_words = self._sector_keywords()
         self._completions = self._completion_keys()
@@ -703,7 +760,10 @@ class Vocabulary:
         if ONLY_HAN.match(key):
             if len(key) < 4:
                 return None
-            near = [k for n in (len(key) - 1, len(key), len(key) + 1) for k in self._han_by_len.get(n, ())]
+            near = self._han_near.get(len(key))
+            if near is None:
+                n = len(key)
+                near = self._han_near[n] = [k for m in (n - 1, n, n + 1) for k in self._han_by_len.get(m, ())]
             best = process.extractOne(key, near, scorer=fuzz.ratio, score_cutoff=80)
             if best:
                 return self.exact[best[0]], best[0], float(best[1]) / 100.0 * 0.8
@@ -734,10 +794,18 @@ class Vocabulary:
     # ------------------------------------------------------------------ reading
     def read(self, text: str, context: Context | None = None) -> Reading:
         """Everything a string says: trades, years, level, certificates, and what stayed unknown."""
-        cache_key = (text, context)
-        cached = self._cache.get(cache_key)
-        if cached is not None:
+        if context is None:
+            cached = self._plain.get(text)
+            if cached is None:
+                cached = self._read(text, None)
+                if len(self._plain) >= 200_000:
+                    self._plain.clear()
+                self._plain[text] = cached
             return cached
+        cache_key = (text, context)
+        known = self._cache.get(cache_key)
+        if known is not None:
+            return known
         reading = self._read(text, context)
         if len(self._cache) >= 200_000:
             self._cache.clear()
@@ -758,82 +826,126 @@ class Vocabulary:
         if whole and len(whole[0]) == 1 and whole[1] != "variant":
             # The common case, one known name: nothing to split, qualify or decide.
             t = self.trades[whole[0][0]]
-            only = TradeHit(t.id, t.zh, t.en, CONFIDENCE.get(whole[1], 0.8), squeeze(value), whole[1])
+            only = TradeHit(t.id, t.zh, t.en, CONFIDENCE.get(whole[1], 0.8), key, whole[1])
             return Reading(text=text, trades=(only,))
-        segments: list[tuple[str, bool]] = []  # (text, from a bracket)
         if whole:
-            segments = [(squeeze(value), False)]
+            pieces = [self._segment(key)]
         else:
+            pieces = []
+            parts = self._parts
             for part in _SPLIT.split(value):
-                part = part.strip()
-                if not part:
-                    continue
-                if not _BRACKET_CHARS.intersection(part):
-                    squeezed = squeeze(part)
-                    if _CONJ_CHARS.intersection(squeezed):
-                        segments.extend((piece, False) for piece in _CONJ.split(squeezed))
-                    else:
-                        segments.append((squeezed, False))
-                    continue
-                inner = _BRACKETS.findall(part)
-                outer = _BRACKETS.sub(" ", part).strip()
-                for piece in _CONJ.split(squeeze(outer)) if outer else []:
-                    segments.append((piece, False))
-                segments.extend((squeeze(x.strip()), True) for x in inner if x.strip())
-        pieces = [self._segment(piece) for piece, _ in segments]
-        found = self._combine(pieces, context)
-        trades, certs, years, level, unknown, sectors = found
+                known = parts.get(part)
+                if known is None:
+                    cut = _trailing_years(part) if part.endswith("年") else None
+                    if cut is not None:
+                        # 普工12年 is 普工 with 12 years: the part without them is memoised, not every count.
+                        rest = parts.get(cut[1])
+                        if rest is None:
+                            rest = self._part(cut[1])
+                            if len(parts) >= 200_000:
+                                parts.clear()
+                            parts[cut[1]] = rest
+                        if rest:
+                            pieces += rest
+                            pieces[-1] = (pieces[-1][0], cut[0])
+                            continue
+                    known = self._part(part)
+                    if len(parts) >= 200_000:
+                        parts.clear()
+                    parts[part] = known
+                pieces += known
+        trades, certs, years, level, unknown, sectors = self._combine(pieces, context)
         return Reading(text, trades, certs, years, level, unknown, sectors)
 
-    def _combine(self, pieces: list[tuple[str, _Segment, float | None]], context: Context | None) -> _Shape:
+    def _part(self, part: str) -> tuple[tuple[_Segment, float | None], ...]:
+        """The pieces of one part of an entry between separators: outside and inside brackets, and either
+        side of a conjunction (会开挖掘机和装载机)."""
+        part = part.strip()
+        if not part:
+            return ()
+        if not _BRACKET_CHARS.intersection(part):
+            squeezed = squeeze(part)
+            if _CONJ_CHARS.intersection(squeezed):
+                return tuple(self._segment(piece) for piece in _CONJ.split(squeezed))
+            return (self._segment(squeezed),)
+        inner = _BRACKETS.findall(part)
+        outer = _BRACKETS.sub(" ", part).strip()
+        out = [self._segment(piece) for piece in (_CONJ.split(squeeze(outer)) if outer else [])]
+        out.extend(self._segment(squeeze(x.strip())) for x in inner if x.strip())
+        return tuple(out)
+
+    def _combine(self, pieces: list[tuple[_Segment, float | None]], context: Context | None) -> _Shape:
         """The trades, certificates, years, level, unknown words and sectors of an entry's pieces."""
-        results: list[_Segment] = []
-        for _, done, years in pieces:
-            if years is not None and (done.years is None or years > done.years):
-                results.append(done.with_years(years))
-            else:
-                results.append(done)
-        # A segment with only a level, years or 持证 qualifies the trade before it (缝纫（熟练）, 电焊，3年).
-        # Memoised segments are shared: one is copied before it takes another's qualifiers.
-        merged: list[_Segment] = []
-        pending: list[_Segment] = []
-        for seg in results:
-            if seg.hits:
-                if pending:
-                    seg = seg if seg.owned else seg.copy()
-                    seg.absorb(pending)
-                    pending = []
-                merged.append(seg)
-            elif merged and not seg.certificates and not seg.unknown:
-                if not merged[-1].owned:
-                    merged[-1] = merged[-1].copy()
-                merged[-1].absorb([seg])
-            else:
-                pending.append(seg)
-        if pending:
-            if merged:
-                if not merged[-1].owned:
-                    merged[-1] = merged[-1].copy()
-                merged[-1].absorb(pending)
-            else:
-                merged = pending
+        # A piece with only a level, years or 持证 qualifies the trade before it (缝纫（熟练）, 电焊，3年).
+        # Memoised segments are shared and never changed, so a group lists its pieces with their years.
+        groups: list[list[tuple[_Segment, float | None]]] = []
+        pending: list[tuple[_Segment, float | None]] = []
         needs_context = workplaces = False
-        others: set[str] = set()
-        for seg in merged:
-            workplaces = workplaces or bool(seg.workplaces)
-            for h in seg.hits:
-                if len(h.trade_ids) == 1:
-                    others.add(h.trade_ids[0])
-                else:
+        for done, years in pieces:
+            if years is None or (done.years is not None and years <= done.years):
+                years = done.years
+            if done.workplaces:
+                workplaces = True
+            if done.hits:
+                if done.ambiguous:
                     needs_context = True
-        sectors = self._context_sectors(merged, context) if needs_context or workplaces else set()
+                if pending:
+                    pending.insert(0, (done, years))
+                    groups.append(pending)
+                    pending = []
+                else:
+                    groups.append([(done, years)])
+            elif groups and not done.certificates and not done.unknown:
+                groups[-1].append((done, years))
+            else:
+                pending.append((done, years))
+        if pending:
+            if groups:
+                groups[-1].extend(pending)
+            else:
+                groups = [[p] for p in pending]
+        if needs_context or workplaces:
+            words = [w for g in groups for seg, _ in g for w in seg.workplaces]
+            sectors = self._context_sectors(words, context)
+        else:
+            sectors = set()
+        others: set[str] = set()
+        if needs_context:
+            for g in groups:
+                others.update(g[0][0].single)
+            others = self._context_trades(context) | others
         hits: list[TradeHit] = []
         certs: list[CertificateHit] = []
         unknown: list[str] = []
-        context_trades = (self._context_trades(context) | others) if needs_context else others
-        for seg in merged:
+        all_years: float | None = None
+        all_level: Level | None = None
+        for group in groups:
+            seg, years = group[0]
+            level, certified, found, words = seg.level, seg.certified, seg.certificates, seg.unknown
+            if len(group) > 1:
+                found, words = list(found), list(words)
+                for o, more in group[1:]:
+                    if more is not None:
+                        years = max(years or 0.0, more)
+                    if o.level is not None and (level is None or o.level.rank > level.rank):
+                        level = o.level
+                    certified = certified or o.certified
+                    found.extend(o.certificates)
+                    words.extend(o.unknown)
             for raw in seg.hits:
-                hit = self._resolve(raw, sectors, context_trades, seg)
+                if len(raw.trade_ids) == 1:
+                    # One trade: the hit depends on nothing but the raw hit and the group's qualifiers; hits
+                    # are frozen, so each raw hit (of a memoised segment) keeps the ones made from it.
+                    made = raw.made
+                    if made is None:
+                        made = raw.made = {}
+                    key = (years, level, certified)
+                    if key in made:
+                        hit = made[key]
+                    else:
+                        hit = made[key] = self._decide(raw, sectors, others, years, level, certified)
+                else:
+                    hit = self._decide(raw, sectors, others, years, level, certified)
                 if hit is None:
                     continue
                 for k, had in enumerate(hits):
@@ -842,12 +954,14 @@ class Vocabulary:
                         break
                 else:
                     hits.append(hit)
-            if seg.certificates:
-                certs.extend(
-                    c for c in seg.certificates if c.certificate_id not in {x.certificate_id for x in certs}
-                )
-            if seg.unknown:
-                unknown.extend(u for u in seg.unknown if u not in unknown)
+            if found:
+                certs.extend(c for c in found if c.certificate_id not in {x.certificate_id for x in certs})
+            if words:
+                unknown.extend(u for u in words if u not in unknown)
+            if years is not None and (all_years is None or years > all_years):
+                all_years = years
+            if level is not None and (all_level is None or level.rank > all_level.rank):
+                all_level = level
         if certs:
             held = {c.certificate_id for c in certs}
             hits = [
@@ -856,30 +970,33 @@ class Vocabulary:
                 else h
                 for h in hits
             ]
-        years = max((s.years for s in merged if s.years is not None), default=None)
-        levels = [s.level for s in merged if s.level is not None]
-        level = max(levels, key=lambda lv: lv.rank) if levels else None
-        return tuple(hits), tuple(certs), years, level, tuple(unknown), tuple(sorted(sectors))
+        return (
+            tuple(hits),
+            tuple(certs) if certs else (),
+            all_years,
+            all_level,
+            tuple(unknown) if unknown else (),
+            tuple(sorted(sectors)) if sectors else (),
+        )
 
-    def _segment(self, text: str) -> tuple[str, _Segment, float | None]:
-        """One piece of an entry, read once per process (pieces repeat across entries: 电焊, 3年, 普工): the
-        piece without its years, what it says (shared: never changed), and its years."""
+    def _segment(self, text: str) -> tuple[_Segment, float | None]:
+        """One piece of an entry, read once per process (pieces repeat across entries: 电焊, 3年, 普工): what
+        the piece without its years says (shared: never changed), and its years."""
         known = self._pieces.get(text)
         if known is None:
             raw = text
-            years = _years(text) if "年" in text or "月" in text or "year" in text or "yr" in text else None
-            if years is not None:
-                text = _YEARS.sub(" ", text).strip()
+            years = None
+            if "年" in text or "月" in text or "year" in text or "yr" in text:
+                years, text = _take_years(text)
             done = self._segments.get(text)
             if done is None:
-                done = self._read_segment(text)
-                done.owned = False
+                done = self._read_segment(text).done()
                 if len(self._segments) >= 200_000:
                     self._segments.clear()
                 self._segments[text] = done
             if len(self._pieces) >= 200_000:
                 self._pieces.clear()
-            self._pieces[raw] = known = (text, done, years)
+            self._pieces[raw] = known = (done, years)
         return known
 
     def _read_segment(self, text: str) -> _Segment:
@@ -908,16 +1025,22 @@ class Vocabulary:
             s = _GRADE.sub(" ", s)
             protected = self._known_spans(s)
         for word, rank in _LEVEL_WORDS:
+            if word not in s:
+                continue
             s, n = _remove(s, word, protected)
             if n:
                 protected = self._known_spans(s)
                 if seg.level is None or rank > seg.level.rank:
                     seg.level = Level(rank=rank, zh=LEVEL_ZH[rank], grade=6 - rank)
         for word in _SKILLED:
+            if word not in s:
+                continue
             s, n = _remove(s, word, protected)
             if n and seg.level is None:
                 seg.level = Level(rank=2, zh="熟练")
         for word in _CERTIFIED:
+            if word not in s:
+                continue
             s, n = _remove(s, word, protected)
             if n:
                 seg.certified = True
@@ -1003,14 +1126,16 @@ class Vocabulary:
         changed = True
         while changed:
             changed = False
-            for w in _LEAD:
-                if core.startswith(w) and len(core) - len(w) >= 2:
-                    core, changed = core[len(w) :], True
-                    break
-            for w in _TRAIL:
-                if core.endswith(w) and len(core) - len(w) >= 2:
-                    core, changed = core[: -len(w)], True
-                    break
+            if core.startswith(_LEAD):
+                for w in _LEAD:
+                    if core.startswith(w) and len(core) - len(w) >= 2:
+                        core, changed = core[len(w) :], True
+                        break
+            if core.endswith(_TRAIL):
+                for w in _TRAIL:
+                    if core.endswith(w) and len(core) - len(w) >= 2:
+                        core, changed = core[: -len(w)], True
+                        break
         if core != s:
             hit = self._whole(core)
             if hit:
@@ -1082,6 +1207,8 @@ class Vocabulary:
         """A known name + the action its own trade does: 果树修剪工, 肉牛养殖 (farm work on a crop or animal),
         断桥门窗安装 (门窗安装工 installs); 挖掘机维修 stays apart (the excavator driver repairs nothing)."""
         stem = core[:-1] if core.endswith(("工", "员")) else core
+        if not stem.endswith(_ACTIONS):
+            return None
         for act in _ACTIONS:
             if not stem.endswith(act) or len(stem) - len(act) < 2:
                 continue
@@ -1095,6 +1222,8 @@ class Vocabulary:
 
     def _qualified(self, s: str, seg: _Segment) -> bool:
         """A place or kind of post before a known name (医院陪护): the name, the place as context."""
+        if not s.startswith(_QUALIFIERS):
+            return False
         for q in _QUALIFIERS:
             if s.startswith(q) and len(s) - len(q) >= 2:
                 hit = self._whole(s[len(q) :])
@@ -1129,15 +1258,22 @@ class Vocabulary:
         """Sectors named by workplace or employer words (服装厂 -> garment)."""
         out: set[str] = set()
         for w in words:
-            w = clean(w)
-            hints = {h for word, hs in _WORKPLACE_SECTOR_WORDS.items() if word in w for h in hs}
-            for word, ids in self._sector_words.items():
-                if word in w or any(h in word for h in hints):
-                    out |= ids
+            known = self._word_sectors.get(w)
+            if known is None:
+                c = clean(w)
+                hints = {h for word, hs in _WORKPLACE_SECTOR_WORDS.items() if word in c for h in hs}
+                found: set[str] = set()
+                for word, ids in self._sector_words.items():
+                    if word in c or any(h in word for h in hints):
+                        found |= ids
+                known = frozenset(found)
+                if len(self._word_sectors) >= 100_000:
+                    self._word_sectors.clear()
+                self._word_sectors[w] = known
+            out |= known
         return out
 
-    def _context_sectors(self, segs: list[_Segment], context: Context | None) -> set[str]:
-        words = [w for s in segs for w in s.workplaces]
+    def _context_sectors(self, words: list[str], context: Context | None) -> set[str]:
         out: set[str] = set()
         if context is not None:
             if context.sector:
@@ -1158,23 +1294,15 @@ class Vocabulary:
             out |= {h.trade_id for h in r.trades if not h.alternatives}
         return out
 
-    def _resolve(self, raw: _RawHit, sectors: set[str], others: set[str], seg: _Segment) -> TradeHit | None:
-        if len(raw.trade_ids) != 1:
-            return self._decide(raw, sectors, others, seg)
-        # One trade: the hit depends on nothing but the raw hit and the segment's qualifiers; hits are frozen,
-        # so the same one is shared by every entry that has it (电焊 in 电焊3年、电焊，中级 ...). Raw hits
-        # belong to memoised segments, so each keeps the hits made from it.
-        made = raw.made
-        if made is None:
-            made = raw.made = {}
-        key = (seg.years, seg.level, seg.certified)
-        if key in made:
-            return made[key]
-        hit = self._decide(raw, sectors, others, seg)
-        made[key] = hit
-        return hit
-
-    def _decide(self, raw: _RawHit, sectors: set[str], others: set[str], seg: _Segment) -> TradeHit | None:
+    def _decide(
+        self,
+        raw: _RawHit,
+        sectors: set[str],
+        others: set[str],
+        years: float | None,
+        level: Level | None,
+        certified: bool,
+    ) -> TradeHit | None:
         if len(raw.trade_ids) == 1:
             one = raw.trade_ids[0]
             t1 = self.trades.get(one)
@@ -1191,9 +1319,9 @@ class Vocabulary:
                 (),
                 "",
                 "",
-                seg.years,
-                seg.level,
-                seg.certified or raw.certified,
+                years,
+                level,
+                certified or raw.certified,
             )
         ids = [i for i in raw.trade_ids if i in self.trades]
         if not ids:
@@ -1236,9 +1364,9 @@ class Vocabulary:
             alternatives=alternatives,
             reason_zh=reason_zh,
             reason_en=reason_en,
-            years=seg.years,
-            level=seg.level,
-            certified=seg.certified or raw.certified,
+            years=years,
+            level=level,
+            certified=certified or raw.certified,
         )
 
     def _fit(self, trade_id: str, sectors: set[str], others: set[str]) -> float:
@@ -1437,12 +1565,21 @@ class _RawHit:
 
 
 class _Segment:
-    """What one piece of an entry said."""
+    """What one piece of an entry said (memoised: shared between entries and never changed after)."""
 
-    __slots__ = ("certificates", "certified", "hits", "level", "owned", "unknown", "workplaces", "years")
+    __slots__ = (
+        "ambiguous",
+        "certificates",
+        "certified",
+        "hits",
+        "level",
+        "single",
+        "unknown",
+        "workplaces",
+        "years",
+    )
 
     def __init__(self) -> None:
-        self.owned = True  # False once memoised: then shared between entries and never changed
         self.hits: list[_RawHit] = []
         self.certificates: list[CertificateHit] = []
         self.unknown: list[str] = []
@@ -1450,40 +1587,14 @@ class _Segment:
         self.years: float | None = None
         self.level: Level | None = None
         self.certified = False
+        self.single: tuple[str, ...] = ()  # the trades of its one-trade hits, once read
+        self.ambiguous = False  # a hit that names several trades, so the context decides
 
-    def copy(self) -> _Segment:
-        """A fresh segment with the same findings (the memo keeps the original untouched)."""
-        out = _Segment()
-        out.hits = list(self.hits)
-        out.certificates = list(self.certificates)
-        out.unknown = list(self.unknown)
-        out.workplaces = list(self.workplaces)
-        out.years, out.level, out.certified = self.years, self.level, self.certified
-        return out
-
-    def with_years(self, years: float) -> _Segment:
-        """The same findings with other years, sharing (so never changing) the lists of this one."""
-        out = _Segment.__new__(_Segment)
-        out.hits, out.certificates, out.unknown, out.workplaces = (
-            self.hits,
-            self.certificates,
-            self.unknown,
-            self.workplaces,
-        )
-        out.years, out.level, out.certified, out.owned = years, self.level, self.certified, False
-        return out
-
-    def absorb(self, others: list[_Segment]) -> None:
-        """Take the qualifiers of segments that named no trade."""
-        for o in others:
-            if o.years is not None:
-                self.years = max(self.years or 0.0, o.years)
-            if o.level is not None and (self.level is None or o.level.rank > self.level.rank):
-                self.level = o.level
-            self.certified = self.certified or o.certified
-            self.certificates.extend(o.certificates)
-            self.unknown.extend(o.unknown)
-            self.workplaces.extend(o.workplaces)
+    def done(self) -> _Segment:
+        """Mark it read: note what combining entries asks of it."""
+        self.single = tuple(h.trade_ids[0] for h in self.hits if len(h.trade_ids) == 1)
+        self.ambiguous = any(len(h.trade_ids) != 1 for h in self.hits)
+        return self
 
 
 _Shape = tuple[

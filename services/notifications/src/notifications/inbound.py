@@ -79,6 +79,10 @@ def handle_inbound(
         worker_id, site_id, how = _reverse_lookup(phone_hash, lookup)
     asks = TEMPLATES[context.template].replies if context and context.template in TEMPLATES else ()
     reply = parse_reply(message.text, asks or None)
+    refused = reply == ReplyKind.refuse_automation and worker_id is not None
+    understood = reply not in (ReplyKind.unknown, ReplyKind.refuse_automation) and context is not None
+    if reply != ReplyKind.opt_out and not refused and not understood:
+        reply = ReplyKind.unknown
     text = redact_text(message.text)[:1000]
     inbound = InboundMessage(
         provider=message.provider,
@@ -92,12 +96,13 @@ def handle_inbound(
         site_id=site_id,
         received_at=now,
     )
-    session.add(inbound)
+    if not repo.claim_inbound(session, inbound):
+        return None
     answered = context if reply not in (ReplyKind.opt_out, ReplyKind.refuse_automation) else None
-    understood = False
     if reply == ReplyKind.opt_out:
+        understood = False
         opt_out(session, worker_id=worker_id, phone_hash=phone_hash, now=now)
-    elif reply == ReplyKind.refuse_automation and worker_id is not None:
+    elif refused:
         if site_id is not None:
             add_feed_item(
                 session,
@@ -107,15 +112,11 @@ def handle_inbound(
                 payload={"worker_id": str(worker_id), "from": mask_phone(message.phone)},
                 now=now,
             )
-    elif reply not in (ReplyKind.unknown, ReplyKind.refuse_automation) and context is not None:
+    elif understood and context is not None:
         context.reply = reply.value
         context.replied_at = now
         context.updated_at = now
-        understood = True
     else:
-        reply = ReplyKind.unknown
-        inbound.reply = reply.value
-        answered = context
         add_feed_item(
             session,
             site_id=site_id,

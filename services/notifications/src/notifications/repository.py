@@ -10,6 +10,7 @@ from typing import Any
 
 from anju_common.principal import Principal
 from sqlalchemy import ColumnElement, func, or_, true, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from notifications.models import (
@@ -365,6 +366,21 @@ def inbound_seen(session: Session, provider: str, provider_message_id: str | Non
         col(InboundMessage.provider_message_id) == provider_message_id,
     )
     return session.exec(stmt).first() is not None
+
+
+def claim_inbound(session: Session, message: InboundMessage) -> bool:
+    """Insert an inbound message unless the same provider message is stored already (two deliveries of
+    one callback at once: the second waits for the first's commit on the unique index, then skips)."""
+    table = InboundMessage.__table__  # type: ignore[attr-defined]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(table)
+        .values(**{c.name: getattr(message, c.name) for c in table.columns})
+        .on_conflict_do_nothing(index_elements=["provider", "provider_message_id"])
+        .returning(table.c.id)
+    )
+    # The row's id, not rowcount: the ORM's insert path reports -1 for a statement like this one.
+    return session.execute(stmt).first() is not None
 
 
 # ------------------------------------------------------------------ feed and webhooks

@@ -172,9 +172,10 @@ def accepted_match(
 # ------------------------------------------------------------------ service ledger
 def add_service_contact(session: Session, values: dict[str, Any]) -> bool:
     """Insert a ledger entry; an event-derived one already recorded (same kind and ref) is skipped."""
-    stmt = insert(ServiceContact).values(**values).on_conflict_do_nothing(constraint="uq_service_contact_ref")
-    result = session.execute(stmt)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    table = ServiceContact.__table__  # type: ignore[attr-defined]
+    stmt = insert(table).values(**values).on_conflict_do_nothing(constraint="uq_service_contact_ref")
+    # The row's id, not rowcount: the ORM's insert path reports -1 for a statement like this one.
+    return session.execute(stmt.returning(table.c.id)).first() is not None
 
 
 def service_contacts_of_worker(
