@@ -97,7 +97,7 @@ def make_roster(workers: int, no_consent_share: float, rng: random.Random) -> Ro
 
 
 def set_up(stack: Stack, roster: Roster) -> World:
-    """The sites, a county employer with its API key, and the workers imported in one upload (admin)."""
+    """The sites, a county employer with its API key, the workers imported IMPORT_ROWS an upload (admin)."""
     world = World(stack, "chaos")
     for n in range(math.ceil(len(roster.consent) / WORKERS_PER_SITE)):
         body = {
