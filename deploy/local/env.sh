@@ -9,6 +9,8 @@
 
 _anju_env_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export ANJU_ROOT="${ANJU_ROOT:-$_anju_env_root}"
+# Our own modules keep their bytecode caches (git-ignored) too: the tests start hundreds of processes.
+unset PYTHONDONTWRITEBYTECODE
 unset _anju_env_root
 
 # Where the local stack keeps its state (data, logs, pid files). Git-ignored; `make clean` removes it.

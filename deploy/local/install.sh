@@ -86,7 +86,9 @@ install_uv() {
 }
 
 sync_python() {
-  local sync_log="$ANJU_LOG_DIR/install-uv.log" args=(sync)
+  # Bytecode compiled once at install: a service start otherwise compiles every module it imports again
+  # where PYTHONDONTWRITEBYTECODE is set (6.8 s of CPU to import the gateway instead of 2.4 s).
+  local sync_log="$ANJU_LOG_DIR/install-uv.log" args=(sync --compile-bytecode)
   [[ -f $ANJU_ROOT/uv.lock ]] && args+=(--frozen)
   if command -v python3.11 >/dev/null 2>&1; then args+=(--python python3.11); fi
   log "python deps: uv ${args[*]} (log: $sync_log)"

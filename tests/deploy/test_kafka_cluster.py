@@ -84,6 +84,7 @@ def test_wanted_topics_carry_the_replication_settings() -> None:
 
 @pytest.mark.integration
 @pytest.mark.slow
+@pytest.mark.standalone
 def test_three_brokers_keep_producing_and_consuming_with_one_killed(cluster: Cluster) -> None:
     status = cluster.script("status")
     assert status.count("running (pid") == 3, status
