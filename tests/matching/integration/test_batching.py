@@ -4,6 +4,7 @@ statements, without giving up de-duplication, quotas, weekly caps or the order o
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -256,3 +257,14 @@ def test_a_rebuild_applies_a_pairs_second_proposal_read_before_the_first_ones_en
         rows = {m.id: m.status for m in session.exec(select(Match)).all()}
     assert rows == {first.data.match_id: MatchStatus.declined, second.data.match_id: MatchStatus.notified}
     assert stats.applied == 4 and stats.skipped == 0
+
+
+def test_a_job_ranks_past_alike_workers_all_at_their_weekly_cap(engine: Engine, minfra: Infra) -> None:
+    c = Consumer(engine, minfra)
+    c.poll(*(_registered() for _ in range(53)))
+    # A job ranks its best 50 first; enough alike jobs fill the weekly cap (3) of all of them.
+    for _ in range(6):
+        c.poll(*(_posted() for _ in range(10)))
+    per_worker = Counter(m.worker_id for m in c.matches())
+    assert len(per_worker) == 53, "the workers ranked below the capped ones are proposed too"
+    assert set(per_worker.values()) == {3}, "and nobody past the weekly cap"

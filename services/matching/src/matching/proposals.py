@@ -22,6 +22,9 @@ from matching.lifecycle import OPEN_STATUSES
 from matching.models import Match, MatchTransition, emit
 from matching.state import MatchingState
 
+# How many times a job's ranking is taken again past workers at their weekly cap.
+RANK_ROUNDS = 5
+
 
 def balance(
     ranked: list[Ranked], quota: int, weekly: dict[uuid.UUID, int], per_week: int, by: str = "worker_id"
@@ -190,8 +193,17 @@ def propose_for_job(
         return []
     # Workers who refused automated matching or texted TD take none of the job's slots.
     exclude = {worker_id for worker_id, _ in blocking} | set(state.no_auto)
-    ranked = state.workers.rank(job, day, limit=max(quota * 4, 50), exclude=exclude)
-    weekly = repo.weekly_open_counts(session, [r.worker_id for r in ranked], utcnow() - timedelta(days=7))
+    limit = max(quota * 4, 50)
+    since = utcnow() - timedelta(days=7)
+    for _ in range(RANK_ROUNDS):
+        ranked = state.workers.rank(job, day, limit=limit, exclude=exclude)
+        weekly = repo.weekly_open_counts(session, [r.worker_id for r in ranked], since)
+        capped = {r.worker_id for r in ranked if weekly.get(r.worker_id, 0) >= s.max_open_per_worker_week}
+        if len(ranked) - len(capped) >= quota or len(ranked) < limit or not capped:
+            break
+        # The best are all at their weekly cap (alike workers at a big site): rank again past them, or
+        # every later job of that kind would propose nobody.
+        exclude = exclude | capped
     chosen = balance(ranked, quota, weekly, s.max_open_per_worker_week)
     return create_matches(session, [(job, r) for r in chosen])
 
