@@ -169,6 +169,7 @@ def run_schemathesis(
     phases: str = "examples,coverage,fuzzing,stateful",
     max_time: float | None = None,
     extra: list[str] | None = None,
+    workers: int = 2,
 ) -> RunResult:
     """Run the CLI with every check as one principal; returns the parsed JSON report."""
     report_dir = workdir / f"report-{principal.name}"
@@ -189,7 +190,7 @@ def run_schemathesis(
         "--seed",
         str(seed),
         "--workers",
-        "2",
+        str(workers),
         "--request-timeout",
         "30",
         "--exclude-path-regex",
