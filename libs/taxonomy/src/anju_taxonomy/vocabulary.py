@@ -420,19 +420,25 @@ def _pieces(s: str) -> list[str]:
     return out
 
 
+def _match_years(m: re.Match[str]) -> float | None:
+    """The years one match of _YEARS says (3年, 两年半, 6个月, 4 years)."""
+    if m.group(1):
+        n = _cn_number(m.group(1))
+        if m.group(4) == "个月":
+            n = n / 12.0
+        if m.group(5):
+            n += 0.5
+        return n
+    return float(m.group(6)) if m.group(6) else None
+
+
 def _years(text: str) -> float | None:
     """The longest experience written in text (3年, 两年半, 6个月, 4 years), in years."""
     found = []
     for m in _YEARS.finditer(text):
-        if m.group(1):
-            n = _cn_number(m.group(1))
-            if m.group(4) == "个月":
-                n = n / 12.0
-            if m.group(5):
-                n += 0.5
+        n = _match_years(m)
+        if n is not None:
             found.append(n)
-        elif m.group(6):
-            found.append(float(m.group(6)))
     return round(max(found), 2) if found else None
 
 
@@ -442,15 +448,9 @@ def _take_years(text: str) -> tuple[float | None, str]:
     rest = []
     last = 0
     for m in _YEARS.finditer(text):
-        if m.group(1):
-            n = _cn_number(m.group(1))
-            if m.group(4) == "个月":
-                n = n / 12.0
-            if m.group(5):
-                n += 0.5
+        n = _match_years(m)
+        if n is not None:
             found.append(n)
-        elif m.group(6):
-            found.append(float(m.group(6)))
         rest.append(text[last : m.start()])
         last = m.end()
     if not found:
