@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from anju_common.app import Runtime
 from anju_common.db import session_scope
+from anju_common.openapi import errors_of
 from anju_common.principal import Principal, principal_from_request
 from anju_common.sites import SiteCheck
 
@@ -31,6 +32,9 @@ def get_principal(request: Request) -> Principal:
     """The verified caller."""
     settings = get_runtime(request).settings
     return principal_from_request(request, settings.internal_token_secret, settings.require_principal)
+
+
+errors_of(get_principal, 401, 403)
 
 
 def get_sites(request: Request) -> SiteCheck:

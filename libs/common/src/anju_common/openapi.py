@@ -187,7 +187,6 @@ def drop_unused_validation_schemas(document: dict[str, Any]) -> None:
 
 def truthful_openapi(app: FastAPI) -> dict[str, Any]:
     """The app's document with every operation's errors, success codes and media types filled in."""
-    _register_kit_dependencies()
     document = get_openapi(
         title=app.title,
         version=app.version,
@@ -224,10 +223,3 @@ def install_openapi(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _register_kit_dependencies() -> None:
-    # Imported here: anju_common.deps imports anju_common.app, which installs this module.
-    from anju_common.deps import get_principal
-
-    errors_of(get_principal, 401, 403)

@@ -11,6 +11,8 @@ import httpx
 from anju_common.principal import SERVICE_TOKEN_HEADER
 from anju_common.serving import client_limits
 
+from notifications.config import get_settings
+
 
 class ContactUnavailable(Exception):
     """The workers service did not answer usefully; try again later."""
@@ -119,7 +121,5 @@ def _client(base_url: str, token: str, timeout: float) -> ContactClient:
 
 def lookup_client() -> ContactClient:
     """A shared client of the workers service for reverse lookups of inbound numbers."""
-    from notifications.config import get_settings
-
     s = get_settings()
     return _client(s.workers_url, s.service_token, s.contact_timeout_seconds)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from notifications.config import get_settings
+
 SINGLE_SEGMENT_CHARS = 70  # UCS-2, one SMS
 PART_CHARS = 67  # UCS-2 per part of a concatenated SMS (6 bytes go to the UDH)
 MAX_SEGMENTS = 4
@@ -229,8 +231,6 @@ def render(name: str, params: dict[str, Any], sign_name: str | None = None) -> R
     its rule, then clipped to its maximum, then the lowest-priority ones give way until the text fits."""
     template = TEMPLATES[name]
     if sign_name is None:
-        from notifications.config import get_settings
-
         sign_name = get_settings().sign_name
     values = {key: p.rule(str(params.get(key, "") or "")) for key, p in template.params.items()}
     limits = {key: min(ucs2_length(values[key]), p.max) for key, p in template.params.items()}
