@@ -52,7 +52,7 @@ def _status_kb(field: str) -> int:
 def child(path: str) -> None:
     """Read one file as the import does; print status, seconds and the RSS it added."""
     from anju_common.problems import Problem
-    from workers.spreadsheet import XlsxLimits, read_table
+    from workers.upload import XlsxLimits, read_table
 
     before = _status_kb("VmRSS")  # current, not the import-time peak
     started = time.perf_counter()

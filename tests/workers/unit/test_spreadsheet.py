@@ -11,13 +11,12 @@ from openpyxl import load_workbook
 from workers.spreadsheet import (
     COLUMNS,
     cell_text,
-    decode_csv,
     map_headers,
-    read_table,
     row_values,
-    template_xlsx,
     validate_row,
 )
+from workers.upload import decode_csv, read_table
+from workers.workbooks import template_xlsx
 
 from tests.workers.helpers import new_id_number
 

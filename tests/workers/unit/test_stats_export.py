@@ -8,7 +8,7 @@ from datetime import date
 
 from openpyxl import load_workbook
 from workers.schemas import SiteStats
-from workers.spreadsheet import stats_xlsx
+from workers.workbooks import stats_xlsx
 
 
 def test_a_site_name_with_control_characters_exports() -> None:

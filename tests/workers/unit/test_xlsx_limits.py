@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from anju_common.problems import Problem
 from openpyxl import Workbook
-from workers.spreadsheet import XlsxLimits, check_xlsx, read_table
+from workers.upload import XlsxLimits, check_xlsx, read_table
 
 HEAD = b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
 ROW = b'<row><c t="inlineStr"><is><t>' + b"A" * 60 + b"</t></is></c></row>"

@@ -28,12 +28,11 @@ from workers.schemas import ImportReport, RowError
 from workers.spreadsheet import (
     HeaderMap,
     ImportRow,
-    XlsxLimits,
     is_blank,
     map_headers,
-    read_table,
     validate_row,
 )
+from workers.upload import XlsxLimits, read_table
 
 
 @dataclass

@@ -44,7 +44,8 @@ from workers.schemas import (
     WorkerSharedPublic,
     WorkerUpdate,
 )
-from workers.spreadsheet import XLSX_MEDIA_TYPE, stats_xlsx, template_xlsx
+from workers.spreadsheet import XLSX_MEDIA_TYPE
+from workers.workbooks import stats_xlsx, template_xlsx
 
 router = APIRouter(prefix="/api/v1")
 IfMatch = Annotated[str | None, Header(description='ETag from a previous response, e.g. W/"3"')]
