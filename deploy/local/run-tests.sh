@@ -38,10 +38,11 @@ rc=0
 if shardable "$@"; then
   side_log=$ANJU_LOG_DIR/tests-standalone.log
   log "running the standalone modules beside the rest (their output: $side_log, printed at the end)"
-  "$PYTEST" -m standalone "$@" >"$side_log" 2>&1 &
+  # The slowest tests of each shard are listed, so the suite's time budget can be kept in view.
+  "$PYTEST" -m standalone --durations=15 "$@" >"$side_log" 2>&1 &
   side=$!
   main_rc=0
-  "$PYTEST" -m "not standalone" "$@" || main_rc=$?
+  "$PYTEST" -m "not standalone" --durations=40 "$@" || main_rc=$?
   side_rc=0
   wait "$side" || side_rc=$?
   printf '\n===== standalone modules (pytest -m standalone) =====\n'
