@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 from anju_common.testing import Infra
+from anju_common.topics import ensure_topics
 
 from tests.e2e.harness import ROOT, Stack, start_stack
 from tests.e2e.journey import World
@@ -56,9 +58,9 @@ GATING = {
     "ObjectLevelAuthorizationViolation",
     "CustomFailure",  # tests/security/fuzz_hooks.py: every error is a problem+json naming its status
 }
-# NUL characters in strings are refused with a 422 by the shared kit once that fix is merged; until then
-# they are not generated (see docs/security-fuzzing.md).
-ALLOW_NUL = os.environ.get("ANJU_FUZZ_ALLOW_NUL", "false")
+# NUL characters in strings are generated too: the kit refuses them with a 422 naming the field
+# (ANJU_FUZZ_ALLOW_NUL=false leaves them out, see docs/security-fuzzing.md).
+ALLOW_NUL = os.environ.get("ANJU_FUZZ_ALLOW_NUL", "true")
 # Tokens must outlive a full run; sessions of the fuzz stack only.
 STACK_ENV = {"GATEWAY_ACCESS_TOKEN_MINUTES": "600"}
 
@@ -129,6 +131,17 @@ class RunResult:
             "errors": {str(e["title"]): int(e["count"]) for e in self.report.get("errors") or []},
             "running_time": self.report.get("running_time"),
         }
+
+
+def lost_credentials(stack: Stack, people: list[Principal]) -> list[str]:
+    """Principals whose credentials no longer authenticate: a run that ended its own session tested
+    nothing but 401 from then on."""
+    lost = []
+    for person in people:
+        answer = httpx.get(f"{stack.gateway}/api/v1/auth/me", headers=_headers(person.headers), timeout=10)
+        if answer.status_code != 200:
+            lost.append(f"{person.name}: its credentials stopped working in the run ({answer.status_code})")
+    return lost
 
 
 def principals(stack: Stack) -> dict[str, Principal]:
@@ -237,11 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="keep logs and reports here (default: a temp dir)")
     parser.add_argument("--totals", type=Path, help="write the totals as JSON to this file")
     args = parser.parse_args(argv)
-    workdir: Path = args.workdir or Path(tempfile.mkdtemp(prefix="anju-fuzz-"))
+    workdir: Path = (args.workdir or Path(tempfile.mkdtemp(prefix="anju-fuzz-"))).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     infra = Infra()
-    from anju_common.topics import ensure_topics
-
     ensure_topics(infra.kafka_bootstrap, infra.topic_prefix, partitions=3)
     started = time.monotonic()
     stack = start_stack(infra, workdir / "stack", **STACK_ENV)
@@ -256,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(result)
             print(json.dumps(result.summary(), ensure_ascii=False), flush=True)
         dead = [p.name for p in stack.procs.values() if p.popen.poll() is not None]
+        lost = lost_credentials(stack, [people[r.principal] for r in results])
     finally:
         stack.stop()
         infra.drop_databases()
@@ -264,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "minutes": round((time.monotonic() - started) / 60, 1),
         "dead_services": dead,
+        "lost_credentials": lost,
         "runs": [r.summary() for r in results],
         "reports": str(workdir),
     }
@@ -272,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(totals, ensure_ascii=False, indent=2))
     if args.workdir is None:
         print(f"reports and logs kept in {workdir}", file=sys.stderr)
-    failed = dead or any(r.broken() for r in results)
+    failed = dead or lost or any(r.broken() for r in results)
     return 1 if failed else 0
 
 

@@ -19,7 +19,14 @@ import pytest
 from anju_common.testing import Infra
 
 from tests.e2e.harness import Stack, start_stack
-from tests.security.fuzz import PRINCIPALS, STACK_ENV, RunResult, principals, run_schemathesis
+from tests.security.fuzz import (
+    PRINCIPALS,
+    STACK_ENV,
+    RunResult,
+    lost_credentials,
+    principals,
+    run_schemathesis,
+)
 
 # About 2 minutes on an idle 2-core machine; the stack's start alone can take minutes under heavy load.
 pytestmark = [pytest.mark.e2e, pytest.mark.standalone, pytest.mark.timeout(900)]
@@ -53,6 +60,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         results = list(pool.map(run, PRINCIPALS))
     fuzz_stack.check_alive()
     problems = [f"{r.principal}: {p}" for r in results for p in r.broken()]
+    problems += lost_credentials(fuzz_stack, list(people.values()))
     details = "\n\n".join(r.gating_details() for r in results if r.broken())
     assert not problems, "\n".join(problems) + "\n\n" + details
     for result in results:
