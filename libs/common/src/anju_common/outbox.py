@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+from kafka.errors import KafkaTimeoutError
 from sqlalchemy import Engine, Table, event, func, insert, select, update
 from sqlalchemy.orm import Session as OrmSession
 
@@ -23,6 +25,9 @@ CE_HEADERS = [("content-type", b"application/cloudevents+json; charset=utf-8")]
 _WAKE = threading.Event()
 _DIRTY = "anju_outbox_dirty"
 _BUFFER = "anju_outbox_buffer"
+# How long the relay waits for the broker's answers to one batch, in slices that let a stop through.
+FLUSH_SECONDS = 20.0
+FLUSH_SLICE_SECONDS = 0.5
 
 
 class Publisher(Protocol):
@@ -164,7 +169,7 @@ class OutboxRelay(BackgroundThread):
                 (row.id, self.producer.send(row.topic, row.key.encode(), row.payload.encode(), CE_HEADERS))
                 for row in rows
             ]
-            self.producer.flush()
+            self._flush()
             done: list[int] = []
             error: str | None = None
             failed_id: int | None = None
@@ -186,6 +191,18 @@ class OutboxRelay(BackgroundThread):
         if failed_id is not None:
             raise RuntimeError(f"outbox publish failed: {error}")
         return len(done)
+
+    def _flush(self) -> None:
+        """Wait for the broker's answers; unanswered sends count as failed once the time is up or the relay
+        is stopping, so a broker that is down never holds up a shutdown."""
+        deadline = time.monotonic() + FLUSH_SECONDS
+        while True:
+            try:
+                self.producer.flush(timeout=FLUSH_SLICE_SECONDS)
+                return
+            except KafkaTimeoutError:
+                if self.stopping.is_set() or time.monotonic() >= deadline:
+                    return
 
     def run(self) -> None:
         """Loop until stopped: publish, then sleep until woken or the poll interval passes."""
