@@ -10,7 +10,8 @@ from typing import Any
 
 from anju_common.events import MatchStatus
 from anju_common.principal import Principal
-from sqlalchemy import ColumnElement, delete, false, func, literal_column, text, true
+from sqlalchemy import ColumnElement, delete, false, func, insert, literal_column, text, true
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from matching.lifecycle import (
@@ -237,6 +238,22 @@ def automatic_open_matches_of_worker(session: Session, worker_id: uuid.UUID) -> 
         .order_by(col(Match.created_at), col(Match.id))
         .with_for_update()
     ).all()
+
+
+def insert_new_matches(session: Session, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert proposals in one statement, skipping pairs that already have a live match (another replica
+    proposed them at the same moment); returns the ids actually inserted."""
+    if not rows:
+        return set()
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(Match).on_conflict_do_nothing().returning(col(Match.id))
+    return set(session.execute(stmt, list(rows)).scalars().all())
+
+
+def insert_transitions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert match transitions in one statement."""
+    if rows:
+        session.execute(insert(MatchTransition), list(rows))
 
 
 def open_count_for_job(session: Session, job_id: uuid.UUID) -> int:
