@@ -121,9 +121,9 @@ class Proposer(BackgroundThread):
         """Take over the pending rows older than the takeover delay (their replica died or failed)."""
         taken = 0
         while True:
-            claimed, _ = self.propose(before=utcnow() - self.takeover)
-            taken += claimed
-            if claimed < BATCH:
+            claimed, left = self.propose(before=utcnow() - self.takeover)
+            taken += claimed - len(left)
+            if claimed < BATCH or left:  # the rest at the next sweep, rather than claiming them again now
                 break
         if taken:
             log.info("matching.pending_taken_over", rows=taken)
