@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from anju_common.db import make_engine, session_scope
-from anju_common.events import Event, JobPosted, SkillData, WorkerRegistered
+from anju_common.events import Event, JobPosted, JobUpdated, SkillData, WorkerRegistered
 from anju_common.migrate import upgrade
 from anju_common.testing import Infra
 from matching import repository as repo
@@ -179,6 +179,34 @@ def test_what_a_dead_replica_was_asked_to_propose_is_proposed_by_another(engine:
     assert _matches(engine) == [(j.data.job_id, w.data.worker_id)]
     assert _count(engine, PendingProposal) == 0
     assert b.proposer.sweep() == 0
+
+
+def test_a_job_grown_while_another_replica_proposes_for_it_gets_its_new_seats(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = Replica(engine), Replica(engine)
+    for _ in range(6):
+        a.handle(_registered())
+    b.follower.tick()
+    v1 = job(headcount=1)
+    a.step_one(JobPosted.build(v1, subject=v1.job_id))
+    v2 = v1.model_copy(update={"headcount": 2, "version": v1.version + 1})
+    follow = a.follower.tick
+
+    def follow_then_grow() -> int:
+        n = follow()
+        # After A's pass began, the job gains a seat on B (its partition moved there).
+        b.step_one(JobUpdated.build(v2, subject=v2.job_id))
+        return n
+
+    monkeypatch.setattr(a.follower, "tick", follow_then_grow)
+    a.proposer.drain()
+    assert len(_matches(engine)) == 3  # 3 per seat, as A's pass saw the job
+    # B's request is a row of its own, not merged into the one A held and deleted: the new seat is proposed.
+    assert _count(engine, PendingProposal) == 1
+    b.proposer.drain()
+    assert len(_matches(engine)) == 6
+    assert _count(engine, PendingProposal) == 0
 
 
 def test_rows_committed_after_a_look_are_read_at_the_next_one(engine: Engine) -> None:
