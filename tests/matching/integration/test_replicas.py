@@ -1,15 +1,18 @@
-"""Replicas follow each other's writes: each indexes the whole read model; a racing pair is proposed once."""
+"""Replicas follow each other's writes: each indexes the whole read model; a racing pair is proposed once,
+and what a dead replica was asked to propose is proposed by another."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from anju_common.db import make_engine, session_scope
-from anju_common.events import Event, JobPosted, SkillData, WorkerRegistered
+from anju_common.events import Event, JobPosted, JobUpdated, SkillData, WorkerRegistered
 from anju_common.migrate import upgrade
 from anju_common.testing import Infra
 from matching import repository as repo
@@ -17,9 +20,10 @@ from matching.aliases import add_alias, load_vocabulary
 from matching.config import get_settings
 from matching.consumers import handlers
 from matching.follower import IndexFollower, OwnWork
-from matching.models import Match
+from matching.models import Match, MatchTransition, PendingProposal, event_tables
+from matching.proposer import Proposer
 from matching.state import MatchingState
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func
 from sqlmodel import select
 
 from tests.matching.helpers import job, worker
@@ -29,24 +33,31 @@ MIGRATIONS = Path(__file__).resolve().parents[3] / "services" / "matching" / "mi
 
 
 class Replica:
-    """One matching process's state, its consumer's handlers and its follower, on a shared database."""
+    """One matching process's state, its consumer's handlers, its follower and its proposer (not started:
+    the test runs each step), on a shared database."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.state = MatchingState(get_settings().params())
         self.own = OwnWork()
-        self.handlers = handlers(self.state, own=self.own)
         with session_scope(engine) as session:
             since = repo.snapshot_xmin(session)
             fingerprint = repo.alias_fingerprint(session)
             load_vocabulary(session, self.state)
             self.state.load(session)
         self.follower = IndexFollower(engine, self.state, self.own, since, fingerprint)
+        self.proposer = Proposer(engine, self.state, self.follower, self.own)
+        self.handlers = handlers(self.state, own=self.own, proposer=self.proposer)
 
-    def handle(self, ev: Event) -> None:
-        """What the consumer does with one event of its partitions: one transaction."""
+    def step_one(self, ev: Event) -> None:
+        """What the consumer does with one event of its partitions: one transaction, no ranking."""
         with session_scope(self.engine) as session:
             self.handlers[ev.type](session, ev)
+
+    def handle(self, ev: Event) -> None:
+        """Step one, then what the proposer does when the commit wakes it."""
+        self.step_one(ev)
+        self.proposer.drain()
 
 
 @pytest.fixture
@@ -61,6 +72,11 @@ def engine(minfra: Infra) -> Iterator[Engine]:
 def _matches(engine: Engine) -> list[tuple[uuid.UUID, uuid.UUID]]:
     with session_scope(engine) as session:
         return [(m.job_id, m.worker_id) for m in session.exec(select(Match)).all()]
+
+
+def _count(engine: Engine, table: Any) -> int:
+    with session_scope(engine) as session:
+        return int(session.exec(select(func.count()).select_from(table)).one())
 
 
 def _registered(**kw: Any) -> WorkerRegistered:
@@ -95,18 +111,102 @@ def test_a_replica_indexes_what_another_replica_wrote(engine: Engine) -> None:
 
 def test_a_job_and_a_worker_arriving_at_two_replicas_at_once_are_proposed_once(engine: Engine) -> None:
     a, b = Replica(engine), Replica(engine)
-    # Both handle their event before seeing the other's row: neither ranking can find the pair.
+    # Both store their event before seeing the other's row: a ranking in the consumer's transaction
+    # could find the pair on neither replica. Each proposer follows after its claim, so both find it.
     j, w = _posted(), _registered()
-    a.handle(j)
-    b.handle(w)
+    a.step_one(j)
+    b.step_one(w)
     assert _matches(engine) == []
-    # The job's replica closes the race when it mirrors the worker another replica wrote.
+    assert a.state.workers.get(w.data.worker_id) is None
+    a.proposer.drain()
+    assert _matches(engine) == [(j.data.job_id, w.data.worker_id)]
+    # The worker's replica finds the pair matched and proposes nothing more.
+    b.proposer.drain()
     a.follower.tick()
     assert _matches(engine) == [(j.data.job_id, w.data.worker_id)]
-    # The worker's replica mirrors the job but does not propose it again.
+    assert _count(engine, PendingProposal) == 0
+
+
+def test_two_replicas_proposing_the_same_pair_at_once_make_it_once(engine: Engine) -> None:
+    a, b = Replica(engine), Replica(engine)
+    pairs = [(_posted(), _registered()) for _ in range(3)]
+    for j, w in pairs:
+        a.step_one(j)
+        b.step_one(w)
+    # Both proposers at the same moment: each ranks the pair, the live-pair index keeps one of them.
+    start = threading.Barrier(2)
+    failed: list[BaseException] = []
+
+    def step_two(r: Replica) -> None:
+        start.wait()
+        try:
+            while r.proposer.drain():  # rows held by the other replica, or a deadlock it lost: again
+                pass
+        except BaseException as exc:  # pragma: no cover - reported below
+            failed.append(exc)
+
+    threads = [threading.Thread(target=step_two, args=(r,)) for r in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not failed
+    expected = {(j.data.job_id, w.data.worker_id) for j, w in pairs}
+    # Each job ranks every worker of the test (one place, one trade): 3 × 3 pairs, each once.
+    everything = {(j.data.job_id, w.data.worker_id) for j, _ in pairs for _, w in pairs}
+    made = _matches(engine)
+    assert expected <= set(made)
+    assert sorted(made) == sorted(everything)
+    # One event and one first transition per match, none for a pair refused.
+    assert _count(engine, event_tables.outbox) == len(made)
+    assert _count(engine, MatchTransition) == len(made)
+    assert _count(engine, PendingProposal) == 0
+
+
+def test_what_a_dead_replica_was_asked_to_propose_is_proposed_by_another(engine: Engine) -> None:
+    a, b = Replica(engine), Replica(engine)
+    w = _registered()
+    b.handle(w)
+    # A stores the job (inbox marked, offsets maybe never committed) and dies before its proposer ran.
+    j = _posted()
+    a.step_one(j)
+    assert _count(engine, PendingProposal) == 1
+    # Too young to take over: its own replica may be about to propose.
+    assert b.proposer.sweep() == 0
+    assert _matches(engine) == []
+    b.proposer.takeover = timedelta(0)
+    assert b.proposer.sweep() == 1
+    assert _matches(engine) == [(j.data.job_id, w.data.worker_id)]
+    assert _count(engine, PendingProposal) == 0
+    assert b.proposer.sweep() == 0
+
+
+def test_a_job_grown_while_another_replica_proposes_for_it_gets_its_new_seats(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = Replica(engine), Replica(engine)
+    for _ in range(6):
+        a.handle(_registered())
     b.follower.tick()
-    a.follower.tick()
-    assert _matches(engine) == [(j.data.job_id, w.data.worker_id)]
+    v1 = job(headcount=1)
+    a.step_one(JobPosted.build(v1, subject=v1.job_id))
+    v2 = v1.model_copy(update={"headcount": 2, "version": v1.version + 1})
+    follow = a.follower.tick
+
+    def follow_then_grow() -> int:
+        n = follow()
+        # After A's pass began, the job gains a seat on B (its partition moved there).
+        b.step_one(JobUpdated.build(v2, subject=v2.job_id))
+        return n
+
+    monkeypatch.setattr(a.follower, "tick", follow_then_grow)
+    a.proposer.drain()
+    assert len(_matches(engine)) == 3  # 3 per seat, as A's pass saw the job
+    # B's request is a row of its own, not merged into the one A held and deleted: the new seat is proposed.
+    assert _count(engine, PendingProposal) == 1
+    b.proposer.drain()
+    assert len(_matches(engine)) == 6
+    assert _count(engine, PendingProposal) == 0
 
 
 def test_rows_committed_after_a_look_are_read_at_the_next_one(engine: Engine) -> None:

@@ -42,10 +42,12 @@ class MatchingSettings(ServiceSettings):
     # Zero-employment households: working days before the office is alerted, and how often to check.
     zero_employment_deadline_days: int = Field(default=10, ge=1)
     zero_check_seconds: float = 3600.0
-    # Replicas: how often each mirrors the rows the others wrote (0 = never; SQLite never follows), and how
-    # long after proposing for a job a replica proposes again when another replica's worker shows up.
+    # Replicas: how often each mirrors the rows the others wrote (0 = never, and proposals are made in the
+    # consumer's transaction; SQLite never follows); how often each looks for pending proposals left
+    # behind, and how old one must be before a replica takes it over from the one that asked for it.
     follow_interval_seconds: float = Field(default=0.2, ge=0)
-    race_window_seconds: float = Field(default=10.0, ge=0)
+    pending_sweep_seconds: float = Field(default=2.0, gt=0)
+    pending_takeover_seconds: float = Field(default=5.0, ge=0)
 
     def params(self) -> Params:
         """The engine's parameters."""

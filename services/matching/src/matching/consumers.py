@@ -36,20 +36,29 @@ from matching import aliases, matches, projection
 from matching import repository as repo
 from matching.config import today
 from matching.follower import OwnWork
+from matching.proposer import Proposer
 from matching.state import MatchingState, hold_until_end
 
 log = get_logger(__name__)
 
 
-def handlers(state: MatchingState, *, propose: bool = True, own: OwnWork | None = None) -> dict[str, Handler]:
+def handlers(
+    state: MatchingState,
+    *,
+    propose: bool = True,
+    own: OwnWork | None = None,
+    proposer: Proposer | None = None,
+) -> dict[str, Handler]:
     """Event type -> handler; with propose=False only the read model changes (used by rebuild).
 
     With own (replicas follow each other), every handled event records its transaction as this
-    process's and holds the proposing lock until it commits, and a job's event marks the job as handled.
+    process's and holds the proposing lock until its after-commit hooks ran. With a proposer too, jobs
+    and workers are proposed for after commit, by a replica's proposer (matching/proposer.py).
     """
+    defer = proposer is not None
 
     def job(session: Session, ev: Any) -> None:
-        projection.apply_job(session, state, ev.data, propose=propose)
+        projection.apply_job(session, state, ev.data, propose=propose, defer=defer)
 
     def job_closed(session: Session, ev: JobClosed) -> None:
         projection.apply_job_closed(session, state, ev.data, propose=propose)
@@ -58,7 +67,7 @@ def handlers(state: MatchingState, *, propose: bool = True, own: OwnWork | None 
         projection.apply_training(session, state, ev.data, propose=propose)
 
     def worker(session: Session, ev: Any) -> None:
-        projection.apply_worker(session, state, ev.data, propose=propose, at=ev.time)
+        projection.apply_worker(session, state, ev.data, propose=propose, at=ev.time, defer=defer)
 
     def deactivated(session: Session, ev: WorkerDeactivated) -> None:
         projection.apply_worker_deactivated(session, state, ev.data, propose=propose)
@@ -67,7 +76,7 @@ def handlers(state: MatchingState, *, propose: bool = True, own: OwnWork | None 
         projection.apply_household(session, state, ev.data)
 
     def employment(session: Session, ev: EmploymentChanged) -> None:
-        projection.apply_employment(session, state, ev.data, propose=propose)
+        projection.apply_employment(session, state, ev.data, propose=propose, defer=defer)
 
     def replied(session: Session, ev: WorkerReplied) -> None:
         matches.apply_reply(session, ev.data)
@@ -104,7 +113,7 @@ def handlers(state: MatchingState, *, propose: bool = True, own: OwnWork | None 
         table[TaxonomyAliasRemoved.type_name()] = alias
     flushed = {name: _flushed(fn) for name, fn in table.items()}
     if own is not None:
-        return {name: _owned(fn, own) for name, fn in flushed.items()}
+        return {name: _owned(fn, own, proposer) for name, fn in flushed.items()}
     return flushed
 
 
@@ -118,19 +127,18 @@ def _flushed(fn: Callable[[Session, Any], None]) -> Handler:
     return run
 
 
-_JOB_EVENTS = frozenset({JobPosted.type_name(), JobUpdated.type_name()})
 _TXID = "matching_own_txid"
 
 
-def _owned(fn: Callable[[Session, Any], None], own: OwnWork) -> Handler:
+def _owned(fn: Callable[[Session, Any], None], own: OwnWork, proposer: Proposer | None) -> Handler:
     def run(session: Session, ev: Any) -> None:
         hold_until_end(session, own.proposing)
         if _TXID not in session.info:  # once per transaction, however many events it handles
             session.info[_TXID] = repo.current_txid(session)
             own.wrote(session.info[_TXID])
         fn(session, ev)
-        if ev.type in _JOB_EVENTS:
-            own.handled_job(ev.data.job_id)
+        if proposer is not None:
+            proposer.watch(session)
 
     return run
 
@@ -205,7 +213,9 @@ class MatchingConsumer(ConsumerRunner):
             )
 
 
-def build_consumer(runtime: Runtime, state: MatchingState, own: OwnWork | None = None) -> ConsumerRunner:
+def build_consumer(
+    runtime: Runtime, state: MatchingState, own: OwnWork | None = None, proposer: Proposer | None = None
+) -> ConsumerRunner:
     """One consumer of jobs, workers and notifications events (and its own matching.events, for the
     aliases admins add), so the in-memory index has one writer; neighbouring job postings (and SMS
     receipts, replies) share a transaction."""
@@ -223,5 +233,5 @@ def build_consumer(runtime: Runtime, state: MatchingState, own: OwnWork | None =
         batch=True,
     )
     return MatchingConsumer(
-        config, runtime.engine, runtime.tables, handlers(state, own=own), runtime.producer
+        config, runtime.engine, runtime.tables, handlers(state, own=own, proposer=proposer), runtime.producer
     )

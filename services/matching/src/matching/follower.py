@@ -6,44 +6,38 @@ transaction since the oldest one that was still running at its previous look (Po
 xmin; a trigger stamps each row with its writer's transaction id), and puts them into its indexes.
 Rows are re-read until they are older than that horizon, so nothing committed late is missed.
 
-One race remains when a job and a worker arrive at two replicas at the same moment: each ranks before
-the other's row is visible. The job's replica closes it: when it mirrors a worker written by another
-replica, it proposes again for the jobs it handled itself in the last few seconds (pairs already
-matched are skipped, so nothing is proposed twice).
+A pass is also what the proposer runs after claiming pending proposals (matching/proposer.py): a pass
+that begins after a commit indexes everything committed before it.
 """
 
 from __future__ import annotations
 
 import threading
-import time
-import uuid
 from collections import OrderedDict
 
 from anju_common.background import PeriodicTask
 from anju_common.db import session_scope
-from anju_common.events import JobStatus
 from anju_common.logs import get_logger
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from matching import repository as repo
 from matching.aliases import load_vocabulary
-from matching.config import get_settings, today
-from matching.proposals import propose_for_job
+from matching.config import get_settings
 from matching.state import MatchingState, household_from_view
 
 log = get_logger(__name__)
 
 
 class OwnWork:
-    """What this process's consumer wrote lately: its transaction ids and the jobs it proposed for."""
+    """What this process's consumer wrote lately: its transaction ids, already indexed after commit."""
 
     def __init__(self, keep: int = 4096) -> None:
         self.keep = keep
         self.lock = threading.Lock()
         self.txids: OrderedDict[int, None] = OrderedDict()
-        self.jobs: OrderedDict[uuid.UUID, float] = OrderedDict()
-        # The consumer and a re-proposal of the follower never propose for the same job at once.
+        # Held by the consumer from its first handler until its after-commit hooks ran, so whoever takes
+        # it knows that every transaction this process committed before is in the indexes.
         self.proposing = threading.RLock()
 
     def wrote(self, txid: int) -> None:
@@ -58,19 +52,10 @@ class OwnWork:
         with self.lock:
             return txid in self.txids
 
-    def handled_job(self, job_id: uuid.UUID) -> None:
-        """Remember that this process proposed for a job just now."""
-        with self.lock:
-            self.jobs.pop(job_id, None)
-            self.jobs[job_id] = time.monotonic()
-
-    def recent_jobs(self, window: float) -> list[uuid.UUID]:
-        """Jobs this process proposed for within the last window seconds."""
-        horizon = time.monotonic() - window
-        with self.lock:
-            while self.jobs and next(iter(self.jobs.values())) < horizon:
-                self.jobs.popitem(last=False)
-            return list(self.jobs)
+    def indexed(self) -> None:
+        """Return once every transaction this process's consumer committed so far is in the indexes."""
+        with self.proposing:
+            pass
 
 
 class IndexFollower(PeriodicTask):
@@ -79,26 +64,24 @@ class IndexFollower(PeriodicTask):
     def __init__(
         self, engine: Engine, state: MatchingState, own: OwnWork, since: int, aliases: str = ""
     ) -> None:
-        s = get_settings()
         super().__init__(
-            "matching-follower", s.follow_interval_seconds, failed_event="matching.follow_failed"
+            "matching-follower", get_settings().follow_interval_seconds, failed_event="matching.follow_failed"
         )
         self.engine = engine
         self.state = state
         self.own = own
         self.since = since
-        self.window = s.race_window_seconds
         self.aliases = aliases
+        # The timer and the proposer both run passes; one at a time, each moving the horizon it read from.
+        self.lock = threading.Lock()
 
     def tick(self) -> int:
-        """Read what changed since the horizon, index it, move the horizon; re-propose after a race."""
-        with session_scope(self.engine) as session:
+        """Read what changed since the horizon, index it, move the horizon."""
+        with self.lock, session_scope(self.engine) as session:
             horizon = repo.snapshot_xmin(session)
             self.follow_aliases(session)
-            mirrored, foreign_workers = self.mirror(session, self.since)
-        self.since = horizon
-        if foreign_workers:
-            self.repropose()
+            mirrored = self.mirror(session, self.since)
+            self.since = horizon
         return mirrored
 
     def follow_aliases(self, session: Session) -> None:
@@ -111,19 +94,16 @@ class IndexFollower(PeriodicTask):
         self.state.load(session)
         log.info("matching.vocabulary_followed")
 
-    def mirror(self, session: Session, since: int) -> tuple[int, int]:
-        """Index every row written since; returns (rows, workers written by other processes)."""
+    def mirror(self, session: Session, since: int) -> int:
+        """Index every row written since; returns how many."""
         households = {}
         for hv, _ in repo.changed_households(session, since):
             hh = household_from_view(hv)
             households[hv.household_id] = hh
             self.state.workers.set_household(hh)
-        foreign = 0
         workers = repo.changed_workers(session, since)
-        for wv, txid in workers:
+        for wv, _ in workers:
             self.state.index_worker(wv, households)
-            if wv.active and not self.own.is_own(txid):
-                foreign += 1
         # This process's consumer indexed its own jobs (and their seats) after each commit already.
         jobs = {jv.job_id: jv for jv, txid in repo.changed_jobs(session, since) if not self.own.is_own(txid)}
         matched = {
@@ -139,19 +119,4 @@ class IndexFollower(PeriodicTask):
         trainings = repo.changed_trainings(session, since)
         for tv, _ in trainings:
             self.state.index_training(tv)
-        return len(households) + len(workers) + len(jobs) + len(trainings), foreign
-
-    def repropose(self) -> None:
-        """Propose again for this process's recent jobs, now that other replicas' workers are indexed."""
-        recent = self.own.recent_jobs(self.window)
-        if not recent:
-            return
-        made = 0
-        with self.own.proposing, session_scope(self.engine) as session:
-            for job_id in recent:
-                job = self.state.jobs.get(job_id)
-                if job is None or job.status != JobStatus.open:
-                    continue
-                made += len(propose_for_job(session, self.state, job, today()))
-        if made:
-            log.info("matching.reproposed_after_race", jobs=len(recent), proposals=made)
+        return len(households) + len(workers) + len(jobs) + len(trainings)

@@ -14,6 +14,7 @@ from matching.config import get_settings
 from matching.consumers import build_consumer
 from matching.follower import IndexFollower, OwnWork
 from matching.models import event_tables, metadata
+from matching.proposer import Proposer
 from matching.routes import router
 from matching.runtime import MatchingRuntime
 from matching.state import MatchingState
@@ -42,10 +43,14 @@ def build_runtime() -> MatchingRuntime:
     except SQLAlchemyError as exc:
         log.warning("matching.state_not_loaded", error=str(exc)[:300])
     runtime.matching = state
-    own = OwnWork() if since is not None else None
-    runtime.add_consumer(build_consumer(runtime, state, own))
-    if own is not None and since is not None:
-        runtime.workers.append(IndexFollower(runtime.engine, state, own, since, aliases))
+    if since is None:
+        runtime.add_consumer(build_consumer(runtime, state))
+    else:
+        own = OwnWork()
+        follower = IndexFollower(runtime.engine, state, own, since, aliases)
+        proposer = Proposer(runtime.engine, state, follower, own)
+        runtime.add_consumer(build_consumer(runtime, state, own, proposer))
+        runtime.workers += [follower, proposer]
     runtime.workers.append(ZeroEmploymentTicker(runtime.engine, state))
     return runtime
 

@@ -7,7 +7,6 @@ import uuid
 from anju_common.errors import ConflictError, ForbiddenError, NotFoundError
 from anju_common.principal import Principal
 from anju_common.problems import Problem
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from matching import repository as repo
@@ -96,8 +95,7 @@ def propose_by_hand(
         reasons=tuple(found.reasons),
     )
     actor = f"{principal.role}:{principal.sub}"
-    try:
-        note = f"by hand: {reason}"
-        return create_match(session, job, ranked, actor=actor, note=note, request_id=request_id)
-    except IntegrityError as exc:
-        raise ConflictError("the worker already has a live match for this job") from exc
+    match = create_match(session, job, ranked, actor=actor, note=f"by hand: {reason}", request_id=request_id)
+    if match is None:
+        raise ConflictError("the worker already has a live match for this job")
+    return match

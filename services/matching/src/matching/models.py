@@ -230,4 +230,24 @@ class TaxonomyUnknownUse(MatchingTable, table=True):
     seen_at: datetime = _ts()
 
 
+class PendingProposal(MatchingTable, table=True):
+    """A job or worker whose proposals are still to be made (replicas: step one done, step two not)."""
+
+    __tablename__ = "pending_proposal"
+
+    # One row per request, never coalesced: a request made while another replica holds the same job's row
+    # must not vanish when that row is deleted (see matching/proposer.py).
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    kind: str = Field(max_length=10)  # job | worker
+    subject_id: uuid.UUID
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
+
+
 emit = Emitter(event_tables, lambda: get_settings().topic_prefix)

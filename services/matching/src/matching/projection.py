@@ -37,6 +37,7 @@ from matching.matches import expire_for_job, transition
 from matching.models import HouseholdView, JobView, TrainingOffer, TrainingView, WorkerView
 from matching.offers import complete_offers, offer_new_course, offer_training
 from matching.proposals import cooldown_start, propose_for_job, propose_for_worker
+from matching.proposer import JOB, WORKER, request
 from matching.state import MatchingState, after_commit, automation_off, household_from_view
 
 
@@ -46,9 +47,10 @@ def _dump(model: Any) -> dict[str, Any]:
 
 
 def apply_job(
-    session: Session, state: MatchingState, data: JobData, *, propose: bool = True
+    session: Session, state: MatchingState, data: JobData, *, propose: bool = True, defer: bool = False
 ) -> list[uuid.UUID]:
-    """job.posted / job.updated: store if newer, re-index, expire or propose."""
+    """job.posted / job.updated: store if newer, re-index, expire or propose (defer: ask a replica to
+    propose after commit, matching/proposer.py)."""
     view = repo.get_job_view(session, data.job_id, for_update=True)
     if view is not None and view.version >= data.version:
         return []
@@ -75,6 +77,9 @@ def apply_job(
         return []
     if data.status != JobStatus.open:
         expire_for_job(session, data.job_id, data.status.value)
+        return []
+    if defer:
+        request(session, JOB, data.job_id)
         return []
     return propose_for_job(session, state, job, today(), blocking=blocking)
 
@@ -145,9 +150,10 @@ def apply_worker(
     *,
     propose: bool = True,
     at: datetime | None = None,
+    defer: bool = False,
 ) -> tuple[list[uuid.UUID], TrainingOffer | None]:
     """worker.registered / worker.updated: store if newer, re-index, propose jobs and maybe a course
-    (none while the worker refuses automated matching or has texted TD)."""
+    (none while the worker refuses automated matching or has texted TD; defer: after commit)."""
     view = repo.get_worker_view(session, data.worker_id, for_update=True)
     household = apply_household(session, state, data.household)
     if view is not None and view.version >= data.version:
@@ -187,6 +193,9 @@ def apply_worker(
     if off is not None:
         if was_off is None:
             stop_automatic_proposals(session, data.worker_id, off)
+        return [], None
+    if defer:
+        request(session, WORKER, data.worker_id)
         return [], None
     day = today()
     made, best = propose_for_worker(session, state, worker, household, day)
@@ -246,9 +255,14 @@ def apply_worker_deactivated(
 
 
 def apply_employment(
-    session: Session, state: MatchingState, data: EmploymentChangedData, *, propose: bool = True
+    session: Session,
+    state: MatchingState,
+    data: EmploymentChangedData,
+    *,
+    propose: bool = True,
+    defer: bool = False,
 ) -> None:
-    """employment.changed: the worker's status and the household's signals."""
+    """employment.changed: the worker's status and the household's signals (defer: propose after commit)."""
     household = apply_household(session, state, data.household)
     view = repo.get_worker_view(session, data.worker_id, for_update=True)
     if view is None or view.data is None or view.version >= data.version:
@@ -274,6 +288,9 @@ def apply_employment(
     elif data.previous_status == EmploymentStatus.employed and view.active:
         # A job loss reopens matching at once: the worker is a candidate again, with the risk bonus.
         if view.worker_id in state.no_auto or automation_off(view) is not None:
+            return
+        if defer:
+            request(session, WORKER, data.worker_id)
             return
         day = today()
         _, best = propose_for_worker(session, state, worker, household, day)

@@ -11,7 +11,6 @@ from typing import Any
 
 from anju_common.clock import utcnow
 from anju_common.events import EmploymentStatus, JobStatus, MatchProposed, MatchProposedData, MatchStatus
-from sqlalchemy import insert
 from sqlmodel import Session
 
 from matching import repository as repo
@@ -19,7 +18,7 @@ from matching.config import MatchingSettings, get_settings
 from matching.engine.index import Ranked
 from matching.engine.profiles import HouseholdProfile, JobProfile, WorkerProfile
 from matching.lifecycle import OPEN_STATUSES
-from matching.models import Match, MatchTransition, emit
+from matching.models import Match, emit
 from matching.state import MatchingState
 
 # How many times a job's ranking is taken again past workers at their weekly cap.
@@ -109,10 +108,13 @@ def create_match(
     request_id: str | None = None,
     note: str | None = None,
     actor: str = "system",
-) -> Match:
-    """Store one proposal with its first transition and its match.proposed event; the stored match."""
-    (match_id,) = create_matches(session, [(job, r)], request_id=request_id, note=note, actor=actor)
-    match = session.get(Match, match_id)
+) -> Match | None:
+    """Store one proposal with its first transition and its match.proposed event; the stored match, or
+    None when the pair already has a live match."""
+    made = create_matches(session, [(job, r)], request_id=request_id, note=note, actor=actor)
+    if not made:
+        return None
+    match = session.get(Match, made[0])
     assert match is not None
     return match
 
@@ -127,7 +129,8 @@ def create_matches(
 ) -> list[uuid.UUID]:
     """Store proposals, their first transitions and their match.proposed events: one multi-row insert per
     table and one outbox write, instead of three round trips (and two ORM objects) per proposal; returns
-    the new match ids. A pair that already has a live match raises IntegrityError here, not at commit."""
+    the new match ids. A pair that already has a live match (another replica proposed it at the same
+    moment) is skipped, with no transition and no event."""
     matches: list[dict[str, Any]] = []
     moves: list[dict[str, Any]] = []
     events: list[MatchProposed] = []
@@ -164,10 +167,13 @@ def create_matches(
     if not matches:
         return []
     session.flush()  # pending ORM changes first, as an autoflush would
-    session.execute(insert(Match), matches)
-    session.execute(insert(MatchTransition), moves)
-    emit.many(session, events)
-    return [m["id"] for m in matches]
+    # Rows in pair order, so two replicas inserting overlapping pairs take the index entries in one order.
+    made = repo.insert_new_matches(session, sorted(matches, key=lambda m: (m["job_id"], m["worker_id"])))
+    repo.insert_transitions(session, [m for m in moves if m["match_id"] in made])
+    kept = [ev for ev, m in zip(events, matches, strict=True) if m["id"] in made]
+    if kept:
+        emit.many(session, kept)
+    return [m["id"] for m in matches if m["id"] in made]
 
 
 def propose_for_job(

@@ -10,7 +10,8 @@ from typing import Any
 
 from anju_common.events import MatchStatus
 from anju_common.principal import Principal
-from sqlalchemy import ColumnElement, delete, false, func, literal_column, text, true
+from sqlalchemy import ColumnElement, delete, false, func, insert, literal_column, text, true
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from matching.lifecycle import (
@@ -25,6 +26,7 @@ from matching.models import (
     JobView,
     Match,
     MatchTransition,
+    PendingProposal,
     TaxonomyAlias,
     TaxonomyUnknownTerm,
     TaxonomyUnknownUse,
@@ -237,6 +239,22 @@ def automatic_open_matches_of_worker(session: Session, worker_id: uuid.UUID) -> 
         .order_by(col(Match.created_at), col(Match.id))
         .with_for_update()
     ).all()
+
+
+def insert_new_matches(session: Session, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert proposals in one statement, skipping pairs that already have a live match (another replica
+    proposed them at the same moment); returns the ids actually inserted."""
+    if not rows:
+        return set()
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(Match).on_conflict_do_nothing().returning(col(Match.id))
+    return set(session.execute(stmt, list(rows)).scalars().all())
+
+
+def insert_transitions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert match transitions in one statement."""
+    if rows:
+        session.execute(insert(MatchTransition), list(rows))
 
 
 def open_count_for_job(session: Session, job_id: uuid.UUID) -> int:
@@ -470,6 +488,46 @@ def jobs_by_id(session: Session, job_ids: Iterable[uuid.UUID]) -> Sequence[JobVi
     if not ids:
         return []
     return session.exec(select(JobView).where(col(JobView.job_id).in_(ids))).all()
+
+
+def add_pending_proposal(session: Session, kind: str, subject_id: uuid.UUID) -> int:
+    """Ask for a job's or worker's proposals to be made after this transaction commits; the row's id."""
+    row = PendingProposal(kind=kind, subject_id=subject_id)
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    return row.id
+
+
+def claim_pending_proposals(
+    session: Session,
+    *,
+    ids: Iterable[int] | None = None,
+    before: datetime | None = None,
+    limit: int = 100,
+) -> Sequence[PendingProposal]:
+    """Lock pending rows no other transaction holds (by id, or made before a moment), oldest first."""
+    stmt = select(PendingProposal)
+    if ids is not None:
+        stmt = stmt.where(col(PendingProposal.id).in_(list(ids)))
+    if before is not None:
+        stmt = stmt.where(col(PendingProposal.created_at) < before)
+    stmt = stmt.order_by(col(PendingProposal.id)).limit(limit).with_for_update(skip_locked=True)
+    return session.exec(stmt).all()
+
+
+def try_lock_subject(session: Session, kind: str, subject_id: uuid.UUID) -> bool:
+    """Take a transaction-long lock on one job or worker's proposing, unless another transaction has it."""
+    key = f"matching.propose:{kind}:{subject_id}"
+    stmt = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))").bindparams(key=key)
+    return bool(session.connection().execute(stmt).scalar_one())
+
+
+def delete_pending_proposals(session: Session, ids: Iterable[int]) -> None:
+    """Forget pending rows whose proposals are made."""
+    done = list(ids)
+    if done:
+        session.execute(delete(PendingProposal).where(col(PendingProposal.id).in_(done)))
 
 
 def alias_fingerprint(session: Session) -> str:

@@ -75,8 +75,7 @@ def check_zero_employment(
             )
             for r in ranked:
                 job = state.jobs.get(r.job_id)
-                if job is not None:
-                    create_match(session, job, r, note="zero-employment deadline")
+                if job is not None and create_match(session, job, r, note="zero-employment deadline"):
                     proposed.append(job.job_id)
         site = hh.site_id or next(
             (w.site_id for w in state.workers.workers_of_household(hh.household_id)), None
