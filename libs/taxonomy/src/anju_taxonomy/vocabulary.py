@@ -626,7 +626,17 @@ class Vocabulary:
         self._han_by_len: dict[int, list[str]] = {}
         for k in self._han_choices:
             self._han_by_len.setdefault(len(k), []).append(k)
-        self._han_near: dict[int, list[str]] = {}  # names of a length and either side, for fuzzy search
+        # For fuzzy search: the names of a length and either side, and where each character stands in them.
+        self._han_near: dict[int, list[str]] = {}
+        self._han_postings: dict[int, dict[str, list[int]]] = {}
+        for n in range(4, max(self._han_by_len, default=0) + 2):
+            near = self._han_near[n] = [k for m in (n - 1, n, n + 1) for k in self._han_by_len.get(m, ())]
+            postings: dict[str, list[int]] = {}
+            for i, k in enumerate(near):
+                for ch in set(k):
+                    postings.setdefault(ch, []).append(i)
+            self._han_postings[n] = postings
+        self._fuzzed: dict[str, tuple[tuple[str, ...], str, float] | None] = {}
         self._en_choices = list(self.english)
         self._sector_words = self._sector_keywords()
         self._completions = self._completion_keys()
@@ -764,14 +774,41 @@ class Vocabulary:
         return None
 
     def _fuzzy(self, key: str) -> tuple[tuple[str, ...], str, float] | None:
+        """The conservative fuzzy match of a key, once per key (many pieces come down to the same core)."""
+        if key in self._fuzzed:
+            return self._fuzzed[key]
+        found = self._find_fuzzy(key)
+        if len(self._fuzzed) >= 100_000:
+            self._fuzzed.clear()
+        self._fuzzed[key] = found
+        return found
+
+    def _han_candidates(self, key: str) -> list[str]:
+        """The names of about key's length that can score 80 by fuzz.ratio against it, in their order."""
+        n = len(key)
+        near, postings = self._han_near.get(n, []), self._han_postings.get(n, {})
+        # fuzz.ratio is 200 * common / (len(key) + len(name)) with common <= the characters shared, so a name
+        # of n - 1 characters or more needs need shared characters to reach 80.
+        need = (2 * (2 * n - 1) + 4) // 5
+        # A name with none of the characters of `picked` shares at most n - covered of key's: once they cover
+        # more than n - need of its positions, every name that can score has one of them.
+        counts: dict[str, int] = {}
+        for c in key:
+            counts[c] = counts.get(c, 0) + 1
+        found: set[int] = set()
+        covered = 0
+        for c in sorted(counts, key=lambda c: (len(postings.get(c, ())), c)):
+            found.update(postings.get(c, ()))
+            covered += counts[c]
+            if covered > n - need:
+                break
+        return [near[i] for i in sorted(found)]
+
+    def _find_fuzzy(self, key: str) -> tuple[tuple[str, ...], str, float] | None:
         if ONLY_HAN.match(key):
             if len(key) < 4:
                 return None
-            near = self._han_near.get(len(key))
-            if near is None:
-                n = len(key)
-                near = self._han_near[n] = [k for m in (n - 1, n, n + 1) for k in self._han_by_len.get(m, ())]
-            best = process.extractOne(key, near, scorer=fuzz.ratio, score_cutoff=80)
+            best = process.extractOne(key, self._han_candidates(key), scorer=fuzz.ratio, score_cutoff=80)
             if best:
                 return self.exact[best[0]], best[0], float(best[1]) / 100.0 * 0.8
             return None
