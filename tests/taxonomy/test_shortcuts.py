@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import random
+from dataclasses import FrozenInstanceError, fields
 
 import pytest
-from anju_taxonomy import Vocabulary, default_vocabulary
+from anju_taxonomy import Level, Reading, TradeHit, Vocabulary, default_vocabulary
+from anju_taxonomy.model import reading, trade_hit
 from rapidfuzz import fuzz, process
 
 
@@ -45,3 +48,17 @@ def test_fuzzy_candidates_lose_no_name_that_could_score(v: Vocabulary) -> None:
         assert (short and short[:2]) == (full and full[:2]), key
         found += full is not None
     assert found > len(keys) // 3
+
+
+def test_hits_and_readings_built_by_their_slots_equal_the_dataclasses() -> None:
+    level = Level(rank=3, zh="高级", grade=3)
+    hit_values = ("welder", "焊工", "welder", 0.9, "电焊", "part", ("x",), "甲", "a", 3.0, level, True)
+    assert [p for p in inspect.signature(trade_hit).parameters] == [f.name for f in fields(TradeHit)]
+    built, made = trade_hit(*hit_values), TradeHit(*hit_values)
+    assert (built, repr(built), hash(built)) == (made, repr(made), hash(made))
+    reading_values = ("电焊3年", (made,), (), 3.0, level, ("某",), ("construction",))
+    assert [p for p in inspect.signature(reading).parameters] == [f.name for f in fields(Reading)]
+    got, want = reading(*reading_values), Reading(*reading_values)
+    assert (got, repr(got), hash(got)) == (want, repr(want), hash(want))
+    with pytest.raises(FrozenInstanceError):
+        got.years = 1.0  # type: ignore[misc]

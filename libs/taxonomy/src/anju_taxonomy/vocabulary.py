@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import gc
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import replace
 
 from rapidfuzz import fuzz, process
@@ -23,6 +23,8 @@ from anju_taxonomy.model import (
     Reading,
     Trade,
     TradeHit,
+    reading,
+    trade_hit,
 )
 from anju_taxonomy.text import (
     HAN,
@@ -295,6 +297,7 @@ CONFIDENCE = {
 }
 
 
+_NO_SECTORS: frozenset[str] = frozenset()  # what a hit of one trade is decided with: nothing
 _CERT_EN = re.compile(r"licen[cs]e|certificate|permit")
 _CERT_TAIL = re.compile(r"(?:特种作业|操作|上岗|资格|从业|职业资格|等级)+$")
 _TRADE_CERT = re.compile(r"([\u3400-\u9fff]{2,10})证")
@@ -870,8 +873,10 @@ class Vocabulary:
         if whole and len(whole[0]) == 1 and whole[1] != "variant":
             # The common case, one known name: nothing to split, qualify or decide.
             t = self.trades[whole[0][0]]
-            only = TradeHit(t.id, t.zh, t.en, CONFIDENCE.get(whole[1], 0.8), key, whole[1])
-            return Reading(text=text, trades=(only,))
+            only = trade_hit(
+                t.id, t.zh, t.en, CONFIDENCE.get(whole[1], 0.8), key, whole[1], (), "", "", None, None, False
+            )
+            return reading(text, (only,), (), None, None, (), ())
         if whole:
             pieces = [self._segment(key)]
         else:
@@ -898,8 +903,7 @@ class Vocabulary:
                         parts.clear()
                     parts[part] = known
                 pieces += known
-        trades, certs, years, level, unknown, sectors = self._combine(pieces, context)
-        return Reading(text, trades, certs, years, level, unknown, sectors)
+        return reading(text, *self._combine(pieces, context))
 
     def _part(self, part: str) -> tuple[tuple[_Segment, float | None], ...]:
         """The pieces of one part of an entry between separators: outside and inside brackets, and either
@@ -920,6 +924,12 @@ class Vocabulary:
 
     def _combine(self, pieces: list[tuple[_Segment, float | None]], context: Context | None) -> _Shape:
         """The trades, certificates, years, level, unknown words and sectors of an entry's pieces."""
+        if len(pieces) == 1 and pieces[0][0].plain:
+            # The common entry, one piece that names its trades and nothing to decide (电焊3年, 普工（熟练）).
+            done, years = pieces[0]
+            if years is None or (done.years is not None and years <= done.years):
+                years = done.years
+            return self._group_hits(done, years, done.level, done.certified), (), years, done.level, (), ()
         # A piece with only a level, years or 持证 qualifies the trade before it (缝纫（熟练）, 电焊，3年).
         # Memoised segments are shared and never changed, so a group lists its pieces with their years.
         groups: list[list[tuple[_Segment, float | None]]] = []
@@ -976,20 +986,12 @@ class Vocabulary:
                     certified = certified or o.certified
                     found.extend(o.certificates)
                     words.extend(o.unknown)
-            for raw in seg.hits:
-                if len(raw.trade_ids) == 1:
-                    # One trade: the hit depends on nothing but the raw hit and the group's qualifiers; hits
-                    # are frozen, so each raw hit (of a memoised segment) keeps the ones made from it.
-                    made = raw.made
-                    if made is None:
-                        made = raw.made = {}
-                    key = (years, level, certified)
-                    if key in made:
-                        hit = made[key]
-                    else:
-                        hit = made[key] = self._decide(raw, sectors, others, years, level, certified)
-                else:
-                    hit = self._decide(raw, sectors, others, years, level, certified)
+            made: Iterable[TradeHit | None] = (
+                [self._decide(raw, sectors, others, years, level, certified) for raw in seg.hits]
+                if seg.ambiguous
+                else self._group_hits(seg, years, level, certified)
+            )
+            for hit in made:
                 if hit is None:
                     continue
                 for k, had in enumerate(hits):
@@ -1022,6 +1024,32 @@ class Vocabulary:
             tuple(unknown) if unknown else (),
             tuple(sorted(sectors)) if sectors else (),
         )
+
+    def _group_hits(
+        self, seg: _Segment, years: float | None, level: Level | None, certified: bool
+    ) -> tuple[TradeHit, ...]:
+        """The hits of a segment that names no ambiguous trade, with a group's qualifiers: they depend on
+        nothing else, and hits are frozen, so the segment keeps them per qualifiers (an entry made of one
+        such piece shares the tuple as its trades)."""
+        made = seg.made
+        if made is None:
+            made = seg.made = {}
+        key = (years, level, certified)
+        found = made.get(key)
+        if found is None:
+            hits: list[TradeHit] = []
+            for raw in seg.hits:
+                hit = self._decide(raw, _NO_SECTORS, _NO_SECTORS, years, level, certified)
+                if hit is None:
+                    continue
+                for k, had in enumerate(hits):
+                    if had.trade_id == hit.trade_id:
+                        hits[k] = _merge(had, hit)
+                        break
+                else:
+                    hits.append(hit)
+            found = made[key] = tuple(hits)
+        return found
 
     def _segment(self, text: str) -> tuple[_Segment, float | None]:
         """One piece of an entry, read once per process (pieces repeat across entries: 电焊, 3年, 普工): what
@@ -1341,8 +1369,8 @@ class Vocabulary:
     def _decide(
         self,
         raw: _RawHit,
-        sectors: set[str],
-        others: set[str],
+        sectors: Set[str],
+        others: Set[str],
         years: float | None,
         level: Level | None,
         certified: bool,
@@ -1352,12 +1380,11 @@ class Vocabulary:
             t1 = self.trades.get(one)
             if t1 is None:
                 return None
-            c = raw.confidence if raw.confidence is not None else CONFIDENCE.get(raw.how, 0.8)
-            return TradeHit(
+            return trade_hit(
                 one,
                 t1.zh,
                 t1.en,
-                round(c, 3),
+                raw.score,
                 raw.alias,
                 raw.how,
                 (),
@@ -1413,7 +1440,7 @@ class Vocabulary:
             certified=certified or raw.certified,
         )
 
-    def _fit(self, trade_id: str, sectors: set[str], others: set[str]) -> float:
+    def _fit(self, trade_id: str, sectors: Set[str], others: Set[str]) -> float:
         t = self.trades[trade_id]
         score = 2.0 if t.sector in sectors else 0.0
         for o in others:
@@ -1426,7 +1453,7 @@ class Vocabulary:
             score += self.relation(trade_id, o)[0] * 2 + (1.0 if ot.sector == t.sector else 0.0)
         return score
 
-    def _why(self, chosen: str, sectors: set[str], others: set[str]) -> tuple[str, str]:
+    def _why(self, chosen: str, sectors: Set[str], others: Set[str]) -> tuple[str, str]:
         t = self.trades[chosen]
         near = [
             self.trades[o] for o in sorted(others) if o in self.trades and self.trades[o].sector == t.sector
@@ -1589,7 +1616,7 @@ class Vocabulary:
 class _RawHit:
     """A trade (or candidates of an ambiguous name) found in a segment, before context resolution."""
 
-    __slots__ = ("alias", "certified", "confidence", "how", "made", "trade_ids")
+    __slots__ = ("alias", "certified", "confidence", "how", "score", "trade_ids")
 
     def __init__(
         self,
@@ -1605,7 +1632,8 @@ class _RawHit:
         self.alias = alias
         self.certified = certified
         self.confidence = confidence
-        self.made: dict[tuple[float | None, Level | None, bool], TradeHit | None] | None = None
+        # what a hit of one trade says of its confidence
+        self.score = round(confidence if confidence is not None else CONFIDENCE.get(how, 0.8), 3)
 
 
 class _Segment:
@@ -1617,6 +1645,8 @@ class _Segment:
         "certified",
         "hits",
         "level",
+        "made",
+        "plain",
         "single",
         "unknown",
         "workplaces",
@@ -1633,11 +1663,15 @@ class _Segment:
         self.certified = False
         self.single: tuple[str, ...] = ()  # the trades of its one-trade hits, once read
         self.ambiguous = False  # a hit that names several trades, so the context decides
+        self.plain = False  # nothing but trades and qualifiers: alone, it is the whole reading
+        # its hits with a group's (years, level, certified), once made (see Vocabulary._group_hits)
+        self.made: dict[tuple[float | None, Level | None, bool], tuple[TradeHit, ...]] | None = None
 
     def done(self) -> _Segment:
         """Mark it read: note what combining entries asks of it."""
         self.single = tuple(h.trade_ids[0] for h in self.hits if len(h.trade_ids) == 1)
         self.ambiguous = any(len(h.trade_ids) != 1 for h in self.hits)
+        self.plain = not (self.ambiguous or self.workplaces or self.certificates or self.unknown)
         return self
 
 
