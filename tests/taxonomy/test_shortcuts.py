@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import inspect
 import random
+import re
 from dataclasses import FrozenInstanceError, fields
 
 import pytest
 from anju_taxonomy import Level, Reading, TradeHit, Vocabulary, default_vocabulary
 from anju_taxonomy.model import reading, trade_hit
+from anju_taxonomy.vocabulary import _trailing_years
 from rapidfuzz import fuzz, process
 
 
@@ -62,3 +64,28 @@ def test_hits_and_readings_built_by_their_slots_equal_the_dataclasses() -> None:
     assert (got, repr(got), hash(got)) == (want, repr(want), hash(want))
     with pytest.raises(FrozenInstanceError):
         got.years = 1.0  # type: ignore[misc]
+
+
+def test_splitting_on_white_space_cuts_where_the_regex_did() -> None:
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        c = chr(code)
+        s = f"{c}a{c}{c}b {c}"
+        assert " ".join(s.split()) == re.sub(r"\s+", " ", s).strip(), hex(code)
+
+
+def test_trailing_years_are_the_digits_before_the_last_year_sign() -> None:
+    for part, want in [
+        ("普工12年", (12.0, "普工")),
+        ("普工 12年", None),
+        ("12年", None),
+        ("普工年", None),
+        ("普工1.5年", None),
+        ("普工３年", None),  # not ASCII (clean() makes it so before)
+        ("普工(3)12年", None),
+        ("经验12年", None),
+        ("普工1年12年", None),
+        ("a0b007年", (7.0, "a0b")),
+    ]:
+        assert _trailing_years(part) == want, part

@@ -223,8 +223,9 @@ _SPLIT = re.compile(
     r"[、，,;；/／|+＋&\n\t。!！?？]+|\s+(?:and|or|&)\s+|(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])"
 )
 _COMPOUND = re.compile(r"[、，,;；/／|+＋&\n\t。!！?？（()）【】\[\]〔〕]|\d\s*(?:年|个月)")
-_BRACKET_CHARS = frozenset("（(【[〔）)】]〕")
-_CONJ_CHARS = frozenset("以还和及与或")
+# Cheap tests before the regexes: a class searched without making a string per character, as a set would.
+_BRACKET_CHARS = re.compile(r"[（(【\[〔）)】\]〕]")
+_CONJ_CHARS = re.compile("[以还和及与或]")
 _CONJ = re.compile(r"(?<=[\u3400-\u9fff])(?:以及|还有|和|及|与|或者|或)(?=[\u3400-\u9fff])")
 _BRACKETS = re.compile(r"[（(【\[〔]([^）)】\]〕]*)[）)】\]〕]")
 _CN_DIGIT = {
@@ -353,6 +354,15 @@ def _merge(first: TradeHit, later: TradeHit) -> TradeHit:
     return replace(first, certified=first.certified or later.certified, years=years, level=level)
 
 
+def _add_hit(hits: list[TradeHit], hit: TradeHit) -> None:
+    """Add a hit to an entry's, or merge it into the one of its trade already there."""
+    for k, had in enumerate(hits):
+        if had.trade_id == hit.trade_id:
+            hits[k] = _merge(had, hit)
+            return
+    hits.append(hit)
+
+
 # Verb + object as people say it, and the names boards give the same work:
 # 开货车 -> 货车司机, 修电脑 -> 电脑维修, 养殖小龙虾 -> 小龙虾养殖.
 _VERBS = {
@@ -464,18 +474,17 @@ def _take_years(text: str) -> tuple[float | None, str]:
 
 
 _YEARS_LEAD = ("工龄", "从业", "经验", "干了", "做了")
+_TRAILING_COUNT = re.compile(r"[0-9]+年\Z")  # the leftmost match starts where the digits do
 
 
 def _trailing_years(part: str) -> tuple[float, str] | None:
     """(years, the rest) for a part that ends with ASCII digits + 年 and says nothing else _YEARS reads, so
     that _YEARS would take exactly those characters and the last piece of the rest carries the years; None
     for anything else (the memo of the whole part and _YEARS read it then)."""
-    end = len(part) - 1
-    start = end
-    while start > 0 and "0" <= part[start - 1] <= "9":
-        start -= 1
-    if start == end or start == 0:
+    m = _TRAILING_COUNT.search(part)
+    if m is None or m.start() == 0:
         return None
+    start = m.start()
     rest = part[:start]
     last = rest[-1]
     if (
@@ -487,10 +496,10 @@ def _trailing_years(part: str) -> tuple[float, str] | None:
         or "月" in rest
         or "year" in rest
         or "yr" in rest
-        or not _BRACKET_CHARS.isdisjoint(rest)
+        or _BRACKET_CHARS.search(rest)
     ):
         return None
-    return float(part[start:end]), rest
+    return float(part[start:-1]), rest
 
 
 def _cn_number(text: str) -> float:
@@ -911,9 +920,9 @@ class Vocabulary:
         part = part.strip()
         if not part:
             return ()
-        if not _BRACKET_CHARS.intersection(part):
+        if not _BRACKET_CHARS.search(part):
             squeezed = squeeze(part)
-            if _CONJ_CHARS.intersection(squeezed):
+            if _CONJ_CHARS.search(squeezed):
                 return tuple(self._segment(piece) for piece in _CONJ.split(squeezed))
             return (self._segment(squeezed),)
         inner = _BRACKETS.findall(part)
@@ -992,14 +1001,8 @@ class Vocabulary:
                 else self._group_hits(seg, years, level, certified)
             )
             for hit in made:
-                if hit is None:
-                    continue
-                for k, had in enumerate(hits):
-                    if had.trade_id == hit.trade_id:
-                        hits[k] = _merge(had, hit)
-                        break
-                else:
-                    hits.append(hit)
+                if hit is not None:
+                    _add_hit(hits, hit)
             if found:
                 certs.extend(c for c in found if c.certificate_id not in {x.certificate_id for x in certs})
             if words:
@@ -1040,14 +1043,8 @@ class Vocabulary:
             hits: list[TradeHit] = []
             for raw in seg.hits:
                 hit = self._decide(raw, _NO_SECTORS, _NO_SECTORS, years, level, certified)
-                if hit is None:
-                    continue
-                for k, had in enumerate(hits):
-                    if had.trade_id == hit.trade_id:
-                        hits[k] = _merge(had, hit)
-                        break
-                else:
-                    hits.append(hit)
+                if hit is not None:
+                    _add_hit(hits, hit)
             found = made[key] = tuple(hits)
         return found
 
