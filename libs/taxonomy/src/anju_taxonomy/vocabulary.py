@@ -933,12 +933,11 @@ class Vocabulary:
 
     def _combine(self, pieces: list[tuple[_Segment, float | None]], context: Context | None) -> _Shape:
         """The trades, certificates, years, level, unknown words and sectors of an entry's pieces."""
-        if len(pieces) == 1 and pieces[0][0].plain:
-            # The common entry, one piece that names its trades and nothing to decide (电焊3年, 普工（熟练）).
-            done, years = pieces[0]
-            if years is None or (done.years is not None and years <= done.years):
-                years = done.years
-            return self._group_hits(done, years, done.level, done.certified), (), years, done.level, (), ()
+        for done, _ in pieces:
+            if not done.plain:
+                break
+        else:
+            return self._combine_plain(pieces)
         # A piece with only a level, years or 持证 qualifies the trade before it (缝纫（熟练）, 电焊，3年).
         # Memoised segments are shared and never changed, so a group lists its pieces with their years.
         groups: list[list[tuple[_Segment, float | None]]] = []
@@ -1027,6 +1026,64 @@ class Vocabulary:
             tuple(unknown) if unknown else (),
             tuple(sorted(sectors)) if sectors else (),
         )
+
+    def _combine_plain(self, pieces: list[tuple[_Segment, float | None]]) -> _Shape:
+        """_combine for the common entry, pieces of trades and qualifiers only (电焊3年、普工（熟练）):
+        nothing to decide, certify or set aside, so each group is folded as it closes."""
+        hits: list[TradeHit] | None = None
+        trades: tuple[TradeHit, ...] = ()
+        all_years: float | None = None
+        all_level: Level | None = None
+        head: _Segment | None = None  # the first piece of the open group
+        years: float | None = None
+        level: Level | None = None
+        certified = False
+        before: list[tuple[float | None, Level | None, bool]] = []  # pieces without trades before the first
+        for done, more in pieces:
+            if more is None or (done.years is not None and more <= done.years):
+                more = done.years
+            if done.hits:
+                if head is not None:
+                    found = self._group_hits(head, years, level, certified)
+                    if hits is None:
+                        hits = list(trades)
+                    for hit in found:
+                        _add_hit(hits, hit)
+                    if years is not None and (all_years is None or years > all_years):
+                        all_years = years
+                    if level is not None and (all_level is None or level.rank > all_level.rank):
+                        all_level = level
+                head, years, level, certified = done, more, done.level, done.certified
+                if not before:
+                    continue
+                qualifiers, before = before, []
+            else:
+                qualifiers = [(more, done.level, done.certified)]
+                if head is None:
+                    before.extend(qualifiers)
+                    continue
+            for q_years, q_level, q_certified in qualifiers:
+                if q_years is not None:
+                    years = max(years or 0.0, q_years)
+                if q_level is not None and (level is None or q_level.rank > level.rank):
+                    level = q_level
+                certified = certified or q_certified
+        if head is not None:
+            found = self._group_hits(head, years, level, certified)
+            if hits is None and not trades:
+                trades = found
+            else:
+                if hits is None:
+                    hits = list(trades)
+                for hit in found:
+                    _add_hit(hits, hit)
+            before = [(years, level, certified)]
+        for q_years, q_level, _ in before:
+            if q_years is not None and (all_years is None or q_years > all_years):
+                all_years = q_years
+            if q_level is not None and (all_level is None or q_level.rank > all_level.rank):
+                all_level = q_level
+        return (tuple(hits) if hits is not None else trades), (), all_years, all_level, (), ()
 
     def _group_hits(
         self, seg: _Segment, years: float | None, level: Level | None, certified: bool
