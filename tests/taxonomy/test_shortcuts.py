@@ -9,8 +9,8 @@ from dataclasses import FrozenInstanceError, fields
 
 import pytest
 from anju_taxonomy import Level, Reading, TradeHit, Vocabulary, default_vocabulary
+from anju_taxonomy.details import trailing_years
 from anju_taxonomy.model import reading, trade_hit
-from anju_taxonomy.vocabulary import _trailing_years
 from rapidfuzz import fuzz, process
 
 
@@ -88,4 +88,4 @@ def test_trailing_years_are_the_digits_before_the_last_year_sign() -> None:
         ("普工1年12年", None),
         ("a0b007年", (7.0, "a0b")),
     ]:
-        assert _trailing_years(part) == want, part
+        assert trailing_years(part) == want, part
