@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection
 
 from anju_taxonomy.text import ONLY_HAN
 
@@ -248,7 +248,7 @@ CONFIDENCE = {
 }
 
 
-def scan_keys(s: str, keys: Mapping[str, object] | EitherKeys, longest: int) -> list[tuple[int, int, str]]:
+def scan_keys(s: str, keys: Collection[str], longest: int) -> list[tuple[int, int, str]]:
     """Known keys inside s, longest first at each position, left to right, not overlapping."""
     out = []
     i = 0
@@ -262,18 +262,6 @@ def scan_keys(s: str, keys: Mapping[str, object] | EitherKeys, longest: int) -> 
         else:
             i += 1
     return out
-
-
-class EitherKeys:
-    """Membership in either of two tables, for scan_keys."""
-
-    __slots__ = ("a", "b")
-
-    def __init__(self, a: Mapping[str, object], b: Mapping[str, object]) -> None:
-        self.a, self.b = a, b
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.a or key in self.b
 
 
 def remove_outside(s: str, word: str, protected: list[tuple[int, int]]) -> tuple[str, int]:

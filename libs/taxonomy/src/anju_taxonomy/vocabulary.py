@@ -44,7 +44,6 @@ from anju_taxonomy.lexicon import (
     TRAIL,
     WORKPLACE,
     WORKPLACE_SECTOR_WORDS,
-    EitherKeys,
     remove_outside,
     scan_keys,
     spaced_pieces,
@@ -203,6 +202,7 @@ class Vocabulary:
         }
         self._max_len = max((len(k) for k in (*self.exact, *self.variant) if ONLY_HAN.match(k)), default=2)
         self._han_max = self._max_len
+        self._exact_or_variant = frozenset((*self.exact, *self.variant))
         self._cert_max = max((len(k) for k in self.cert_keys), default=2)
         self._han_choices = [k for k in self.exact if ONLY_HAN.match(k)]
         self._han_by_len: dict[int, list[str]] = {}
@@ -710,8 +710,9 @@ class Vocabulary:
         if found is not None:
             seg.years = found
             s = YEARS.sub(" ", s)
-        # level (not inside a known name: 足浴技师 keeps its 技师)
-        protected = self._known_spans(s)
+        # level (not inside a known name: 足浴技师 keeps its 技师); the known names are looked for only when
+        # a level word is there to remove (None: not looked for since s last changed)
+        protected: list[tuple[int, int]] | None = None
         grade_m = GRADE.search(s)
         if grade_m:
             g = grade_m.group(2) or grade_m.group(1)
@@ -719,24 +720,30 @@ class Vocabulary:
             rank = 6 - grade
             seg.level = Level(rank=rank, zh=LEVEL_ZH[rank], grade=grade)
             s = GRADE.sub(" ", s)
-            protected = self._known_spans(s)
         for word, rank in LEVEL_WORDS:
             if word not in s:
                 continue
+            if protected is None:
+                protected = self._known_spans(s)
             s, n = remove_outside(s, word, protected)
             if n:
-                protected = self._known_spans(s)
+                protected = None
                 if seg.level is None or rank > seg.level.rank:
                     seg.level = Level(rank=rank, zh=LEVEL_ZH[rank], grade=6 - rank)
+        # (the spans stay as they were before a 熟练 or 持证 went: the words are blanked, not cut out)
         for word in SKILLED:
             if word not in s:
                 continue
+            if protected is None:
+                protected = self._known_spans(s)
             s, n = remove_outside(s, word, protected)
             if n and seg.level is None:
                 seg.level = Level(rank=2, zh="熟练")
         for word in CERTIFIED:
             if word not in s:
                 continue
+            if protected is None:
+                protected = self._known_spans(s)
             s, n = remove_outside(s, word, protected)
             if n:
                 seg.certified = True
@@ -858,7 +865,7 @@ class Vocabulary:
         # Chinese: the longest known names inside, left to right. When they cover the piece (电焊气割) each is
         # a trade; otherwise only the head, the name the piece ends with, is (面包车司机 is a driver, not a
         # baker), and the rest stays visible as unknown.
-        matches = scan_keys(core, EitherKeys(self.exact, self.variant), self._max_len)
+        matches = scan_keys(core, self._exact_or_variant, self._max_len)
         covered: set[int] = set()
         for a, b, _ in matches:
             covered.update(range(a, b))
