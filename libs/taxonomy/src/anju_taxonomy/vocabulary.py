@@ -664,7 +664,8 @@ class Vocabulary:
         made = seg.made
         if made is None:
             made = seg.made = {}
-        key = (years, level, certified)
+        # by the level's fields: hashing a Level itself calls its dataclass __hash__ in Python
+        key = (years, certified) if level is None else (years, certified, level.rank, level.zh, level.grade)
         found = made.get(key)
         if found is None:
             hits: list[TradeHit] = []
@@ -1296,7 +1297,7 @@ class _Segment:
         self.ambiguous = False  # a hit that names several trades, so the context decides
         self.plain = False  # nothing but trades and qualifiers: alone, it is the whole reading
         # its hits with a group's (years, level, certified), once made (see Vocabulary._group_hits)
-        self.made: dict[tuple[float | None, Level | None, bool], tuple[TradeHit, ...]] | None = None
+        self.made: dict[tuple[float | bool | str | None, ...], tuple[TradeHit, ...]] | None = None
 
     def done(self) -> _Segment:
         """Mark it read: note what combining entries asks of it."""
