@@ -10,6 +10,7 @@ from dataclasses import FrozenInstanceError, fields
 import pytest
 from anju_taxonomy import Level, Reading, TradeHit, Vocabulary, default_vocabulary
 from anju_taxonomy.details import trailing_years
+from anju_taxonomy.lexicon import COMPOUND, COMPOUND_MARK, COMPOUND_YEARS, SPLIT, SPLIT_AT
 from anju_taxonomy.model import reading, trade_hit
 from rapidfuzz import fuzz, process
 
@@ -89,3 +90,12 @@ def test_trailing_years_are_the_digits_before_the_last_year_sign() -> None:
         ("a0b007年", (7.0, "a0b")),
     ]:
         assert trailing_years(part) == want, part
+
+
+def test_the_one_class_prechecks_find_what_the_separator_regexes_find() -> None:
+    rnd = random.Random(1)
+    alphabet = "、，,;；/／|+＋&\n\t。!！?？（()）【】[]〔〕 年个月1２3焊工and or 和a\u3000\u00a0"
+    texts = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 12))) for _ in range(20_000)]
+    for t in texts:
+        assert bool(COMPOUND.search(t)) == bool(COMPOUND_MARK.search(t) or COMPOUND_YEARS.search(t)), t
+        assert SPLIT_AT.search(t) or SPLIT.split(t) == [t], t

@@ -29,7 +29,8 @@ from anju_taxonomy.lexicon import (
     ACTIONS,
     BRACKET_CHARS,
     BRACKETS,
-    COMPOUND,
+    COMPOUND_MARK,
+    COMPOUND_YEARS,
     CONFIDENCE,
     CONJ,
     CONJ_CHARS,
@@ -41,6 +42,7 @@ from anju_taxonomy.lexicon import (
     QUALIFIERS,
     ROLES,
     SPLIT,
+    SPLIT_AT,
     TRAIL,
     WORKPLACE,
     WORKPLACE_SECTOR_WORDS,
@@ -443,7 +445,7 @@ class Vocabulary:
         if not value:
             return Reading(text=text)
         key = squeeze(value)
-        if COMPOUND.search(key):
+        if COMPOUND_MARK.search(key) or COMPOUND_YEARS.search(key):
             # Separators or experience (电焊、普工3年): only a name written exactly so can be the whole entry.
             exact = self.exact.get(key)
             whole = (exact, self.how.get(key, "exact")) if exact else None
@@ -461,7 +463,7 @@ class Vocabulary:
         else:
             pieces = []
             parts = self._parts
-            for part in SPLIT.split(value):
+            for part in SPLIT.split(value) if SPLIT_AT.search(value) else (value,):
                 known = parts.get(part)
                 if known is None:
                     cut = trailing_years(part) if part.endswith("年") else None
