@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import inspect
 import random
 import re
+import weakref
 from dataclasses import FrozenInstanceError, fields
+from pathlib import Path
 
 import pytest
-from anju_taxonomy import Level, Reading, TradeHit, Vocabulary, default_vocabulary
+from anju_taxonomy import Level, Reading, TradeHit, Vocabulary, default_vocabulary, load
 from anju_taxonomy.details import trailing_years
 from anju_taxonomy.lexicon import COMPOUND, COMPOUND_MARK, COMPOUND_YEARS, SPLIT, SPLIT_AT
 from anju_taxonomy.model import reading, trade_hit
@@ -99,3 +102,15 @@ def test_the_one_class_prechecks_find_what_the_separator_regexes_find() -> None:
     for t in texts:
         assert bool(COMPOUND.search(t)) == bool(COMPOUND_MARK.search(t) or COMPOUND_YEARS.search(t)), t
         assert SPLIT_AT.search(t) or SPLIT.split(t) == [t], t
+
+
+def test_a_vocabulary_no_longer_used_is_freed_though_its_index_was_frozen() -> None:
+    v = Vocabulary(load(Path(__file__).resolve().parent / "fixtures"))
+    v.read("电焊3年、普工（熟练）")
+    gone = weakref.ref(v)
+    gc.disable()
+    try:
+        del v
+        assert gone() is None  # by reference counting: the index holds no cycles the collector would miss
+    finally:
+        gc.enable()
