@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 
 LEVEL_ZH = {1: "初级", 2: "中级", 3: "高级", 4: "技师", 5: "高级技师"}
 LEVEL_EN = {
@@ -183,3 +184,78 @@ class Completion:
     en: str
     matched: str
     how: str  # zh | pinyin | initials | en
+
+
+def _slot_setters(cls: type) -> tuple[Callable[[object, object], None], ...]:
+    """The slot descriptors' setters of a dataclass with slots, in field order."""
+    return tuple(getattr(cls, f.name).__set__ for f in fields(cls))
+
+
+# A frozen dataclass's __init__ sets each field through object.__setattr__, about half of what building a
+# reading costs; the readers build their hits and readings by the slots instead (the same objects).
+def _hit_builder() -> Callable[..., TradeHit]:
+    """trade_hit(...): TradeHit(...) with every field given, built by its slots."""
+    new = object.__new__
+    s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11 = _slot_setters(TradeHit)
+
+    def trade_hit(
+        trade_id: str,
+        zh: str,
+        en: str,
+        confidence: float,
+        alias: str,
+        how: str,
+        alternatives: tuple[str, ...],
+        reason_zh: str,
+        reason_en: str,
+        years: float | None,
+        level: Level | None,
+        certified: bool,
+    ) -> TradeHit:
+        hit: TradeHit = new(TradeHit)
+        s0(hit, trade_id)
+        s1(hit, zh)
+        s2(hit, en)
+        s3(hit, confidence)
+        s4(hit, alias)
+        s5(hit, how)
+        s6(hit, alternatives)
+        s7(hit, reason_zh)
+        s8(hit, reason_en)
+        s9(hit, years)
+        s10(hit, level)
+        s11(hit, certified)
+        return hit
+
+    return trade_hit
+
+
+def _reading_builder() -> Callable[..., Reading]:
+    """reading(...): Reading(...) with every field given, built by its slots."""
+    new = object.__new__
+    s0, s1, s2, s3, s4, s5, s6 = _slot_setters(Reading)
+
+    def reading(
+        text: str,
+        trades: tuple[TradeHit, ...],
+        certificates: tuple[CertificateHit, ...],
+        years: float | None,
+        level: Level | None,
+        unknown: tuple[str, ...],
+        context_sectors: tuple[str, ...],
+    ) -> Reading:
+        r: Reading = new(Reading)
+        s0(r, text)
+        s1(r, trades)
+        s2(r, certificates)
+        s3(r, years)
+        s4(r, level)
+        s5(r, unknown)
+        s6(r, context_sectors)
+        return r
+
+    return reading
+
+
+trade_hit = _hit_builder()
+reading = _reading_builder()

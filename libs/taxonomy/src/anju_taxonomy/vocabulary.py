@@ -3,12 +3,56 @@
 from __future__ import annotations
 
 import bisect
+import gc
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import replace
 
 from rapidfuzz import fuzz, process
 
+from anju_taxonomy.details import (
+    CERT_EN,
+    CERT_TAIL,
+    CERTIFIED,
+    GRADE,
+    LEVEL_WORDS,
+    LICENCE_IMPLIES,
+    SKILLED,
+    TRADE_CERT,
+    YEARS,
+    cn_number,
+    take_years,
+    trailing_years,
+    years_in,
+)
+from anju_taxonomy.lexicon import (
+    ACTIONS,
+    BRACKET_CHARS,
+    BRACKETS,
+    COMPOUND_MARK,
+    COMPOUND_YEARS,
+    CONFIDENCE,
+    CONJ,
+    CONJ_CHARS,
+    FARM_ACTIONS,
+    FARM_SECTORS,
+    GENERIC_HEADS,
+    LEAD,
+    NOISE_CHARS,
+    QUALIFIERS,
+    ROLES,
+    SPLIT,
+    SPLIT_AT,
+    TRAIL,
+    WORKPLACE,
+    WORKPLACE_SECTOR_WORDS,
+    remove_outside,
+    scan_keys,
+    spaced_pieces,
+    strip_prefix,
+    strip_suffix,
+    verb_forms,
+)
 from anju_taxonomy.loader import Data
 from anju_taxonomy.model import (
     LEVEL_ZH,
@@ -22,6 +66,8 @@ from anju_taxonomy.model import (
     Reading,
     Trade,
     TradeHit,
+    reading,
+    trade_hit,
 )
 from anju_taxonomy.text import (
     HAN,
@@ -35,309 +81,7 @@ from anju_taxonomy.text import (
     squeeze,
 )
 
-# Affixes that do not change the trade: 焊工师傅, 熟练缝纫工, 持证电工.
-_SUFFIXES = (
-    "操作手",
-    "操作工",
-    "操作员",
-    "驾驶员",
-    "司机",
-    "师傅",
-    "工人",
-    "人员",
-    "技工",
-    "技师",
-    "师",
-    "工",
-    "员",
-    "手",
-)
-# 准驾车型 of the Ministry of Public Security's driving licence rules: a higher class permits the lower ones.
-_LICENCE_IMPLIES = {
-    "driving_licence_a1": {
-        "driving_licence_a3",
-        "driving_licence_b1",
-        "driving_licence_b2",
-        "driving_licence_c1",
-        "driving_licence_c2",
-    },
-    "driving_licence_a2": {
-        "driving_licence_b1",
-        "driving_licence_b2",
-        "driving_licence_c1",
-        "driving_licence_c2",
-    },
-    "driving_licence_a3": {"driving_licence_c1", "driving_licence_c2"},
-    "driving_licence_b1": {"driving_licence_c1", "driving_licence_c2"},
-    "driving_licence_b2": {"driving_licence_c1", "driving_licence_c2"},
-    "driving_licence_c1": {"driving_licence_c2"},
-}
-_GENERIC_HEADS = frozenset(
-    ("操作工", "操作员", "操作手", "司机", "驾驶员", "工人", "师傅", "技工", "普工", "人员")
-)
-_ROLES = ("操作手", "操作工", "操作员", "驾驶员", "司机")
-_PREFIXES = ("老师傅", "熟练", "持证", "资深", "有经验的", "有经验", "老")
-# Words around a trade in a free sentence: 会开挖掘机, 做过厨房帮工, 3年焊工经验.
-_LEAD = (
-    "急招",
-    "招聘",
-    "诚聘",
-    "高薪招聘",
-    "招",
-    "本人",
-    "我会",
-    "会开",
-    "会做",
-    "会操作",
-    "能开",
-    "可开",
-    "会用",
-    "做过",
-    "干过",
-    "从事过",
-    "从事",
-    "熟悉",
-    "擅长",
-    "精通",
-    "懂",
-    "持有",
-    "具备",
-    "具有",
-    "想做",
-    "可做",
-    "能做",
-    "可以做",
-    "在",
-    "会",
-    "能",
-    "做",
-    "干",
-    "有",
-    "持",
-    "当过",
-    "当",
-    "开",
-)
-_TRAIL = (
-    "特种作业",
-    "培训班",
-    "培训",
-    "取证班",
-    "取证",
-    "考证",
-    "技术",
-    "技能",
-    "手艺",
-    "工艺",
-    "制作",
-    "锻制",
-    "相关工作",
-    "工作经验",
-    "经验",
-    "工作",
-    "岗位",
-    "相关",
-    "等工作",
-    "等",
-    "方面",
-    "都行",
-    "均可",
-    "都可以",
-    "的活",
-)
-# Where or how a post is held, written before the trade without changing it (医院陪护, 公益岗保洁, 道路保洁,
-# 住家保姆): set aside as context, the rest is read alone. Longest first.
-_QUALIFIERS = tuple(
-    sorted(
-        (
-            "公益性岗位",
-            "公益岗位",
-            "公益岗",
-            "公益性",
-            "村级",
-            "村里",
-            "乡村",
-            "乡镇",
-            "农村",
-            "社区",
-            "小区",
-            "街道",
-            "城区",
-            "县城",
-            "城市",
-            "道路",
-            "马路",
-            "公路",
-            "医院",
-            "病房",
-            "病患",
-            "病人",
-            "住院部",
-            "养老院",
-            "敬老院",
-            "福利院",
-            "学校",
-            "校园",
-            "幼儿园",
-            "食堂",
-            "酒店",
-            "饭店",
-            "宾馆",
-            "餐厅",
-            "餐馆",
-            "商场",
-            "超市",
-            "写字楼",
-            "物业",
-            "工地",
-            "工厂",
-            "厂里",
-            "厂区",
-            "车间",
-            "景区",
-            "公园",
-            "园区",
-            "单位",
-            "家庭",
-            "住家",
-            "临时",
-            "长期",
-            "全职",
-            "兼职",
-            "日结",
-            "白班",
-            "夜班",
-            "村",
-            "男",
-            "女",
-        ),
-        key=len,
-        reverse=True,
-    )
-)
-_NOISE_CHARS = set("的了过和及与或也都很较会能等类")
-_SPLIT = re.compile(
-    r"[、，,;；/／|+＋&\n\t。!！?？]+|\s+(?:and|or|&)\s+|(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])"
-)
-_COMPOUND = re.compile(r"[、，,;；/／|+＋&\n\t。!！?？（()）【】\[\]〔〕]|\d\s*(?:年|个月)")
-_BRACKET_CHARS = frozenset("（(【[〔）)】]〕")
-_CONJ_CHARS = frozenset("以还和及与或")
-_CONJ = re.compile(r"(?<=[\u3400-\u9fff])(?:以及|还有|和|及|与|或者|或)(?=[\u3400-\u9fff])")
-_BRACKETS = re.compile(r"[（(【\[〔]([^）)】\]〕]*)[）)】\]〕]")
-_CN_DIGIT = {
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_NUM = r"\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3}"
-_YEARS = re.compile(
-    rf"(?:工龄|从业|经验|干了|做了)?\s*({_NUM}|半)\s*(个)?\s*(多)?\s*(年|个月)(半)?(?:以上|多|左右)?(?:的)?(?:工作)?(?:经验|工龄)?"
-    r"|(\d+(?:\.\d+)?)\s*\+?\s*(?:years?|yrs?)(?:\s+of)?(?:\s+experience)?"
-)
-_GRADE = re.compile(r"([一二三四五1-5])\s*级(?:工)?|(?:level|grade)\s*([1-5])")
-_LEVEL_WORDS = (
-    ("高级技师", 5),
-    ("技师", 4),
-    ("高级工", 3),
-    ("高级", 3),
-    ("中级工", 2),
-    ("中级", 2),
-    ("初级工", 1),
-    ("初级", 1),
-)
-_SKILLED = ("熟练工", "熟练", "熟手")
-_CERTIFIED = ("持证上岗", "持证", "有证", "证书齐全", "有上岗证")
-_WORKPLACE = re.compile(
-    r"([\u3400-\u9fff]{1,4}?)(工厂|厂|车间|公司|工地|饭店|酒店|餐馆|餐厅|食堂|超市|医院|养老院|敬老院|幼儿园|园区|工业园|矿|"
-    r"养殖场|农场|基地|合作社|店|场)"
-)
-# Workplaces that say a sector without naming it.
-_WORKPLACE_SECTOR_WORDS = {
-    "饭店": ("餐饮",),
-    "酒店": ("餐饮", "酒店"),
-    "餐馆": ("餐饮",),
-    "餐厅": ("餐饮",),
-    "食堂": ("餐饮",),
-    "养老院": ("养老", "照护", "护理"),
-    "敬老院": ("养老", "照护", "护理"),
-    "医院": ("护理", "照护", "医疗"),
-    "幼儿园": ("保育", "托育", "照护"),
-    "工地": ("建筑", "施工"),
-    "制衣": ("服装",),
-    "服装": ("服装",),
-    "鞋": ("服装", "鞋"),
-    "机械": ("机械",),
-    "五金": ("机械",),
-    "汽配": ("机械", "汽车"),
-    "电子": ("电子",),
-}
-CONFIDENCE = {
-    "exact": 1.0,
-    "alias": 1.0,
-    "english": 1.0,
-    "variant": 0.95,
-    "certificate": 0.9,
-    "pinyin": 0.9,
-    "part": 0.9,
-    "homophone": 0.8,
-    "context": 0.8,
-    "initials": 0.6,
-    "ambiguous": 0.5,
-}
-
-
-_CERT_EN = re.compile(r"licen[cs]e|certificate|permit")
-_CERT_TAIL = re.compile(r"(?:特种作业|操作|上岗|资格|从业|职业资格|等级)+$")
-_TRADE_CERT = re.compile(r"([\u3400-\u9fff]{2,10})证")
-
-
-def _scan(s: str, keys: Mapping[str, object] | _Keys, longest: int) -> list[tuple[int, int, str]]:
-    """Known keys inside s, longest first at each position, left to right, not overlapping."""
-    out = []
-    i = 0
-    while i < len(s):
-        for n in range(min(longest, len(s) - i), 1, -1):
-            sub = s[i : i + n]
-            if sub in keys:
-                out.append((i, i + n, sub))
-                i += n
-                break
-        else:
-            i += 1
-    return out
-
-
-class _Keys:
-    """Membership in either of two tables, for _scan."""
-
-    __slots__ = ("a", "b")
-
-    def __init__(self, a: Mapping[str, object], b: Mapping[str, object]) -> None:
-        self.a, self.b = a, b
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.a or key in self.b
-
-
-def _remove(s: str, word: str, protected: list[tuple[int, int]]) -> tuple[str, int]:
-    """s without every occurrence of word that is not inside a protected span; and how many went."""
-    n = 0
-    start = s.find(word)
-    while start >= 0:
-        end = start + len(word)
-        if not any(a <= start and end <= b for a, b in protected):
-            s = s[:start] + " " * len(word) + s[end:]
-            n += 1
-        start = s.find(word, start + 1)
-    return s, n
+_NO_SECTORS: frozenset[str] = frozenset()  # what a hit of one trade is decided with: nothing
 
 
 def _merge(first: TradeHit, later: TradeHit) -> TradeHit:
@@ -349,173 +93,13 @@ def _merge(first: TradeHit, later: TradeHit) -> TradeHit:
     return replace(first, certified=first.certified or later.certified, years=years, level=level)
 
 
-# Verb + object as people say it, and the names boards give the same work:
-# 开货车 -> 货车司机, 修电脑 -> 电脑维修, 养殖小龙虾 -> 小龙虾养殖.
-_VERBS = {
-    "开": ("司机", "驾驶员", "操作工", "操作手"),
-    "修": ("维修", "维修工", "修理工", "维修师"),
-    "养": ("养殖", "养殖工", "饲养员", "饲养工"),
-    "种": ("种植", "种植工", "栽培工", "栽培"),
-    "做": ("工", "师", "制作", "制作工"),
-    "装": ("安装", "安装工"),
-    "喂": ("饲养员", "饲养工", "养殖"),
-    "摘": ("采摘", "采摘工"),
-    "采": ("采摘", "采摘工"),
-    "洗": ("清洗", "清洗工"),
-    "送": ("员", "配送员"),
-    "带": ("员",),
-    "铺": ("铺贴", "铺装", "安装", "工"),
-    "贴": ("铺贴", "工"),
-    "刷": ("工", "涂刷"),
-}
-_FARM_ACTIONS = frozenset(("养殖", "种植", "栽培", "饲养", "修剪", "采摘", "管护", "育苗"))
-_FARM_SECTORS = frozenset(("agriculture", "forestry", "animal_husbandry", "aquaculture"))
-_ACTIONS = (
-    "修剪",
-    "饲养",
-    "管护",
-    "育苗",
-    "养殖",
-    "种植",
-    "栽培",
-    "维修",
-    "修理",
-    "安装",
-    "加工",
-    "清洗",
-    "驾驶",
-    "操作",
-    "采摘",
-    "管理",
-    "制作",
-)
-
-
-def _verb_forms(core: str) -> list[str]:
-    out: list[str] = []
-    if not ONLY_HAN.match(core):
-        return out
-    verb, rest = core[:1], core[1:]
-    if verb in _VERBS and len(rest) >= 2:
-        out.extend(rest + tail for tail in _VERBS[verb])
-        out.append(rest)
-    for act in _ACTIONS:
-        if core.startswith(act) and len(core) - len(act) >= 2:
-            noun = core[len(act) :]
-            out.extend((noun + act, noun + act + "工"))
-        elif core.endswith(act) and len(core) - len(act) >= 2:
-            noun = core[: -len(act)]
-            out.extend((act + noun, noun + act + "工", noun + act + "员"))
-    return out
-
-
-def _pieces(s: str) -> list[str]:
-    """Split on the spaces left where qualifiers were taken out; English words stay together."""
-    out: list[str] = []
-    for token in s.split():
-        if out and token.isascii() and out[-1].isascii():
-            out[-1] += " " + token
-        else:
-            out.append(token)
-    return out
-
-
-def _match_years(m: re.Match[str]) -> float | None:
-    """The years one match of _YEARS says (3年, 两年半, 6个月, 4 years)."""
-    if m.group(1):
-        n = _cn_number(m.group(1))
-        if m.group(4) == "个月":
-            n = n / 12.0
-        if m.group(5):
-            n += 0.5
-        return n
-    return float(m.group(6)) if m.group(6) else None
-
-
-def _years(text: str) -> float | None:
-    """The longest experience written in text (3年, 两年半, 6个月, 4 years), in years."""
-    found = []
-    for m in _YEARS.finditer(text):
-        n = _match_years(m)
-        if n is not None:
-            found.append(n)
-    return round(max(found), 2) if found else None
-
-
-def _take_years(text: str) -> tuple[float | None, str]:
-    """_years(text) and text without what it read (each match replaced by a space, stripped), in one pass."""
-    found = []
-    rest = []
-    last = 0
-    for m in _YEARS.finditer(text):
-        n = _match_years(m)
-        if n is not None:
-            found.append(n)
-        rest.append(text[last : m.start()])
-        last = m.end()
-    if not found:
-        return None, text
-    rest.append(text[last:])
-    return round(max(found), 2), " ".join(rest).strip()
-
-
-_YEARS_LEAD = ("工龄", "从业", "经验", "干了", "做了")
-
-
-def _trailing_years(part: str) -> tuple[float, str] | None:
-    """(years, the rest) for a part that ends with ASCII digits + 年 and says nothing else _YEARS reads, so
-    that _YEARS would take exactly those characters and the last piece of the rest carries the years; None
-    for anything else (the memo of the whole part and _YEARS read it then)."""
-    end = len(part) - 1
-    start = end
-    while start > 0 and "0" <= part[start - 1] <= "9":
-        start -= 1
-    if start == end or start == 0:
-        return None
-    rest = part[:start]
-    last = rest[-1]
-    if (
-        last == "."
-        or last.isdigit()
-        or " " in rest
-        or rest.endswith(_YEARS_LEAD)
-        or "年" in rest
-        or "月" in rest
-        or "year" in rest
-        or "yr" in rest
-        or not _BRACKET_CHARS.isdisjoint(rest)
-    ):
-        return None
-    return float(part[start:end]), rest
-
-
-def _cn_number(text: str) -> float:
-    if text == "半":
-        return 0.5
-    if text[0].isdigit():
-        return float(text)
-    if "十" in text:
-        head, _, tail = text.partition("十")
-        return float((_CN_DIGIT.get(head, 1) if head else 1) * 10 + (_CN_DIGIT.get(tail, 0) if tail else 0))
-    return float(sum(_CN_DIGIT.get(c, 0) for c in text))
-
-
-def _strip_suffix(key: str) -> str:
-    if not key.endswith(_SUFFIXES):
-        return key
-    for s in _SUFFIXES:
-        if key.endswith(s) and len(key) - len(s) >= 2:
-            return key[: -len(s)]
-    return key
-
-
-def _strip_prefix(key: str) -> str:
-    if not key.startswith(_PREFIXES):
-        return key
-    for p in _PREFIXES:
-        if key.startswith(p) and len(key) - len(p) >= 2:
-            return key[len(p) :]
-    return key
+def _add_hit(hits: list[TradeHit], hit: TradeHit) -> None:
+    """Add a hit to an entry's, or merge it into the one of its trade already there."""
+    for k, had in enumerate(hits):
+        if had.trade_id == hit.trade_id:
+            hits[k] = _merge(had, hit)
+            return
+    hits.append(hit)
 
 
 class Vocabulary:
@@ -553,6 +137,12 @@ class Vocabulary:
             self._same[b] = (*self._same.get(b, ()), a)
         self._wholes: dict[str, tuple[tuple[str, ...], str] | None] = {}
         self._build()
+        # The index is a few hundred thousand objects that live as long as the process and hold no cycles
+        # (a vocabulary replaced by with_aliases is freed by reference counting). Left in the collector's
+        # oldest generation, every full collection walks all of them again while readings are cached, about
+        # a sixth of a cold read; frozen, the collector only walks what reading creates.
+        gc.collect()
+        gc.freeze()
 
     # ------------------------------------------------------------------ building
     @staticmethod
@@ -614,12 +204,23 @@ class Vocabulary:
         }
         self._max_len = max((len(k) for k in (*self.exact, *self.variant) if ONLY_HAN.match(k)), default=2)
         self._han_max = self._max_len
+        self._exact_or_variant = frozenset((*self.exact, *self.variant))
         self._cert_max = max((len(k) for k in self.cert_keys), default=2)
         self._han_choices = [k for k in self.exact if ONLY_HAN.match(k)]
         self._han_by_len: dict[int, list[str]] = {}
         for k in self._han_choices:
             self._han_by_len.setdefault(len(k), []).append(k)
-        self._han_near: dict[int, list[str]] = {}  # names of a length and either side, for fuzzy search
+        # For fuzzy search: the names of a length and either side, and where each character stands in them.
+        self._han_near: dict[int, list[str]] = {}
+        self._han_postings: dict[int, dict[str, list[int]]] = {}
+        for n in range(4, max(self._han_by_len, default=0) + 2):
+            near = self._han_near[n] = [k for m in (n - 1, n, n + 1) for k in self._han_by_len.get(m, ())]
+            postings: dict[str, list[int]] = {}
+            for i, k in enumerate(near):
+                for ch in set(k):
+                    postings.setdefault(ch, []).append(i)
+            self._han_postings[n] = postings
+        self._fuzzed: dict[str, tuple[tuple[str, ...], str, float] | None] = {}
         self._en_choices = list(self.english)
         self._sector_words = self._sector_keywords()
         self._completions = self._completion_keys()
@@ -636,7 +237,7 @@ class Vocabulary:
         self._add(self.exact, key, ident)
         self.how.setdefault(key, how if how == "alias" or HAN.search(key) else "english")
         if HAN.search(key):
-            core = _strip_suffix(_strip_prefix(key))
+            core = strip_suffix(strip_prefix(key))
             if core != key and ONLY_HAN.match(core):
                 self._add(self.variant, core, ident)
             if ONLY_HAN.match(key) and len(key) >= 2:
@@ -686,7 +287,7 @@ class Vocabulary:
         """Certificates held, with the driving classes a higher class permits (机动车驾驶证申领和使用规定)."""
         out = set(ids)
         for c in list(out):
-            out |= _LICENCE_IMPLIES.get(c, set())
+            out |= LICENCE_IMPLIES.get(c, set())
         return frozenset(out)
 
     def neighbours(self, trade_id: str) -> tuple[tuple[str, float, str, str], ...]:
@@ -722,14 +323,14 @@ class Vocabulary:
         if hit:
             return hit, self.how.get(key, "exact")
         if HAN.search(key):
-            core = _strip_suffix(_strip_prefix(key))
+            core = strip_suffix(strip_prefix(key))
             # 挖掘机操作手 is the excavator driver; 搬家公司司机 is not the removal worker: a driving or
             # operating role only carries over to trades that are driving or operating work.
-            role = key != core and key.endswith(_ROLES)
+            role = key != core and key.endswith(ROLES)
             tries = [
                 core,
                 *(core + s for s in ("工", "师", "员", "手", "司机", "操作工")),
-                _strip_prefix(key),
+                strip_prefix(key),
             ]
             for k in tries:
                 if k != key and k in self.exact and (not role or set(self.exact[k]) & self._operators):
@@ -757,14 +358,41 @@ class Vocabulary:
         return None
 
     def _fuzzy(self, key: str) -> tuple[tuple[str, ...], str, float] | None:
+        """The conservative fuzzy match of a key, once per key (many pieces come down to the same core)."""
+        if key in self._fuzzed:
+            return self._fuzzed[key]
+        found = self._find_fuzzy(key)
+        if len(self._fuzzed) >= 100_000:
+            self._fuzzed.clear()
+        self._fuzzed[key] = found
+        return found
+
+    def _han_candidates(self, key: str) -> list[str]:
+        """The names of about key's length that can score 80 by fuzz.ratio against it, in their order."""
+        n = len(key)
+        near, postings = self._han_near.get(n, []), self._han_postings.get(n, {})
+        # fuzz.ratio is 200 * common / (len(key) + len(name)) with common <= the characters shared, so a name
+        # of n - 1 characters or more needs need shared characters to reach 80.
+        need = (2 * (2 * n - 1) + 4) // 5
+        # A name with none of the characters of `picked` shares at most n - covered of key's: once they cover
+        # more than n - need of its positions, every name that can score has one of them.
+        counts: dict[str, int] = {}
+        for c in key:
+            counts[c] = counts.get(c, 0) + 1
+        found: set[int] = set()
+        covered = 0
+        for c in sorted(counts, key=lambda c: (len(postings.get(c, ())), c)):
+            found.update(postings.get(c, ()))
+            covered += counts[c]
+            if covered > n - need:
+                break
+        return [near[i] for i in sorted(found)]
+
+    def _find_fuzzy(self, key: str) -> tuple[tuple[str, ...], str, float] | None:
         if ONLY_HAN.match(key):
             if len(key) < 4:
                 return None
-            near = self._han_near.get(len(key))
-            if near is None:
-                n = len(key)
-                near = self._han_near[n] = [k for m in (n - 1, n, n + 1) for k in self._han_by_len.get(m, ())]
-            best = process.extractOne(key, near, scorer=fuzz.ratio, score_cutoff=80)
+            best = process.extractOne(key, self._han_candidates(key), scorer=fuzz.ratio, score_cutoff=80)
             if best:
                 return self.exact[best[0]], best[0], float(best[1]) / 100.0 * 0.8
             return None
@@ -817,7 +445,7 @@ class Vocabulary:
         if not value:
             return Reading(text=text)
         key = squeeze(value)
-        if _COMPOUND.search(key):
+        if COMPOUND_MARK.search(key) or COMPOUND_YEARS.search(key):
             # Separators or experience (电焊、普工3年): only a name written exactly so can be the whole entry.
             exact = self.exact.get(key)
             whole = (exact, self.how.get(key, "exact")) if exact else None
@@ -826,17 +454,19 @@ class Vocabulary:
         if whole and len(whole[0]) == 1 and whole[1] != "variant":
             # The common case, one known name: nothing to split, qualify or decide.
             t = self.trades[whole[0][0]]
-            only = TradeHit(t.id, t.zh, t.en, CONFIDENCE.get(whole[1], 0.8), key, whole[1])
-            return Reading(text=text, trades=(only,))
+            only = trade_hit(
+                t.id, t.zh, t.en, CONFIDENCE.get(whole[1], 0.8), key, whole[1], (), "", "", None, None, False
+            )
+            return reading(text, (only,), (), None, None, (), ())
         if whole:
             pieces = [self._segment(key)]
         else:
             pieces = []
             parts = self._parts
-            for part in _SPLIT.split(value):
+            for part in SPLIT.split(value) if SPLIT_AT.search(value) else (value,):
                 known = parts.get(part)
                 if known is None:
-                    cut = _trailing_years(part) if part.endswith("年") else None
+                    cut = trailing_years(part) if part.endswith("年") else None
                     if cut is not None:
                         # 普工12年 is 普工 with 12 years: the part without them is memoised, not every count.
                         rest = parts.get(cut[1])
@@ -854,8 +484,7 @@ class Vocabulary:
                         parts.clear()
                     parts[part] = known
                 pieces += known
-        trades, certs, years, level, unknown, sectors = self._combine(pieces, context)
-        return Reading(text, trades, certs, years, level, unknown, sectors)
+        return reading(text, *self._combine(pieces, context))
 
     def _part(self, part: str) -> tuple[tuple[_Segment, float | None], ...]:
         """The pieces of one part of an entry between separators: outside and inside brackets, and either
@@ -863,19 +492,24 @@ class Vocabulary:
         part = part.strip()
         if not part:
             return ()
-        if not _BRACKET_CHARS.intersection(part):
+        if not BRACKET_CHARS.search(part):
             squeezed = squeeze(part)
-            if _CONJ_CHARS.intersection(squeezed):
-                return tuple(self._segment(piece) for piece in _CONJ.split(squeezed))
+            if CONJ_CHARS.search(squeezed):
+                return tuple(self._segment(piece) for piece in CONJ.split(squeezed))
             return (self._segment(squeezed),)
-        inner = _BRACKETS.findall(part)
-        outer = _BRACKETS.sub(" ", part).strip()
-        out = [self._segment(piece) for piece in (_CONJ.split(squeeze(outer)) if outer else [])]
+        inner = BRACKETS.findall(part)
+        outer = BRACKETS.sub(" ", part).strip()
+        out = [self._segment(piece) for piece in (CONJ.split(squeeze(outer)) if outer else [])]
         out.extend(self._segment(squeeze(x.strip())) for x in inner if x.strip())
         return tuple(out)
 
     def _combine(self, pieces: list[tuple[_Segment, float | None]], context: Context | None) -> _Shape:
         """The trades, certificates, years, level, unknown words and sectors of an entry's pieces."""
+        for done, _ in pieces:
+            if not done.plain:
+                break
+        else:
+            return self._combine_plain(pieces)
         # A piece with only a level, years or 持证 qualifies the trade before it (缝纫（熟练）, 电焊，3年).
         # Memoised segments are shared and never changed, so a group lists its pieces with their years.
         groups: list[list[tuple[_Segment, float | None]]] = []
@@ -932,28 +566,14 @@ class Vocabulary:
                     certified = certified or o.certified
                     found.extend(o.certificates)
                     words.extend(o.unknown)
-            for raw in seg.hits:
-                if len(raw.trade_ids) == 1:
-                    # One trade: the hit depends on nothing but the raw hit and the group's qualifiers; hits
-                    # are frozen, so each raw hit (of a memoised segment) keeps the ones made from it.
-                    made = raw.made
-                    if made is None:
-                        made = raw.made = {}
-                    key = (years, level, certified)
-                    if key in made:
-                        hit = made[key]
-                    else:
-                        hit = made[key] = self._decide(raw, sectors, others, years, level, certified)
-                else:
-                    hit = self._decide(raw, sectors, others, years, level, certified)
-                if hit is None:
-                    continue
-                for k, had in enumerate(hits):
-                    if had.trade_id == hit.trade_id:
-                        hits[k] = _merge(had, hit)
-                        break
-                else:
-                    hits.append(hit)
+            made: Iterable[TradeHit | None] = (
+                [self._decide(raw, sectors, others, years, level, certified) for raw in seg.hits]
+                if seg.ambiguous
+                else self._group_hits(seg, years, level, certified)
+            )
+            for hit in made:
+                if hit is not None:
+                    _add_hit(hits, hit)
             if found:
                 certs.extend(c for c in found if c.certificate_id not in {x.certificate_id for x in certs})
             if words:
@@ -979,6 +599,85 @@ class Vocabulary:
             tuple(sorted(sectors)) if sectors else (),
         )
 
+    def _combine_plain(self, pieces: list[tuple[_Segment, float | None]]) -> _Shape:
+        """_combine for the common entry, pieces of trades and qualifiers only (电焊3年、普工（熟练）):
+        nothing to decide, certify or set aside, so each group is folded as it closes."""
+        hits: list[TradeHit] | None = None
+        trades: tuple[TradeHit, ...] = ()
+        all_years: float | None = None
+        all_level: Level | None = None
+        head: _Segment | None = None  # the first piece of the open group
+        years: float | None = None
+        level: Level | None = None
+        certified = False
+        before: list[tuple[float | None, Level | None, bool]] = []  # pieces without trades before the first
+        for done, more in pieces:
+            if more is None or (done.years is not None and more <= done.years):
+                more = done.years
+            if done.hits:
+                if head is not None:
+                    found = self._group_hits(head, years, level, certified)
+                    if hits is None:
+                        hits = list(trades)
+                    for hit in found:
+                        _add_hit(hits, hit)
+                    if years is not None and (all_years is None or years > all_years):
+                        all_years = years
+                    if level is not None and (all_level is None or level.rank > all_level.rank):
+                        all_level = level
+                head, years, level, certified = done, more, done.level, done.certified
+                if not before:
+                    continue
+                qualifiers, before = before, []
+            else:
+                qualifiers = [(more, done.level, done.certified)]
+                if head is None:
+                    before.extend(qualifiers)
+                    continue
+            for q_years, q_level, q_certified in qualifiers:
+                if q_years is not None:
+                    years = max(years or 0.0, q_years)
+                if q_level is not None and (level is None or q_level.rank > level.rank):
+                    level = q_level
+                certified = certified or q_certified
+        if head is not None:
+            found = self._group_hits(head, years, level, certified)
+            if hits is None and not trades:
+                trades = found
+            else:
+                if hits is None:
+                    hits = list(trades)
+                for hit in found:
+                    _add_hit(hits, hit)
+            before = [(years, level, certified)]
+        for q_years, q_level, _ in before:
+            if q_years is not None and (all_years is None or q_years > all_years):
+                all_years = q_years
+            if q_level is not None and (all_level is None or q_level.rank > all_level.rank):
+                all_level = q_level
+        return (tuple(hits) if hits is not None else trades), (), all_years, all_level, (), ()
+
+    def _group_hits(
+        self, seg: _Segment, years: float | None, level: Level | None, certified: bool
+    ) -> tuple[TradeHit, ...]:
+        """The hits of a segment that names no ambiguous trade, with a group's qualifiers: they depend on
+        nothing else, and hits are frozen, so the segment keeps them per qualifiers (an entry made of one
+        such piece shares the tuple as its trades)."""
+        made = seg.made
+        if made is None:
+            made = seg.made = {}
+        # by the level's fields: hashing a Level itself calls its dataclass __hash__ in Python
+        key = (years, certified) if level is None else (years, certified, level.rank, level.zh, level.grade)
+        found = made.get(key)
+        if found is None:
+            hits: list[TradeHit] = []
+            for raw in seg.hits:
+                hit = self._decide(raw, _NO_SECTORS, _NO_SECTORS, years, level, certified)
+                if hit is not None:
+                    _add_hit(hits, hit)
+            found = made[key] = tuple(hits)
+        return found
+
     def _segment(self, text: str) -> tuple[_Segment, float | None]:
         """One piece of an entry, read once per process (pieces repeat across entries: 电焊, 3年, 普工): what
         the piece without its years says (shared: never changed), and its years."""
@@ -987,7 +686,7 @@ class Vocabulary:
             raw = text
             years = None
             if "年" in text or "月" in text or "year" in text or "yr" in text:
-                years, text = _take_years(text)
+                years, text = take_years(text)
             done = self._segments.get(text)
             if done is None:
                 done = self._read_segment(text).done()
@@ -1006,66 +705,73 @@ class Vocabulary:
         if whole:
             seg.hits.append(_RawHit(whole[0], whole[1], s))
             if whole[1] == "variant":
-                seg.certified = any(s.startswith(w) for w in _CERTIFIED)
-                if any(s.startswith(w) for w in _SKILLED):
+                seg.certified = any(s.startswith(w) for w in CERTIFIED)
+                if any(s.startswith(w) for w in SKILLED):
                     seg.level = Level(rank=2, zh="熟练")
             return seg
-        found = _years(s)
+        found = years_in(s)
         if found is not None:
             seg.years = found
-            s = _YEARS.sub(" ", s)
-        # level (not inside a known name: 足浴技师 keeps its 技师)
-        protected = self._known_spans(s)
-        grade_m = _GRADE.search(s)
+            s = YEARS.sub(" ", s)
+        # level (not inside a known name: 足浴技师 keeps its 技师); the known names are looked for only when
+        # a level word is there to remove (None: not looked for since s last changed)
+        protected: list[tuple[int, int]] | None = None
+        grade_m = GRADE.search(s)
         if grade_m:
             g = grade_m.group(2) or grade_m.group(1)
-            grade = int(g) if g.isdigit() else int(_cn_number(g))
+            grade = int(g) if g.isdigit() else int(cn_number(g))
             rank = 6 - grade
             seg.level = Level(rank=rank, zh=LEVEL_ZH[rank], grade=grade)
-            s = _GRADE.sub(" ", s)
-            protected = self._known_spans(s)
-        for word, rank in _LEVEL_WORDS:
+            s = GRADE.sub(" ", s)
+        for word, rank in LEVEL_WORDS:
             if word not in s:
                 continue
-            s, n = _remove(s, word, protected)
-            if n:
+            if protected is None:
                 protected = self._known_spans(s)
+            s, n = remove_outside(s, word, protected)
+            if n:
+                protected = None
                 if seg.level is None or rank > seg.level.rank:
                     seg.level = Level(rank=rank, zh=LEVEL_ZH[rank], grade=6 - rank)
-        for word in _SKILLED:
+        # (the spans stay as they were before a 熟练 or 持证 went: the words are blanked, not cut out)
+        for word in SKILLED:
             if word not in s:
                 continue
-            s, n = _remove(s, word, protected)
+            if protected is None:
+                protected = self._known_spans(s)
+            s, n = remove_outside(s, word, protected)
             if n and seg.level is None:
                 seg.level = Level(rank=2, zh="熟练")
-        for word in _CERTIFIED:
+        for word in CERTIFIED:
             if word not in s:
                 continue
-            s, n = _remove(s, word, protected)
+            if protected is None:
+                protected = self._known_spans(s)
+            s, n = remove_outside(s, word, protected)
             if n:
                 seg.certified = True
         # certificates: 焊工证, 叉车证 (and the trade they imply)
         s = self._certificates(s, seg)
-        for piece in _pieces(s):
+        for piece in spaced_pieces(s):
             self._trades_in(piece, seg)
         return seg
 
     def _certificates(self, s: str, seg: _Segment) -> str:
-        if "证" not in s and not _CERT_EN.search(s):
+        if "证" not in s and not CERT_EN.search(s):
             return s
         # Certificates known by name (焊工证, 叉车证, N1证), longest first, and the trade each implies.
-        for start, end, key in reversed(_scan(s, self.cert_keys, self._cert_max)):
+        for start, end, key in reversed(scan_keys(s, self.cert_keys, self._cert_max)):
             cid = self.cert_keys[key]
             self._add_cert(seg, cid, key)
-            stem = _CERT_TAIL.sub("", key[:-1] if key.endswith("证") else "")
+            stem = CERT_TAIL.sub("", key[:-1] if key.endswith("证") else "")
             hit = self._whole(stem) if len(stem) >= 2 else None
             ids = hit[0] if hit else tuple(t.id for t in self.trades.values() if cid in t.licences)
             if len(ids) == 1:
                 seg.hits.append(_RawHit(ids, "certificate", key, certified=True))
             s = s[:start] + " " + s[end:]
         # A trade's name + 证 (电工证, 厨师证) names that trade's licence.
-        for m in reversed(list(_TRADE_CERT.finditer(s))):
-            stem = _CERT_TAIL.sub("", m.group(1))
+        for m in reversed(list(TRADE_CERT.finditer(s))):
+            stem = CERT_TAIL.sub("", m.group(1))
             for n in range(len(stem), 1, -1):
                 hit = self._whole(stem[-n:])
                 if hit and len(hit[0]) == 1:
@@ -1078,7 +784,7 @@ class Vocabulary:
         return s
 
     def _known_spans(self, s: str) -> list[tuple[int, int]]:
-        return [(a, b) for a, b, _ in _scan(s, self.exact, self._han_max)]
+        return [(a, b) for a, b, _ in scan_keys(s, self.exact, self._han_max)]
 
     def _add_cert(self, seg: _Segment, cid: str, alias: str) -> None:
         c = self.certificates.get(cid)
@@ -1102,7 +808,7 @@ class Vocabulary:
     def _narrow_by_workplace(self, seg: _Segment, workplace: str, start: int) -> None:
         """养鸡场饲养员 is a poultry keeper: a workplace named after a trade (养鸡) narrows a broader
         neighbouring trade read after it (饲养员) to that trade."""
-        m = _WORKPLACE.fullmatch(workplace)
+        m = WORKPLACE.fullmatch(workplace)
         stem = m.group(1) if m else ""
         found = self._whole(stem) if len(stem) >= 2 else None
         if not found or len(found[0]) != 1:
@@ -1114,7 +820,7 @@ class Vocabulary:
                 seg.hits[k] = _RawHit((narrow,), "variant", raw.alias, certified=raw.certified)
 
     def _trades_after_workplace(self, s: str, seg: _Segment) -> None:
-        if not s or s in _LEAD or s in _TRAIL or all(c in _NOISE_CHARS for c in s):
+        if not s or s in LEAD or s in TRAIL or all(c in NOISE_CHARS for c in s):
             return
         hit = self._whole(s)
         if hit:
@@ -1126,13 +832,13 @@ class Vocabulary:
         changed = True
         while changed:
             changed = False
-            if core.startswith(_LEAD):
-                for w in _LEAD:
+            if core.startswith(LEAD):
+                for w in LEAD:
                     if core.startswith(w) and len(core) - len(w) >= 2:
                         core, changed = core[len(w) :], True
                         break
-            if core.endswith(_TRAIL):
-                for w in _TRAIL:
+            if core.endswith(TRAIL):
+                for w in TRAIL:
                     if core.endswith(w) and len(core) - len(w) >= 2:
                         core, changed = core[: -len(w)], True
                         break
@@ -1143,7 +849,7 @@ class Vocabulary:
                 return
             if self._qualified(core, seg):
                 return
-        for form in _verb_forms(core):
+        for form in verb_forms(core):
             hit = self._whole(form)
             if hit:
                 seg.hits.append(_RawHit(hit[0], "variant", core))
@@ -1162,13 +868,13 @@ class Vocabulary:
         # Chinese: the longest known names inside, left to right. When they cover the piece (电焊气割) each is
         # a trade; otherwise only the head, the name the piece ends with, is (面包车司机 is a driver, not a
         # baker), and the rest stays visible as unknown.
-        matches = _scan(core, _Keys(self.exact, self.variant), self._max_len)
+        matches = scan_keys(core, self._exact_or_variant, self._max_len)
         covered: set[int] = set()
         for a, b, _ in matches:
             covered.update(range(a, b))
-        left = "".join(c for k, c in enumerate(core) if k not in covered and c not in _NOISE_CHARS)
+        left = "".join(c for k, c in enumerate(core) if k not in covered and c not in NOISE_CHARS)
         # 挖掘机维修 is neither the excavator driver nor a repair trade: a name + an action is another trade.
-        action_head = len(matches) > 1 and matches[-1][2] in _ACTIONS
+        action_head = len(matches) > 1 and matches[-1][2] in ACTIONS
         if matches and not left and not action_head:
             for _, _, m in matches:
                 seg.hits.append(_RawHit(self.exact.get(m) or self.variant[m], "part", m))
@@ -1187,12 +893,12 @@ class Vocabulary:
             # A two-character head under an unknown modifier of two or more (健身教练, 货运司机) is too
             # little to go on: it stays unknown rather than read as 教练 or 司机.
             a = matches[-1][0]
-            modifier = "".join(c for c in core[:a] if c not in _NOISE_CHARS)
+            modifier = "".join(c for c in core[:a] if c not in NOISE_CHARS)
             head_ok = matches[-1][1] - a >= 3 or len(modifier) < 2 or len(matches) > 1
         if head_ok:
             a, _, m = matches[-1]
             # A generic head (操作工, 司机) right after a known name: the name says the trade.
-            if m in _GENERIC_HEADS and len(matches) > 1 and matches[-2][1] == a:
+            if m in GENERIC_HEADS and len(matches) > 1 and matches[-2][1] == a:
                 a, _, m = matches[-2]
             seg.hits.append(_RawHit(self.exact.get(m) or self.variant[m], "part", m))
             self._leftover(core[:a], seg)
@@ -1207,24 +913,24 @@ class Vocabulary:
         """A known name + the action its own trade does: 果树修剪工, 肉牛养殖 (farm work on a crop or animal),
         断桥门窗安装 (门窗安装工 installs); 挖掘机维修 stays apart (the excavator driver repairs nothing)."""
         stem = core[:-1] if core.endswith(("工", "员")) else core
-        if not stem.endswith(_ACTIONS):
+        if not stem.endswith(ACTIONS):
             return None
-        for act in _ACTIONS:
+        for act in ACTIONS:
             if not stem.endswith(act) or len(stem) - len(act) < 2:
                 continue
             found = self._whole(stem[: -len(act)])
             if not found or len(found[0]) != 1 or found[0][0] not in self.trades:
                 continue
             t = self.trades[found[0][0]]
-            if (act in _FARM_ACTIONS and t.sector in _FARM_SECTORS) or act in t.zh:
+            if (act in FARM_ACTIONS and t.sector in FARM_SECTORS) or act in t.zh:
                 return found[0]
         return None
 
     def _qualified(self, s: str, seg: _Segment) -> bool:
         """A place or kind of post before a known name (医院陪护): the name, the place as context."""
-        if not s.startswith(_QUALIFIERS):
+        if not s.startswith(QUALIFIERS):
             return False
-        for q in _QUALIFIERS:
+        for q in QUALIFIERS:
             if s.startswith(q) and len(s) - len(q) >= 2:
                 hit = self._whole(s[len(q) :])
                 if hit:
@@ -1234,18 +940,18 @@ class Vocabulary:
         return False
 
     def _leftover(self, text: str, seg: _Segment) -> None:
-        left = "".join(c for c in text if c not in _NOISE_CHARS)
-        for w in (*_LEAD, *_TRAIL):
+        left = "".join(c for c in text if c not in NOISE_CHARS)
+        for w in (*LEAD, *TRAIL):
             if left == w:
                 return
         if len(left) >= 2 or (left and not HAN.match(left)):
             seg.unknown.append(left)
 
     def _drop_workplace(self, s: str, seg: _Segment) -> str:
-        m = _WORKPLACE.search(s)
+        m = WORKPLACE.search(s)
         if not m or (m.end() == len(s) and m.start() == 0):
             return s
-        for lead in _LEAD:
+        for lead in LEAD:
             if m.group(1).startswith(lead) and len(m.group(1)) > len(lead):
                 seg.workplaces.append(m.group(1)[len(lead) :] + m.group(2))
                 break
@@ -1261,7 +967,7 @@ class Vocabulary:
             known = self._word_sectors.get(w)
             if known is None:
                 c = clean(w)
-                hints = {h for word, hs in _WORKPLACE_SECTOR_WORDS.items() if word in c for h in hs}
+                hints = {h for word, hs in WORKPLACE_SECTOR_WORDS.items() if word in c for h in hs}
                 found: set[str] = set()
                 for word, ids in self._sector_words.items():
                     if word in c or any(h in word for h in hints):
@@ -1297,8 +1003,8 @@ class Vocabulary:
     def _decide(
         self,
         raw: _RawHit,
-        sectors: set[str],
-        others: set[str],
+        sectors: Set[str],
+        others: Set[str],
         years: float | None,
         level: Level | None,
         certified: bool,
@@ -1308,12 +1014,11 @@ class Vocabulary:
             t1 = self.trades.get(one)
             if t1 is None:
                 return None
-            c = raw.confidence if raw.confidence is not None else CONFIDENCE.get(raw.how, 0.8)
-            return TradeHit(
+            return trade_hit(
                 one,
                 t1.zh,
                 t1.en,
-                round(c, 3),
+                raw.score,
                 raw.alias,
                 raw.how,
                 (),
@@ -1369,7 +1074,7 @@ class Vocabulary:
             certified=certified or raw.certified,
         )
 
-    def _fit(self, trade_id: str, sectors: set[str], others: set[str]) -> float:
+    def _fit(self, trade_id: str, sectors: Set[str], others: Set[str]) -> float:
         t = self.trades[trade_id]
         score = 2.0 if t.sector in sectors else 0.0
         for o in others:
@@ -1382,7 +1087,7 @@ class Vocabulary:
             score += self.relation(trade_id, o)[0] * 2 + (1.0 if ot.sector == t.sector else 0.0)
         return score
 
-    def _why(self, chosen: str, sectors: set[str], others: set[str]) -> tuple[str, str]:
+    def _why(self, chosen: str, sectors: Set[str], others: Set[str]) -> tuple[str, str]:
         t = self.trades[chosen]
         near = [
             self.trades[o] for o in sorted(others) if o in self.trades and self.trades[o].sector == t.sector
@@ -1545,7 +1250,7 @@ class Vocabulary:
 class _RawHit:
     """A trade (or candidates of an ambiguous name) found in a segment, before context resolution."""
 
-    __slots__ = ("alias", "certified", "confidence", "how", "made", "trade_ids")
+    __slots__ = ("alias", "certified", "confidence", "how", "score", "trade_ids")
 
     def __init__(
         self,
@@ -1561,7 +1266,8 @@ class _RawHit:
         self.alias = alias
         self.certified = certified
         self.confidence = confidence
-        self.made: dict[tuple[float | None, Level | None, bool], TradeHit | None] | None = None
+        # what a hit of one trade says of its confidence
+        self.score = round(confidence if confidence is not None else CONFIDENCE.get(how, 0.8), 3)
 
 
 class _Segment:
@@ -1573,6 +1279,8 @@ class _Segment:
         "certified",
         "hits",
         "level",
+        "made",
+        "plain",
         "single",
         "unknown",
         "workplaces",
@@ -1589,11 +1297,15 @@ class _Segment:
         self.certified = False
         self.single: tuple[str, ...] = ()  # the trades of its one-trade hits, once read
         self.ambiguous = False  # a hit that names several trades, so the context decides
+        self.plain = False  # nothing but trades and qualifiers: alone, it is the whole reading
+        # its hits with a group's (years, level, certified), once made (see Vocabulary._group_hits)
+        self.made: dict[tuple[float | bool | str | None, ...], tuple[TradeHit, ...]] | None = None
 
     def done(self) -> _Segment:
         """Mark it read: note what combining entries asks of it."""
         self.single = tuple(h.trade_ids[0] for h in self.hits if len(h.trade_ids) == 1)
         self.ambiguous = any(len(h.trade_ids) != 1 for h in self.hits)
+        self.plain = not (self.ambiguous or self.workplaces or self.certificates or self.unknown)
         return self
 
 
