@@ -7,6 +7,8 @@ import unicodedata
 from functools import lru_cache
 
 from pypinyin import lazy_pinyin
+from pypinyin.pinyin_dict import pinyin_dict
+from zhconv import zhconv
 
 HAN = re.compile(r"[\u3400-\u9fff]")
 ONLY_HAN = re.compile(r"^[\u3400-\u9fff]+$")
@@ -16,8 +18,6 @@ LATIN = re.compile(r"^[a-z0-9][a-z0-9 .'&-]*$")
 @lru_cache(maxsize=1)
 def _t2s() -> dict[int, str]:
     """Character table traditional -> simplified from zhconv's bundled dictionary (no network)."""
-    from zhconv import zhconv
-
     table = zhconv.getdict("zh-cn")
     return {ord(k): v for k, v in table.items() if len(k) == 1 and len(v) == 1 and HAN.match(k) and k != v}
 
@@ -52,8 +52,6 @@ def squeeze(text: str) -> str:
 @lru_cache(maxsize=1)
 def _readings() -> dict[int, tuple[str, ...]]:
     """Every character's toneless readings, most common first, from pypinyin's bundled table."""
-    from pypinyin.pinyin_dict import pinyin_dict
-
     out: dict[int, tuple[str, ...]] = {}
     for code, value in pinyin_dict.items():
         names = []
