@@ -19,6 +19,7 @@ import statistics
 import time
 from typing import Any
 
+from anju_common import collector
 from anju_taxonomy import Vocabulary, default_vocabulary, load
 from anju_taxonomy.loader import DATA_DIR
 
@@ -94,6 +95,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--list", action="store_true", help="print every miss and confusion")
     args = ap.parse_args()
+    collector.tune()  # as every service process runs (anju_common.cli)
     vocab = default_vocabulary()
     pairs = load_pairs()
     s = score(vocab, pairs)

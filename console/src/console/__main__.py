@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from anju_common import collector
 from anju_common.logs import configure_logging, get_logger
 from anju_common.serving import run_server
 
@@ -15,6 +16,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m console")
     parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate"])
     args = parser.parse_args()
+    collector.tune()
     settings = get_settings()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     if args.command == "migrate":

@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+from anju_common import collector
 from anju_common.logs import configure_logging
 from anju_common.migrate import revision, upgrade
 from anju_common.serving import run_server
@@ -20,6 +21,7 @@ def service_main(
     extra: dict[str, Callable[[argparse.Namespace], None]] | None = None,
 ) -> None:
     """Parse argv and run the chosen command."""
+    collector.tune()
     settings = settings_factory()
     parser = argparse.ArgumentParser(prog=f"python -m {settings.service_name}")
     sub = parser.add_subparsers(dest="command")
