@@ -143,6 +143,10 @@ def test_an_admin_alias_makes_a_worker_match_a_job_they_did_not_match(
         "/api/v1/taxonomy/aliases", json={"alias": term, "trade_id": "overlock_operator"}, headers=admin()
     )
     assert again.status_code == 200, "the same alias twice is not a second one"
+    documented = matching_app.get("/openapi.json").json()["paths"]["/api/v1/taxonomy/aliases"]["post"]
+    assert {"200", "201"} <= set(documented["responses"]), (
+        "both answers are in the document (the fuzz found 200 missing)"
+    )
     listed = matching_app.get(
         "/api/v1/taxonomy/aliases", params={"trade_id": "overlock_operator"}, headers=admin()
     )

@@ -277,7 +277,12 @@ def unknown(
     return Page(items=items, next_cursor=encode_cursor([last.count, last.id]) if last else None)
 
 
-@router.post("/aliases", response_model=AliasOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/aliases",
+    response_model=AliasOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": AliasOut, "description": "The alias already meant that trade"}},
+)
 def add_alias(
     body: AliasIn, principal: PrincipalDep, session: SessionDep, state: StateDep, response: Response
 ) -> AliasOut:
