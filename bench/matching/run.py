@@ -25,6 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from anju_common import collector
 from anju_taxonomy import Vocabulary, default_vocabulary
 from matching.engine.index import JobIndex, WorkerIndex
 from matching.engine.profiles import (
@@ -395,6 +396,7 @@ def main() -> None:
     ap.add_argument("--no-offline", action="store_true", help="skip the labelled evaluation")
     ap.add_argument("--repeat", type=int, default=1, help="also time each query as the fastest of N runs")
     args = ap.parse_args()
+    collector.tune()  # as the matching service process runs
     if args.offline_only:
         print(
             json.dumps(
