@@ -22,7 +22,7 @@ from tests.console.harness import World, requested_hosts
 from tests.e2e.harness import CALLBACK_TOKEN, Proc, Stack, admin_headers
 
 # The first test also starts the whole stack, which takes minutes on a loaded machine.
-pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.standalone, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(1800)]
 
 
 def _by() -> Any:

@@ -30,7 +30,7 @@ from tests.security.fuzz import (
 
 # About 2 minutes on an idle 2-core machine; the stack's start alone can take minutes under heavy load.
 pytestmark = [pytest.mark.e2e, pytest.mark.standalone, pytest.mark.timeout(900)]
-EXAMPLES = int(os.environ.get("ANJU_FUZZ_EXAMPLES", "5"))
+EXAMPLES = int(os.environ.get("ANJU_FUZZ_EXAMPLES", "10"))
 
 
 @pytest.fixture(scope="module")

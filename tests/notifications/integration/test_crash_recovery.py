@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-import pytest
 from anju_common.db import make_engine
 from anju_common.testing import free_port, wait_for
 from notifications.models import Notification, NotificationStatus
@@ -24,8 +23,6 @@ from tests.notifications.conftest import Stage
 from tests.notifications.helpers import match_proposed
 from tests.notifications.peers import SmppPeer, WorkerDirectory
 
-# Its service processes are killed and restarted: a run of its own beside the rest (make test's shards).
-pytestmark = pytest.mark.standalone
 StageFactory = Callable[..., Stage]
 ROOT = Path(__file__).resolve().parents[3]
 WINDOW = 10
