@@ -3,8 +3,9 @@
 A fresh PostgreSQL database with the matching schema gets N generated workers (written straight into the
 read model, as a rebuild leaves it); M `job.posted` events go to Kafka under a topic prefix of this run's
 own; then the matching runtime starts in this process (the same `build_runtime` as `serve`: state loaded
-from the tables, consumer, outbox relay, follower) and the clock runs until the consumer's inbox holds all
-M jobs (each job's proposals, transitions and outbox rows commit in the same transaction as its inbox row).
+from the tables, consumer, proposer, outbox relay, follower) and the clock runs until the consumer's inbox
+holds all M jobs and no `pending_proposal` row is left (step one stores a job with its inbox row and asks
+for its proposals; step two, the proposer, commits them: matching/proposer.py).
 
 Reported: jobs/s between the first and the last job committed, proposals/s, the process's CPU seconds per
 job (wall time is skewed on a shared machine), SQL statements and commits per job, the load average.
@@ -96,20 +97,29 @@ def count_statements(engine: Engine) -> dict[str, int]:
     return counts
 
 
-def profile_consumer(top: int) -> None:
-    """Profile the consumer thread (cProfile follows one thread) and print its top functions at the end."""
-    original = ConsumerRunner.run
+def profile_threads(top: int) -> None:
+    """Profile the consumer and the proposer threads (cProfile follows one thread each) and print each
+    one's top functions at the end."""
+    from matching.proposer import Proposer
 
-    def run(self: ConsumerRunner) -> None:
+    for cls in (ConsumerRunner, Proposer):
+        _profile(cls, top)
+
+
+def _profile(cls: Any, top: int) -> None:
+    original = cls.run
+
+    def run(self: Any) -> None:
         prof = cProfile.Profile(time.thread_time)  # CPU time of the thread, not wall
         prof.enable()
         try:
             original(self)
         finally:
             prof.disable()
+            print(f"===== {cls.__name__} =====")
             pstats.Stats(prof).sort_stats("cumulative").print_stats(top)
 
-    ConsumerRunner.run = run  # type: ignore[method-assign]
+    cls.run = run
 
 
 def _assigned(runner: ConsumerRunner) -> bool:
@@ -134,7 +144,7 @@ def run(n_workers: int, n_jobs: int, seed: int, timeout: float) -> dict[str, Any
         )
         from matching.config import get_settings
         from matching.main import build_runtime
-        from matching.models import Match, event_tables
+        from matching.models import Match, PendingProposal, event_tables
         from sqlalchemy import create_engine
 
         get_settings.cache_clear()
@@ -160,16 +170,18 @@ def run(n_workers: int, n_jobs: int, seed: int, timeout: float) -> dict[str, Any
         done = 0
         try:
             # The clock starts when the consumer has its partitions (group joined) and stops when the
-            # last job's transaction has committed.
+            # last job's proposals have committed.
             deadline = time.perf_counter() + timeout
             while not _assigned(runner) and time.perf_counter() < deadline:
                 time.sleep(0.01)
             cpu0, wall0 = time.process_time(), time.perf_counter()
             stmts0, commits0 = counts["statements"], counts["commits"]
-            while done < n_jobs and time.perf_counter() < deadline:
+            pending = 1
+            while (done < n_jobs or pending) and time.perf_counter() < deadline:
                 time.sleep(0.05)
                 with probe.connect() as conn:
                     done = conn.execute(select(func.count()).select_from(inbox)).scalar_one()
+                    pending = conn.execute(select(func.count()).select_from(PendingProposal)).scalar_one()
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
             stmts, commits = counts["statements"] - stmts0, counts["commits"] - commits0
         finally:
@@ -207,10 +219,10 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--timeout", type=float, default=600.0)
     p.add_argument("--out", type=Path, default=None)
-    p.add_argument("--profile", type=int, default=0, help="print the consumer thread's top N functions")
+    p.add_argument("--profile", type=int, default=0, help="profile the consumer and proposer (top N)")
     a = p.parse_args()
     if a.profile:
-        profile_consumer(a.profile)
+        profile_threads(a.profile)
     print(f"uptime before: {os.getloadavg()}", flush=True)
     result = run(a.workers, a.jobs, a.seed, a.timeout)
     print(json.dumps(result, ensure_ascii=False, indent=2))

@@ -23,7 +23,7 @@ from matching.follower import IndexFollower, OwnWork
 from matching.models import Match, MatchTransition, PendingProposal, event_tables
 from matching.proposer import Proposer
 from matching.state import MatchingState
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, event, func, text
 from sqlmodel import select
 
 from tests.matching.helpers import job, worker
@@ -244,3 +244,66 @@ def test_an_alias_stored_through_one_replica_is_read_by_the_others(engine: Engin
     j = _posted(title="拷边工", skills=["拷边工"])
     b.handle(j)
     assert _matches(engine) == [(j.data.job_id, w.data.worker_id)]
+
+
+def test_the_jobs_of_one_claim_share_the_weekly_cap_and_one_insert_per_table(engine: Engine) -> None:
+    a = Replica(engine)
+    a.handle(_registered())
+    jobs = [_posted(headcount=1) for _ in range(5)]
+    for j in jobs:
+        a.step_one(j)
+    inserts: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("INSERT"):
+            inserts.append(statement.split("(")[0].split()[2])
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert a.proposer.drain() == 0  # the five rows in one claim
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    # MATCHING_MAX_OPEN_PER_WORKER_WEEK (3): the later jobs of the claim see the earlier ones' proposals,
+    # and the claim proposes in the order the jobs were asked for.
+    made = _matches(engine)
+    assert len(made) == 3
+    assert {j for j, _ in made} == {ev.data.job_id for ev in jobs[:3]}
+    assert sorted(inserts) == ["match", "match_transition", "outbox_event"]
+    assert _count(engine, PendingProposal) == 0
+
+
+def test_a_row_is_indexed_once_while_a_transaction_elsewhere_holds_the_horizon_back(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = Replica(engine), Replica(engine)
+    indexed: list[uuid.UUID] = []
+    index_worker = b.state.index_worker
+
+    def counted(wv: Any, households: Any) -> Any:
+        indexed.append(wv.worker_id)
+        return index_worker(wv, households)
+
+    monkeypatch.setattr(b.state, "index_worker", counted)
+    with engine.connect() as held:
+        # A long transaction anywhere on the server (an import, a report) keeps the snapshot xmin back.
+        held.execute(text("SELECT pg_current_xact_id()"))
+        w = _registered()
+        a.handle(w)
+        for _ in range(3):
+            b.follower.tick()
+        assert indexed == [w.data.worker_id]
+        first = b.state.workers.get(w.data.worker_id)
+        assert first is not None
+        # The same row written again is a new version: indexed again, with what it says now.
+        moved = worker(
+            worker_id=w.data.worker_id, household=w.data.household, version=2, skills=[SkillData(name="竹编")]
+        )
+        a.handle(WorkerRegistered.build(moved, subject=moved.worker_id))
+        b.follower.tick()
+        b.follower.tick()
+        assert indexed == [w.data.worker_id] * 2
+        held.rollback()
+    before = a.state.workers.get(w.data.worker_id)
+    after = b.state.workers.get(w.data.worker_id)
+    assert before is not None and after is not None
+    assert after.skill_ids() == before.skill_ids() != first.skill_ids()

@@ -12,7 +12,7 @@ from matching import repository as repo
 from matching.aliases import load_vocabulary
 from matching.config import get_settings
 from matching.consumers import build_consumer
-from matching.follower import IndexFollower, OwnWork
+from matching.follower import IndexFollower, OwnWork, loaded_seen
 from matching.models import event_tables, metadata
 from matching.proposer import Proposer
 from matching.routes import router
@@ -33,13 +33,19 @@ def build_runtime() -> MatchingRuntime:
     follow = runtime.engine.dialect.name == "postgresql" and settings.follow_interval_seconds > 0
     since: int | None = None
     aliases = ""
+    seen = None
     try:
         with session_scope(runtime.engine) as session:
-            # The horizon before loading: whatever commits while we load is read again by the follower.
-            since = repo.snapshot_xmin(session) if follow else None
+            if follow:
+                # One snapshot for the load: whatever commits after it is read by the follower, and what
+                # it loaded is not indexed a second time.
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+                since = repo.snapshot_xmin(session)
             aliases = repo.alias_fingerprint(session)
             load_vocabulary(session, state)
             state.load(session)
+            if since is not None:
+                seen = loaded_seen(session, since)
     except SQLAlchemyError as exc:
         log.warning("matching.state_not_loaded", error=str(exc)[:300])
     runtime.matching = state
@@ -47,7 +53,7 @@ def build_runtime() -> MatchingRuntime:
         runtime.add_consumer(build_consumer(runtime, state))
     else:
         own = OwnWork()
-        follower = IndexFollower(runtime.engine, state, own, since, aliases)
+        follower = IndexFollower(runtime.engine, state, own, since, aliases, seen)
         proposer = Proposer(runtime.engine, state, follower, own)
         runtime.add_consumer(build_consumer(runtime, state, own, proposer))
         runtime.workers += [follower, proposer]

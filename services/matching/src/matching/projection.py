@@ -65,8 +65,10 @@ def apply_job(
     view.updated_at = utcnow()
     session.add(view)
     session.flush()
-    # One read of the job's matches gives its hires and, when proposing, the pairs to skip.
-    blocking = repo.blocking_matches_of_job(session, data.job_id, cooldown_start())
+    # One read of the job's matches gives its hires and, when proposing, the pairs to skip. A job new to
+    # the read model has none yet; the proposer reads them again when it proposes (defer).
+    skip_read = new and defer and propose
+    blocking = [] if skip_read else repo.blocking_matches_of_job(session, data.job_id, cooldown_start())
     hired = sum(1 for _, status in blocking if status == MatchStatus.hired)
     # The jobs service counts hires too (hired_count); trust whichever has seen more of them.
     seats = data.headcount - max(data.hired_count, hired)

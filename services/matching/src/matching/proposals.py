@@ -176,6 +176,25 @@ def create_matches(
     return [m["id"] for m in matches if m["id"] in made]
 
 
+class WeeklyTally:
+    """Open proposals per worker in the rolling week, read once per worker and then counted in memory as
+    proposals are chosen, so the jobs proposed for in one transaction share one view of the caps."""
+
+    def __init__(self, session: Session, since: datetime) -> None:
+        self.session = session
+        self.since = since
+        self.counts: dict[uuid.UUID, int] = {}
+
+    def of(self, worker_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+        """The counts, read for the workers not seen yet; `balance` adds the proposals it chooses."""
+        missing = [w for w in worker_ids if w not in self.counts]
+        if missing:
+            stored = repo.weekly_open_counts(self.session, missing, self.since)
+            for w in missing:
+                self.counts[w] = stored.get(w, 0)
+        return self.counts
+
+
 def propose_for_job(
     session: Session,
     state: MatchingState,
@@ -189,29 +208,57 @@ def propose_for_job(
     blocking: the job's matches that keep their pair (repo.blocking_matches_of_job), when the caller has
     read them already.
     """
+    known = None if blocking is None else {job.job_id: list(blocking)}
+    return propose_for_jobs(session, state, [job], day, blocking=known)
+
+
+def propose_for_jobs(
+    session: Session,
+    state: MatchingState,
+    jobs: Sequence[JobProfile],
+    day: date,
+    *,
+    blocking: dict[uuid.UUID, list[tuple[uuid.UUID, MatchStatus]]] | None = None,
+) -> list[uuid.UUID]:
+    """Propose for several jobs in turn as propose_for_job would, each seeing the proposals chosen before
+    it, with one read of their matches and one insert per table for all of them."""
     s = get_settings()
-    if job.status != JobStatus.open or job.seats_left <= 0:
+    jobs = [job for job in jobs if job.status == JobStatus.open and job.seats_left > 0]
+    if not jobs:
         return []
     if blocking is None:
-        blocking = repo.blocking_matches_of_job(session, job.job_id, cooldown_start())
+        blocking = repo.blocking_matches_of_jobs(session, [job.job_id for job in jobs], cooldown_start())
+    tally = WeeklyTally(session, utcnow() - timedelta(days=7))
+    pairs: list[tuple[JobProfile, Ranked]] = []
+    for job in jobs:
+        pairs += [(job, r) for r in _choose_workers(s, state, job, day, blocking.get(job.job_id, []), tally)]
+    return create_matches(session, pairs)
+
+
+def _choose_workers(
+    s: MatchingSettings,
+    state: MatchingState,
+    job: JobProfile,
+    day: date,
+    blocking: Sequence[tuple[uuid.UUID, MatchStatus]],
+    tally: WeeklyTally,
+) -> list[Ranked]:
     quota = _job_quota(s, job, sum(1 for _, status in blocking if status in OPEN_STATUSES))
     if quota <= 0:
         return []
     # Workers who refused automated matching or texted TD take none of the job's slots.
     exclude = {worker_id for worker_id, _ in blocking} | set(state.no_auto)
     limit = max(quota * 4, 50)
-    since = utcnow() - timedelta(days=7)
     for _ in range(RANK_ROUNDS):
         ranked = state.workers.rank(job, day, limit=limit, exclude=exclude)
-        weekly = repo.weekly_open_counts(session, [r.worker_id for r in ranked], since)
+        weekly = tally.of([r.worker_id for r in ranked])
         capped = {r.worker_id for r in ranked if weekly.get(r.worker_id, 0) >= s.max_open_per_worker_week}
         if len(ranked) - len(capped) >= quota or len(ranked) < limit or not capped:
             break
         # The best are all at their weekly cap (alike workers at a big site): rank again past them, or
         # every later job of that kind would propose nobody.
         exclude = exclude | capped
-    chosen = balance(ranked, quota, weekly, s.max_open_per_worker_week)
-    return create_matches(session, [(job, r) for r in chosen])
+    return balance(ranked, quota, weekly, s.max_open_per_worker_week)
 
 
 def propose_for_worker(

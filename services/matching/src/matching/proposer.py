@@ -37,7 +37,7 @@ from matching import repository as repo
 from matching.config import get_settings, today
 from matching.follower import IndexFollower, OwnWork
 from matching.offers import offer_training
-from matching.proposals import propose_for_job, propose_for_worker
+from matching.proposals import propose_for_jobs, propose_for_worker
 from matching.state import MatchingState, after_commit
 
 log = get_logger(__name__)
@@ -149,31 +149,32 @@ class Proposer(BackgroundThread):
                 assert row.id is not None
                 subjects.setdefault((row.kind, row.subject_id), []).append(row.id)
             day = today()
-            done: list[int] = []
-            left: list[int] = []
-            made = 0
-            for (kind, subject_id), row_ids in sorted(subjects.items()):
-                if not repo.try_lock_subject(session, kind, subject_id):
-                    left += row_ids
-                    continue
-                made += self.propose_for(session, kind, subject_id, day)
-                done += row_ids
+            locked = repo.try_lock_subjects(session, sorted(subjects))
+            # In the order they were asked for: the earlier posting gets the first pick of workers.
+            order = sorted(locked, key=lambda subject: min(subjects[subject]))
+            done = [i for subject in order for i in subjects[subject]]
+            left = [i for subject, row_ids in subjects.items() if subject not in locked for i in row_ids]
+            made = self.propose_for_jobs(session, [s for k, s in order if k == JOB], day)
+            for kind, subject_id in order:
+                if kind == WORKER:
+                    made += self.propose_for_worker(session, subject_id, day)
             repo.delete_pending_proposals(session, done)
         if made:
             log.info("matching.proposed", rows=len(rows), proposals=made)
         return len(rows), left
 
-    def propose_for(self, session: Session, kind: str, subject_id: uuid.UUID, day: date) -> int:
-        """The proposals of one job or worker, as the consumer makes them with one process; how many."""
-        if kind == JOB:
-            job = self.state.jobs.get(subject_id)
-            if job is None or job.status != JobStatus.open:
-                return 0
-            return len(propose_for_job(session, self.state, job, day))
-        worker = self.state.workers.get(subject_id)
+    def propose_for_jobs(self, session: Session, job_ids: list[uuid.UUID], day: date) -> int:
+        """The proposals of open jobs, as the consumer makes them with one process; how many."""
+        jobs = [job for job_id in job_ids if (job := self.state.jobs.get(job_id)) is not None]
+        open_jobs = [job for job in jobs if job.status == JobStatus.open]
+        return len(propose_for_jobs(session, self.state, open_jobs, day))
+
+    def propose_for_worker(self, session: Session, worker_id: uuid.UUID, day: date) -> int:
+        """The proposals of one worker (and a course when one would unlock better jobs); how many."""
+        worker = self.state.workers.get(worker_id)
         if worker is None:
             return 0
-        household = self.state.workers.household_of(subject_id)
+        household = self.state.workers.household_of(worker_id)
         made, best = propose_for_worker(session, self.state, worker, household, day)
         offer_training(session, self.state, worker, household, day, best)
         return len(made)

@@ -8,9 +8,21 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from anju_common.clock import utcnow
 from anju_common.events import MatchStatus
 from anju_common.principal import Principal
-from sqlalchemy import ColumnElement, delete, false, func, insert, literal_column, text, true
+from sqlalchemy import (
+    ColumnElement,
+    any_,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    literal_column,
+    text,
+    true,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -171,6 +183,21 @@ def blocking_matches_of_job(
     return [(worker_id, MatchStatus(status)) for worker_id, status in session.exec(stmt).all()]
 
 
+def blocking_matches_of_jobs(
+    session: Session, job_ids: Sequence[uuid.UUID], since: datetime
+) -> dict[uuid.UUID, list[tuple[uuid.UUID, MatchStatus]]]:
+    """blocking_matches_of_job for many jobs in one query: job -> its blocking (worker, status) pairs."""
+    out: dict[uuid.UUID, list[tuple[uuid.UUID, MatchStatus]]] = {job_id: [] for job_id in job_ids}
+    if not out:
+        return out
+    stmt = select(Match.job_id, Match.worker_id, Match.status).where(
+        col(Match.job_id).in_(list(out)), _pair_blocked(since)
+    )
+    for job_id, worker_id, status in session.exec(stmt).all():
+        out[job_id].append((worker_id, MatchStatus(status)))
+    return out
+
+
 def matched_jobs(session: Session, worker_id: uuid.UUID, since: datetime) -> set[uuid.UUID]:
     """Jobs that may not be proposed to this worker now: a live match, or one that ended after `since`."""
     stmt = select(Match.job_id).where(col(Match.worker_id) == worker_id, _pair_blocked(since))
@@ -242,13 +269,19 @@ def automatic_open_matches_of_worker(session: Session, worker_id: uuid.UUID) -> 
 
 
 def insert_new_matches(session: Session, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
-    """Insert proposals in one statement, skipping pairs that already have a live match (another replica
-    proposed them at the same moment); returns the ids actually inserted."""
+    """Insert proposals, skipping pairs that already have a live match (another replica proposed them at the
+    same moment); returns the ids actually inserted.
+
+    One executemany (pipelined, one short prepared statement) and a read of the ids, rather than one
+    INSERT … RETURNING of every row: that statement's text grows with the rows, and the driver parses
+    such long texts again on every call (psycopg caches statements up to 4 KB only).
+    """
     if not rows:
         return set()
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(Match).on_conflict_do_nothing().returning(col(Match.id))
-    return set(session.execute(stmt, list(rows)).scalars().all())
+    session.execute(dialect.insert(Match).on_conflict_do_nothing(), list(rows))
+    ids = [row["id"] for row in rows]  # fresh ids: any that is stored now was inserted here
+    return set(session.exec(select(Match.id).where(col(Match.id).in_(ids))).all())
 
 
 def insert_transitions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -446,29 +479,28 @@ def current_txid(session: Session) -> int:
     return int(session.connection().execute(text("SELECT pg_current_xact_id()::text")).scalar_one())
 
 
-def _changed(session: Session, model: Any, since: int) -> list[tuple[Any, int]]:
-    stmt: Any = select(model, literal_column("change_txid::text")).where(_SINCE.bindparams(since=str(since)))
+def changed_keys(session: Session, model: Any, since: int) -> list[tuple[Any, int]]:
+    """Primary keys of the rows written by transactions from since on, with the writing transaction's id
+    (a scan of the change index, without reading the rows)."""
+    key = _primary_key(model)
+    stmt: Any = select(key, literal_column("change_txid::text")).where(_SINCE.bindparams(since=str(since)))
+    return [(k, int(txid)) for k, txid in session.exec(stmt).all()]
+
+
+def rows_by_key(session: Session, model: Any, keys: Sequence[Any]) -> list[tuple[Any, int]]:
+    """Stored rows by primary key, with the writing transaction's id (PostgreSQL: one array parameter)."""
+    if not keys:
+        return []
+    key = _primary_key(model)
+    stmt: Any = select(model, literal_column("change_txid::text")).where(
+        key == any_(bindparam("keys", list(keys), type_=postgresql.ARRAY(key.type)))
+    )
     return [(row, int(txid)) for row, txid in session.exec(stmt).all()]
 
 
-def changed_households(session: Session, since: int) -> list[tuple[HouseholdView, int]]:
-    """Households written by transactions from since on, with the writing transaction's id."""
-    return _changed(session, HouseholdView, since)
-
-
-def changed_workers(session: Session, since: int) -> list[tuple[WorkerView, int]]:
-    """Workers written by transactions from since on, with the writing transaction's id."""
-    return _changed(session, WorkerView, since)
-
-
-def changed_jobs(session: Session, since: int) -> list[tuple[JobView, int]]:
-    """Jobs written by transactions from since on, with the writing transaction's id."""
-    return _changed(session, JobView, since)
-
-
-def changed_trainings(session: Session, since: int) -> list[tuple[TrainingView, int]]:
-    """Courses written by transactions from since on, with the writing transaction's id."""
-    return _changed(session, TrainingView, since)
+def _primary_key(model: Any) -> Any:
+    (key,) = model.__table__.primary_key.columns
+    return key
 
 
 def jobs_with_changed_matches(session: Session, since: int) -> list[tuple[uuid.UUID, int]]:
@@ -482,21 +514,14 @@ def jobs_with_changed_matches(session: Session, since: int) -> list[tuple[uuid.U
     return [(job_id, int(txid)) for job_id, txid in session.exec(stmt).all()]
 
 
-def jobs_by_id(session: Session, job_ids: Iterable[uuid.UUID]) -> Sequence[JobView]:
-    """Stored jobs by id."""
-    ids = list(job_ids)
-    if not ids:
-        return []
-    return session.exec(select(JobView).where(col(JobView.job_id).in_(ids))).all()
-
-
 def add_pending_proposal(session: Session, kind: str, subject_id: uuid.UUID) -> int:
     """Ask for a job's or worker's proposals to be made after this transaction commits; the row's id."""
-    row = PendingProposal(kind=kind, subject_id=subject_id)
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    return row.id
+    stmt = (
+        insert(PendingProposal)
+        .values(kind=kind, subject_id=subject_id, created_at=utcnow())
+        .returning(col(PendingProposal.id))
+    )
+    return int(session.execute(stmt).scalar_one())
 
 
 def claim_pending_proposals(
@@ -516,11 +541,19 @@ def claim_pending_proposals(
     return session.exec(stmt).all()
 
 
-def try_lock_subject(session: Session, kind: str, subject_id: uuid.UUID) -> bool:
-    """Take a transaction-long lock on one job or worker's proposing, unless another transaction has it."""
-    key = f"matching.propose:{kind}:{subject_id}"
-    stmt = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))").bindparams(key=key)
-    return bool(session.connection().execute(stmt).scalar_one())
+def try_lock_subjects(
+    session: Session, subjects: Sequence[tuple[str, uuid.UUID]]
+) -> set[tuple[str, uuid.UUID]]:
+    """Take transaction-long locks on jobs' or workers' proposing, each unless another transaction has it
+    (PostgreSQL, one statement); returns the subjects locked."""
+    keys = {f"matching.propose:{kind}:{subject_id}": (kind, subject_id) for kind, subject_id in subjects}
+    if not keys:
+        return set()
+    stmt = text(
+        "SELECT k FROM unnest(CAST(:keys AS text[])) AS k"
+        " WHERE pg_try_advisory_xact_lock(hashtextextended(k, 0))"
+    ).bindparams(keys=list(keys))
+    return {keys[k] for k in session.connection().execute(stmt).scalars().all()}
 
 
 def delete_pending_proposals(session: Session, ids: Iterable[int]) -> None:
