@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from anju_common.app import Runtime, create_app
 from anju_common.db import make_engine
-from anju_common.logs import configure_logging, get_logger
+from anju_common.logs import configure_logging, describe_error, get_logger
 from anju_common.settings import ServiceSettings
 from anju_common.testing import Infra
 from fastapi import APIRouter
@@ -76,6 +76,7 @@ def test_failed_statements_leave_no_bound_value_in_any_log_line(
             log.exception("db.failed")
             std.exception("db failed in %s", "stdlib")
         log.warning("db.failed_text", error=f"{type(exc).__name__}: {exc}")
+        log.warning("db.failed_described", error=describe_error(exc))
         std.warning("failed: %s", exc)
     out = captured.getvalue()
     for secret in SECRETS:
@@ -83,6 +84,10 @@ def test_failed_statements_leave_no_bound_value_in_any_log_line(
     assert "[parameters" not in out and "DETAIL" not in out
     assert "sqlstate=23505" in out and "constraint=person_phone_hash_key" in out  # still useful
     assert "INSERT INTO person" in out and "Traceback" in out
+    # A background task's warning names what failed, without the message.
+    described = [line for line in out.splitlines() if "db.failed_described" in line]
+    assert len(described) == 3 and all("sqlstate=" in line for line in described)
+    assert "sqlstate=22P02" in described[1] and "DataError" in described[1]
 
 
 def test_an_unhandled_database_error_in_a_route_is_a_500_without_values_in_the_log(engine: Engine) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from anju_common.logs import get_logger
+from anju_common.logs import describe_error, get_logger
 
 log = get_logger(__name__)
 
@@ -67,5 +67,5 @@ class PeriodicTask(BackgroundThread):
                 if count:
                     self.done(count)
             except Exception as exc:
-                log.warning(self.failed_event, error=str(exc))
+                log.warning(self.failed_event, error=describe_error(exc))
             self.stopping.wait(self.interval)

@@ -41,6 +41,12 @@ def _safe_line(exc: BaseException) -> str:
     )
 
 
+def describe_error(exc: BaseException) -> str:
+    """An error for a log field: class and message, or for a database error its class, SQLSTATE and SQL
+    without the message (it may quote bound values)."""
+    return _safe_line(exc)[:600]
+
+
 def _chain(exc: BaseException) -> list[BaseException]:
     chain: list[BaseException] = []
     current: BaseException | None = exc

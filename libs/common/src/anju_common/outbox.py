@@ -16,7 +16,7 @@ from anju_common.background import BackgroundThread
 from anju_common.clock import utcnow
 from anju_common.event_tables import EventTables
 from anju_common.events import Event
-from anju_common.logs import get_logger
+from anju_common.logs import describe_error, get_logger
 from anju_common.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
 
 log = get_logger(__name__)
@@ -214,7 +214,7 @@ class OutboxRelay(BackgroundThread):
                 if n:
                     continue
             except Exception as exc:
-                log.warning("outbox.publish_failed", error=str(exc))
+                log.warning("outbox.publish_failed", error=describe_error(exc))
                 # An idempotent producer can be left in a state it never leaves (e.g. after a broker restart
                 # expired its batches); a fresh one, with a new producer id, is what recovers.
                 self.producer.reset()

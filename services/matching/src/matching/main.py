@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from anju_common.app import create_app
 from anju_common.db import session_scope
-from anju_common.logs import get_logger
+from anju_common.logs import describe_error, get_logger
 from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -47,7 +47,7 @@ def build_runtime() -> MatchingRuntime:
             if since is not None:
                 seen = loaded_seen(session, since)
     except SQLAlchemyError as exc:
-        log.warning("matching.state_not_loaded", error=str(exc)[:300])
+        log.warning("matching.state_not_loaded", error=describe_error(exc))
     runtime.matching = state
     if since is None:
         runtime.add_consumer(build_consumer(runtime, state))

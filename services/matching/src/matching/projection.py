@@ -51,20 +51,9 @@ def apply_job(
 ) -> list[uuid.UUID]:
     """job.posted / job.updated: store if newer, re-index, expire or propose (defer: ask a replica to
     propose after commit, matching/proposer.py)."""
-    view = repo.get_job_view(session, data.job_id, for_update=True)
-    if view is not None and view.version >= data.version:
+    new = _store_job(session, data)
+    if new is None:
         return []
-    new = view is None
-    if view is None:
-        view = JobView(job_id=data.job_id, version=data.version)
-    view.version = data.version
-    view.employer_id = data.employer_id
-    view.site_id = data.location.site_id
-    view.status = data.status
-    view.data = _dump(data)
-    view.updated_at = utcnow()
-    session.add(view)
-    session.flush()
     # One read of the job's matches gives its hires and, when proposing, the pairs to skip. A job new to
     # the read model has none yet; the proposer reads them again when it proposes (defer).
     skip_read = new and defer and propose
@@ -84,6 +73,27 @@ def apply_job(
         request(session, JOB, data.job_id)
         return []
     return propose_for_job(session, state, job, today(), blocking=blocking)
+
+
+def _store_job(session: Session, data: JobData) -> bool | None:
+    """Store a job's view if newer: True when new, False when updated, None when not newer."""
+    values: dict[str, Any] = {
+        "job_id": data.job_id,
+        "version": data.version,
+        "employer_id": data.employer_id,
+        "site_id": data.location.site_id,
+        "status": data.status,
+        "data": _dump(data),
+        "updated_at": utcnow(),
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        return repo.store_job_view_if_newer(session, values)  # one statement instead of read, then write
+    view = repo.get_job_view(session, data.job_id, for_update=True)
+    if view is not None and view.version >= data.version:
+        return None
+    session.add(JobView(**values) if view is None else view.sqlmodel_update(values))
+    session.flush()
+    return view is None
 
 
 def apply_job_closed(

@@ -26,7 +26,7 @@ from anju_common.background import BackgroundThread
 from anju_common.clock import utcnow
 from anju_common.db import session_scope
 from anju_common.events import JobStatus
-from anju_common.logs import get_logger
+from anju_common.logs import describe_error, get_logger
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session as OrmSession
@@ -94,7 +94,7 @@ class Proposer(BackgroundThread):
                     next_sweep = time.monotonic() + self.sweep_every
                     self.sweep()
             except Exception as exc:
-                log.warning("matching.propose_failed", error=str(exc)[:300])
+                log.warning("matching.propose_failed", error=describe_error(exc))
             self.sleep(max(min(wait, next_sweep - time.monotonic()), 0.0))
 
     def drain(self) -> int:

@@ -56,6 +56,19 @@ def get_job_view(session: Session, job_id: uuid.UUID, *, for_update: bool = Fals
     return session.exec(stmt.with_for_update() if for_update else stmt).first()
 
 
+def store_job_view_if_newer(session: Session, values: dict[str, Any]) -> bool | None:
+    """Insert a job's view, or update it when values["version"] is newer, in one statement (PostgreSQL);
+    True when inserted, False when updated, None when the stored version is as new or newer."""
+    insert_ = postgresql.insert(JobView).values(**values)
+    stmt: Any = insert_.on_conflict_do_update(
+        index_elements=[col(JobView.job_id)],
+        set_={k: insert_.excluded[k] for k in values if k != "job_id"},
+        where=col(JobView.version) < insert_.excluded.version,
+    ).returning(literal_column("xmax = 0"))
+    inserted = session.execute(stmt).scalar_one_or_none()
+    return None if inserted is None else bool(inserted)
+
+
 def get_worker_view(session: Session, worker_id: uuid.UUID, *, for_update: bool = False) -> WorkerView | None:
     """The stored version of a worker."""
     stmt = select(WorkerView).where(col(WorkerView.worker_id) == worker_id)
