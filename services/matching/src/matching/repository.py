@@ -49,6 +49,15 @@ from matching.models import (
 )
 
 
+def _among(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """column IN values; on PostgreSQL `= ANY(array)`: one statement text whatever the number of values,
+    so the driver's statement cache and prepared statements serve it (an expanded IN list is a new text
+    for every length, parsed again when long)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return col(column).in_(list(values))
+    return col(column) == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+
+
 # ------------------------------------------------------------------ read model
 def get_job_view(session: Session, job_id: uuid.UUID, *, for_update: bool = False) -> JobView | None:
     """The stored version of a job."""
@@ -204,7 +213,7 @@ def blocking_matches_of_jobs(
     if not out:
         return out
     stmt = select(Match.job_id, Match.worker_id, Match.status).where(
-        col(Match.job_id).in_(list(out)), _pair_blocked(since)
+        _among(session, Match.job_id, list(out)), _pair_blocked(since)
     )
     for job_id, worker_id, status in session.exec(stmt).all():
         out[job_id].append((worker_id, MatchStatus(status)))
@@ -294,7 +303,7 @@ def insert_new_matches(session: Session, rows: Sequence[dict[str, Any]]) -> set[
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(dialect.insert(Match).on_conflict_do_nothing(), list(rows))
     ids = [row["id"] for row in rows]  # fresh ids: any that is stored now was inserted here
-    return set(session.exec(select(Match.id).where(col(Match.id).in_(ids))).all())
+    return set(session.exec(select(Match.id).where(_among(session, Match.id, ids))).all())
 
 
 def insert_transitions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -318,7 +327,7 @@ def open_counts_for_jobs(session: Session, job_ids: Iterable[uuid.UUID]) -> dict
         return {}
     rows = session.exec(
         select(Match.job_id, func.count())
-        .where(col(Match.job_id).in_(ids), col(Match.status).in_(OPEN_STATUSES))
+        .where(_among(session, Match.job_id, ids), col(Match.status).in_(OPEN_STATUSES))
         .group_by(col(Match.job_id))
     ).all()
     return {j: int(n) for j, n in rows}
@@ -334,7 +343,7 @@ def weekly_open_counts(
     rows = session.exec(
         select(Match.worker_id, func.count())
         .where(
-            col(Match.worker_id).in_(ids),
+            _among(session, Match.worker_id, ids),
             col(Match.status).in_(OPEN_STATUSES),
             col(Match.created_at) >= since,
         )
@@ -547,7 +556,7 @@ def claim_pending_proposals(
     """Lock pending rows no other transaction holds (by id, or made before a moment), oldest first."""
     stmt = select(PendingProposal)
     if ids is not None:
-        stmt = stmt.where(col(PendingProposal.id).in_(list(ids)))
+        stmt = stmt.where(_among(session, PendingProposal.id, list(ids)))
     if before is not None:
         stmt = stmt.where(col(PendingProposal.created_at) < before)
     stmt = stmt.order_by(col(PendingProposal.id)).limit(limit).with_for_update(skip_locked=True)
@@ -573,7 +582,7 @@ def delete_pending_proposals(session: Session, ids: Iterable[int]) -> None:
     """Forget pending rows whose proposals are made."""
     done = list(ids)
     if done:
-        session.execute(delete(PendingProposal).where(col(PendingProposal.id).in_(done)))
+        session.execute(delete(PendingProposal).where(_among(session, PendingProposal.id, done)))
 
 
 def alias_fingerprint(session: Session) -> str:
