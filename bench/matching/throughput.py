@@ -7,8 +7,12 @@ from the tables, consumer, proposer, outbox relay, follower) and the clock runs 
 holds all M jobs and no `pending_proposal` row is left (step one stores a job with its inbox row and asks
 for its proposals; step two, the proposer, commits them: matching/proposer.py).
 
-Reported: jobs/s between the first and the last job committed, proposals/s, the process's CPU seconds per
-job (wall time is skewed on a shared machine), SQL statements and commits per job, the load average.
+With --registrations K the events are instead K new workers' `worker.registered`, with the M jobs written
+into the read model beforehand (each new worker is ranked against them, proposed jobs and maybe a course).
+
+Reported: events/s (named jobs_per_s) between the first and the last one committed, proposals/s, the
+process's CPU seconds per event (wall time is skewed on a shared machine), SQL statements and commits
+per event, the load average.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from anju_common.events import JobPosted
+from anju_common.events import JobPosted, WorkerRegistered
 from anju_common.kafka import ConsumerRunner, Producer
 from anju_common.migrate import upgrade
 from anju_common.outbox import CE_HEADERS
@@ -79,6 +83,27 @@ def load_workers(engine: Engine, n: int, seed: int) -> list[gen.Site]:
     return sites
 
 
+def load_jobs(engine: Engine, jobs: list[Any]) -> None:
+    """Write open jobs straight into the read model."""
+    from matching.models import JobView
+
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "job_id": j.job_id,
+            "version": j.version,
+            "employer_id": j.employer_id,
+            "site_id": j.location.site_id,
+            "status": j.status,
+            "data": j.model_dump(mode="json"),
+            "updated_at": now,
+        }
+        for j in jobs
+    ]
+    with engine.begin() as conn:
+        conn.execute(insert(JobView), rows)
+
+
 def count_statements(engine: Engine) -> dict[str, int]:
     """Count SQL statements and commits on an engine from now on."""
     counts = {"statements": 0, "commits": 0}
@@ -127,7 +152,7 @@ def _assigned(runner: ConsumerRunner) -> bool:
     return consumer is not None and bool(consumer.assignment())
 
 
-def run(n_workers: int, n_jobs: int, seed: int, timeout: float) -> dict[str, Any]:
+def run(n_workers: int, n_jobs: int, seed: int, timeout: float, registrations: int = 0) -> dict[str, Any]:
     """One measured run; returns the figures."""
     infra = Infra()
     url = infra.create_database("matching")
@@ -154,9 +179,15 @@ def run(n_workers: int, n_jobs: int, seed: int, timeout: float) -> dict[str, Any
         loaded_s = time.perf_counter() - t
         jobs, _ = gen.jobs(random.Random(seed + 1), n_jobs, sites)
         producer = Producer(infra.kafka_bootstrap)
-        for j in jobs:
-            ev = JobPosted.build(j, subject=j.job_id)
-            producer.send(infra.topic("jobs.events"), ev.key(), ev.to_json(), CE_HEADERS)
+        events: list[tuple[str, Any]]
+        if registrations:
+            load_jobs(probe, jobs)
+            newcomers, _ = gen.workers(random.Random(seed + 2), registrations, sites)
+            events = [("workers.events", WorkerRegistered.build(w, subject=w.worker_id)) for w in newcomers]
+        else:
+            events = [("jobs.events", JobPosted.build(j, subject=j.job_id)) for j in jobs]
+        for topic, ev in events:
+            producer.send(infra.topic(topic), ev.key(), ev.to_json(), CE_HEADERS)
         producer.flush()
         producer.close()
 
@@ -177,7 +208,7 @@ def run(n_workers: int, n_jobs: int, seed: int, timeout: float) -> dict[str, Any
             cpu0, wall0 = time.process_time(), time.perf_counter()
             stmts0, commits0 = counts["statements"], counts["commits"]
             pending = 1
-            while (done < n_jobs or pending) and time.perf_counter() < deadline:
+            while (done < len(events) or pending) and time.perf_counter() < deadline:
                 time.sleep(0.05)
                 with probe.connect() as conn:
                     done = conn.execute(select(func.count()).select_from(inbox)).scalar_one()
@@ -195,6 +226,7 @@ def run(n_workers: int, n_jobs: int, seed: int, timeout: float) -> dict[str, Any
             "load_average": [round(x, 2) for x in os.getloadavg()],
             "workers": n_workers,
             "jobs": n_jobs,
+            "events": "worker.registered" if registrations else "job.posted",
             "jobs_done": done,
             "proposals": proposals,
             "proposals_per_job": round(proposals / max(done, 1), 1),
@@ -219,12 +251,13 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--timeout", type=float, default=600.0)
     p.add_argument("--out", type=Path, default=None)
+    p.add_argument("--registrations", type=int, default=0, help="new workers' events instead of jobs'")
     p.add_argument("--profile", type=int, default=0, help="profile the consumer and proposer (top N)")
     a = p.parse_args()
     if a.profile:
         profile_threads(a.profile)
     print(f"uptime before: {os.getloadavg()}", flush=True)
-    result = run(a.workers, a.jobs, a.seed, a.timeout)
+    result = run(a.workers, a.jobs, a.seed, a.timeout, a.registrations)
     print(json.dumps(result, ensure_ascii=False, indent=2))
     if a.out:
         with a.out.open("a") as f:
