@@ -99,7 +99,12 @@ def make_roster(
 
 
 def set_up(
-    stack: Stack, roster: Roster, label: str = "chaos", import_rows: int = IMPORT_ROWS, list_ids: bool = True
+    stack: Stack,
+    roster: Roster,
+    label: str = "chaos",
+    import_rows: int = IMPORT_ROWS,
+    list_ids: bool = True,
+    upload_timeout: float = 300,
 ) -> World:
     """The sites, a county employer with its API key, the workers imported import_rows an upload (admin);
     with list_ids, roster.ids from the workers API."""
@@ -122,7 +127,9 @@ def set_up(
     world.employer = expect(world.admin.post("/api/v1/employers", json=body), 201, stack)
     key = expect(world.admin.post("/api/v1/api-keys", json={"employer_id": world.employer["id"]}), 201, stack)
     world.api_key = key["key"]
-    with httpx.Client(base_url=stack.gateway, headers=dict(world.admin.headers), timeout=300) as client:
+    with httpx.Client(
+        base_url=stack.gateway, headers=dict(world.admin.headers), timeout=upload_timeout
+    ) as client:
         for start in range(0, len(roster.consent), import_rows):
             upload(client, roster, start, min(start + import_rows, len(roster.consent)))
     if not list_ids:
