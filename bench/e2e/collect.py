@@ -9,7 +9,6 @@ from datetime import datetime
 from anju_common.events.jobs import JobPosted
 from anju_common.events.matching import MatchProposed
 from kafka import KafkaConsumer, TopicPartition
-from kafka.admin import KafkaAdminClient
 
 from bench.chaos.drill import query
 from bench.e2e.pairing import Rows
@@ -104,23 +103,24 @@ def record_times(stack: Stack, topics: list[str], timeout: float = 120) -> dict[
 
 def consumer_lag(stack: Stack, service: str, topic: str) -> int | None:
     """Records of a topic the service's consumer group has not committed yet (None: the group has no
-    offsets yet)."""
-    admin = KafkaAdminClient(bootstrap_servers=stack.infra.kafka_bootstrap)
-    consumer = KafkaConsumer(bootstrap_servers=stack.infra.kafka_bootstrap, group_id=None)
+    offsets yet). The probe only reads the group's committed offsets; it never joins the group."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=stack.infra.kafka_bootstrap,
+        group_id=f"{stack.topic_prefix}{service}",
+        enable_auto_commit=False,
+    )
     try:
         name = f"{stack.topic_prefix}{topic}"
         parts = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or ()]
-        committed = admin.list_consumer_group_offsets(f"{stack.topic_prefix}{service}")
         ends = consumer.end_offsets(parts)
         lag = 0
         for tp in parts:
-            offset = committed.get(tp)
-            if offset is None or offset.offset < 0:
+            offset = consumer.committed(tp)
+            if offset is None:
                 if ends[tp] > 0:
                     return None
                 continue
-            lag += max(ends[tp] - offset.offset, 0)
+            lag += max(ends[tp] - offset, 0)
         return lag
     finally:
         consumer.close()
-        admin.close()

@@ -64,7 +64,7 @@ class Monitor(threading.Thread):
             self.max_load = max(self.max_load, os.getloadavg()[0])
             try:
                 now = progress(self.stack)
-            except psycopg.Error:
+            except (psycopg.Error, ValueError):  # a line the peer is still writing
                 continue
             brief = {k: v for k, v in now.items() if k != "statuses"}
             print(f"e2e: t={time.monotonic() - self.t0:.0f}s {json.dumps(brief)}", flush=True)
@@ -98,7 +98,7 @@ def _drain(stack: Stack, jobs: int, timeout: float) -> bool:
     while time.monotonic() < deadline:
         try:
             now = progress(stack)
-        except psycopg.Error:
+        except (psycopg.Error, ValueError):  # a line the peer is still writing
             time.sleep(2)
             continue
         settled = now["jobs_seen"] >= jobs and now["rows"] == now["proposals"] and now["waiting"] == 0
