@@ -33,7 +33,7 @@ def rows(stack: Stack) -> Rows:
         out.job_event[str(key)] = str(event_id)
         if published is not None:
             out.job_published[str(key)] = published.timestamp()
-    for job_id, updated in query(stack, "matching", "SELECT id, updated_at FROM job_view"):
+    for job_id, updated in query(stack, "matching", "SELECT job_id, updated_at FROM job_view"):
         out.job_read[str(job_id)] = updated.timestamp()
     for match_id, job_id, created, event_id in query(
         stack, "matching", "SELECT id, job_id, created_at, proposed_event_id FROM match"
