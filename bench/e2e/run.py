@@ -44,7 +44,7 @@ class Options:
     clients: int = 8  # HTTP connection pools of the poster
     import_rows: int = 50_000  # rows per upload: the workers service's WORKERS_IMPORT_MAX_ROWS
     drain_timeout: float = 120.0
-    setup_timeout: float = 7200.0  # for matching to read every worker
+    setup_timeout: float = 14_400.0  # for matching to read every worker (~40 ms CPU each, one at a time)
     seed: int | None = None
     workdir: Path | None = None
 
