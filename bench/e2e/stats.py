@@ -16,8 +16,9 @@ POINTS: tuple[tuple[str, str, str], ...] = (
     ("match_created", "matching", "matching: match.created_at (commit, proposer, ranking)"),
     ("match_kafka", "proposal", "Kafka record timestamp of match.proposed (commit, relay pickup, send)"),
     ("note_created", "notification", "notifications: notification.created_at (broker, poll, consumer)"),
-    ("note_submitting", "dispatch", "notifications: submitted_at (commit, claim, contact, limits)"),
-    ("peer_received", "submit", "the SMPP peer's received_at of submit_sm (encode, socket)"),
+    # submitted_at is the dispatcher's `now`, taken when the batch that claims the row starts.
+    ("note_submitting", "dispatch", "notifications: submitted_at (commit, the dispatcher's next batch)"),
+    ("peer_received", "submit", "the peer's received_at of submit_sm (claim, contacts, limits, commit, PDU)"),
 )
 
 
