@@ -71,20 +71,25 @@ class Monitor(threading.Thread):
 
 
 def _wait_for_workers(stack: Stack, workers: int, timeout: float) -> None:
-    """Until matching's read model holds every worker and its consumer has read all of workers.events (the
-    households too), so the postings do not queue behind the import's events."""
+    """Until matching's read model holds every worker, its consumer has read all of workers.events (the
+    households too) and no proposal step waits (each new worker asks for one), so the postings do not
+    queue behind the import's work."""
     deadline = time.monotonic() + timeout
     last = (time.monotonic(), 0)
     while True:
         seen = query(stack, "matching", "SELECT count(*) FROM worker_view")[0][0]
         lag = consumer_lag(stack, "matching", "workers.events") if seen >= workers else None
-        if seen >= workers and lag == 0:
+        pending = query(stack, "matching", "SELECT count(*) FROM pending_proposal")[0][0]
+        if seen >= workers and lag == 0 and pending == 0:
             return
         if time.monotonic() > deadline:
             raise RuntimeError(f"matching read {seen} of {workers} workers in {timeout} s (lag {lag})")
         now = time.monotonic()
         rate = (seen - last[1]) / max(now - last[0], 1e-9)
-        print(f"e2e: matching has read {seen}/{workers} workers ({rate:.0f}/s), lag {lag}", flush=True)
+        print(
+            f"e2e: matching has read {seen}/{workers} workers ({rate:.0f}/s), lag {lag}, pending {pending}",
+            flush=True,
+        )
         last = (now, seen)
         time.sleep(10)
 
