@@ -68,6 +68,9 @@ bench: ## Run the benchmarks (bench/, not part of the test suite); BENCH_ARGS=..
 	@if [ -f bench/__main__.py ]; then $(ENV) $(VENV)/python -m bench $(BENCH_ARGS); \
 	else echo "no benchmarks yet (bench/__main__.py does not exist)"; fi
 
+bench-e2e: ## job.posted over HTTP -> SMS at the SMPP peer, 100,000 workers, 50/s, p99 < 1 s (BENCH_ARGS=...)
+	$(ENV) $(VENV)/python -m bench.e2e $(BENCH_ARGS)
+
 chaos: ## Kill services and a private broker under 10,000 SMS, count lost/duplicated (CHAOS_ARGS=...)
 	$(ENV) $(VENV)/python -m bench.chaos $(CHAOS_ARGS)
 

@@ -26,10 +26,12 @@ from anju_common.testing import Infra
 from anju_common.topics import EVENT_PARTITIONS, ensure_topics
 
 from bench.chaos.faults import Brokers, kill_plan
-from bench.chaos.load import Poster, Roster, make_roster, plan, set_up
+from bench.chaos.load import Poster, plan
 from bench.chaos.tally import Proposal, Tally, tally
+from bench.common.load import Roster, make_roster, set_up
+from bench.common.stack import start
 from tests.e2e import harness
-from tests.e2e.harness import Stack, start_stack, wait_ready
+from tests.e2e.harness import Stack, wait_ready
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "bench" / "data"
@@ -254,17 +256,7 @@ def run(opts: Options) -> dict[str, Any]:
         brokers.start()
         if brokers.count > 1:
             _replicated(brokers)
-        for attempt in (1, 2, 3):
-            try:
-                stack = start_stack(infra, workdir / f"stack-{attempt}", GATEWAY_ACCESS_TOKEN_MINUTES="240")
-                break
-            except (RuntimeError, subprocess.SubprocessError) as exc:
-                # The harness gives each start-up step a fixed time (create-user 120 s), which a loaded
-                # 2-core machine sometimes misses; the harness has stopped what it started.
-                if attempt == 3:
-                    raise
-                print(f"chaos: the stack did not start ({type(exc).__name__}); again", flush=True)
-        assert stack is not None
+        stack = start(infra, workdir, "chaos", GATEWAY_ACCESS_TOKEN_MINUTES="240")
         ready_stack = stack
         roster = make_roster(workers, opts.no_consent_share, rng)
         world = set_up(stack, roster)
