@@ -268,3 +268,42 @@ def test_a_job_ranks_past_alike_workers_all_at_their_weekly_cap(engine: Engine, 
     per_worker = Counter(m.worker_id for m in c.matches())
     assert len(per_worker) == 53, "the workers ranked below the capped ones are proposed too"
     assert set(per_worker.values()) == {3}, "and nobody past the weekly cap"
+
+
+def test_with_a_proposer_neighbouring_registrations_share_a_transaction(
+    engine: Engine, minfra: Infra
+) -> None:
+    from matching import repository as repo
+    from matching.consumers import DEFERRED_BATCH_GROUPS, build_consumer
+    from matching.follower import IndexFollower
+    from matching.proposer import Proposer
+
+    c = Consumer(engine, minfra)
+    with session_scope(engine) as session:
+        since = repo.snapshot_xmin(session)
+    follower = IndexFollower(engine, c.state, c.own, since)
+    proposer = Proposer(engine, c.state, follower, c.own)
+    runtime = type("R", (), {"settings": _settings(), "engine": engine, "tables": event_tables})()
+    runtime.producer = c.runner.producer
+    c.runner = build_consumer(runtime, c.state, c.own, proposer)  # type: ignore[arg-type]
+    assert isinstance(c.runner, MatchingConsumer) and c.runner.groups is DEFERRED_BATCH_GROUPS
+    posted = _posted(headcount=1)
+    c.poll(posted)
+    first, second = _registered(), _registered()
+    moved = worker(worker_id=first.data.worker_id, household=first.data.household, version=2, active=False)
+    commits = _commits(engine)
+    c.poll(first, second, WorkerRegistered.build(moved, subject=moved.worker_id))
+    assert commits[0] == 1, "the three registrations share one transaction"
+    assert c.inbox() == 4
+    while proposer.drain():
+        pass
+    # The first worker's later event (inactive) won: only the second worker is proposed the job.
+    assert [(m.job_id, m.worker_id) for m in c.matches()] == [(posted.data.job_id, second.data.worker_id)]
+    profile = c.state.workers.get(first.data.worker_id)
+    assert profile is None or not profile.active
+
+
+def _settings() -> Any:
+    from matching.config import get_settings
+
+    return get_settings()

@@ -99,10 +99,10 @@ def record_unknown(
     session.flush()
 
 
-def record_worker(session: Session, data: WorkerData, profile: WorkerProfile) -> None:
-    """A worker's unknown skills (none once inactive)."""
+def record_worker(session: Session, data: WorkerData, profile: WorkerProfile, *, new: bool = False) -> None:
+    """A worker's unknown skills (none once inactive; new: a worker never stored before)."""
     terms = unknown_terms(profile, [s.name for s in data.skills]) if data.active else {}
-    record_unknown(session, WORKER, data.worker_id, data.site_id, terms)
+    record_unknown(session, WORKER, data.worker_id, data.site_id, terms, new=new)
 
 
 def record_job(session: Session, data: JobData, profile: JobProfile, *, new: bool = False) -> None:

@@ -163,22 +163,32 @@ BATCH_GROUPS: dict[str, str] = {
 }
 
 
-def _group(record: Any) -> str | None:
+# With a proposer (replicas propose in two steps) a worker's registration or update ranks nothing in the
+# consumer's transaction and reads no index there (its view, household, offers and unknown spellings are
+# rows, flushed between events), so neighbouring ones share a transaction too.
+DEFERRED_BATCH_GROUPS: dict[str, str] = {
+    **BATCH_GROUPS,
+    WorkerRegistered.type_name(): "worker",
+    WorkerUpdated.type_name(): "worker",
+}
+
+
+def _group(record: Any, groups: dict[str, str]) -> str | None:
     """The batch group of a polled record, from its CloudEvents type (None: a transaction of its own)."""
     try:
         kind = json.loads(record.value).get("type")
     except (ValueError, TypeError, AttributeError):
         return None
-    return BATCH_GROUPS.get(kind) if isinstance(kind, str) else None
+    return groups.get(kind) if isinstance(kind, str) else None
 
 
-def segments(records: Sequence[Any]) -> list[list[Any]]:
+def segments(records: Sequence[Any], groups: dict[str, str] = BATCH_GROUPS) -> list[list[Any]]:
     """Split a poll into runs of neighbouring records of one batch group; any other record stands alone.
     Order is kept, so events of one partition are still handled in their order."""
     out: list[list[Any]] = []
     last: str | None = None
     for rec in records:
-        group = _group(rec)
+        group = _group(rec, groups)
         if group is not None and group == last and out:
             out[-1].append(rec)
         else:
@@ -190,8 +200,10 @@ def segments(records: Sequence[Any]) -> list[list[Any]]:
 class MatchingConsumer(ConsumerRunner):
     """The kit's consumer in batch mode, one transaction per run of batchable events (`segments`)."""
 
+    groups: dict[str, str] = BATCH_GROUPS
+
     def _batch(self, consumer: KafkaConsumer, records: list[Any]) -> None:
-        for part in segments(records):
+        for part in segments(records, self.groups):
             if len(part) == 1:  # alone: the one-event path, as without batching
                 rec = part[0]
                 self.handle_raw(rec.topic, rec.key, rec.value, rec.partition, rec.offset)
@@ -218,7 +230,7 @@ def build_consumer(
 ) -> ConsumerRunner:
     """One consumer of jobs, workers and notifications events (and its own matching.events, for the
     aliases admins add), so the in-memory index has one writer; neighbouring job postings (and SMS
-    receipts, replies) share a transaction."""
+    receipts, replies; with a proposer, workers' registrations and updates) share a transaction."""
     s = runtime.settings
     config = ConsumerConfig(
         name="matching",
@@ -232,6 +244,9 @@ def build_consumer(
         bootstrap=s.kafka_bootstrap,
         batch=True,
     )
-    return MatchingConsumer(
+    runner = MatchingConsumer(
         config, runtime.engine, runtime.tables, handlers(state, own=own, proposer=proposer), runtime.producer
     )
+    if proposer is not None:
+        runner.groups = DEFERRED_BATCH_GROUPS
+    return runner

@@ -170,6 +170,7 @@ def apply_worker(
     household = apply_household(session, state, data.household)
     if view is not None and view.version >= data.version:
         return [], None
+    new = view is None
     if view is None:
         view = WorkerView(worker_id=data.worker_id, version=data.version)
     was_off = automation_off(view)
@@ -187,7 +188,7 @@ def apply_worker(
     off = automation_off(view)
     worker = worker_profile(data, state.norm, risk=view.risk_cause is not None)
     after_commit(session, lambda: state.set_automation(data.worker_id, off))
-    aliases.record_worker(session, data, worker)
+    aliases.record_worker(session, data, worker, new=new)
 
     def _index() -> None:
         state.workers.upsert(worker, household)
