@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from anju_common.clock import utcnow
@@ -35,21 +36,28 @@ def flat_payload(model: Contract, **update: Any) -> dict[str, Any]:
     return without_none({**model.model_dump(), **update})
 
 
+@cache
+def _names(cls: type[Event]) -> tuple[str, str, str]:
+    """The envelope's source, type and dataschema of an event class (as Event.build writes them)."""
+    source, kind = cls.SOURCE_SERVICE, cls.type_name()
+    schema = f"urn:anju:{source}:{kind.removeprefix(f'anju.{source}.')}:v{cls.SCHEMA_VERSION}"
+    return f"/anju/{source}", kind, schema
+
+
 def event_json(
     cls: type[Event], data: Mapping[str, Any], *, event_id: uuid.UUID, subject: str, request_id: str | None
 ) -> bytes:
     """cls.build(data, subject=…, request_id=…).to_json() for a payload given as JSON-ready values."""
-    source = cls.SOURCE_SERVICE
+    source, kind, schema = _names(cls)
     envelope: dict[str, Any] = {
         "specversion": "1.0",
         "id": event_id,
-        "source": f"/anju/{source}",
-        "type": cls.type_name(),
+        "source": source,
+        "type": kind,
         "time": utcnow(),
         "subject": subject,
         "datacontenttype": "application/json",
-        "dataschema": f"urn:anju:{source}:{cls.type_name().removeprefix(f'anju.{source}.')}"
-        f":v{cls.SCHEMA_VERSION}",
+        "dataschema": schema,
     }
     if request_id is not None:
         envelope["requestid"] = request_id
@@ -65,7 +73,7 @@ def outbox_row(
         "event_id": str(event_id),
         "topic": f"{topic_prefix}{cls.topic()}",
         "key": subject,
-        "event_type": cls.type_name(),
+        "event_type": _names(cls)[1],
         "payload": payload.decode(),
         "created_at": now,
         "attempts": 0,
