@@ -266,7 +266,7 @@ def _batches(
             raise Problem(
                 413, f"每个文件最多 {max_rows} 行 (at most {max_rows} rows per file)", code="too-many-rows"
             )
-        batch.append((rownum, list(values)))
+        batch.append((rownum, values))
         if len(batch) >= size:
             yield batch
             batch = []
@@ -292,24 +292,43 @@ def _pool(processes: int) -> ProcessPoolExecutor:
 def _checked(
     header: HeaderMap, batches: Iterator[list[tuple[int, list[Any]]]], processes: int
 ) -> Iterator[list[Checked]]:
-    """Checked batches in file order; once a file proves big (a full first batch), the next batches are
+    """Checked batches in file order; once a file proves big (a second batch), the next batches are
     validated in helper processes while this one writes the previous ones."""
     first = next(batches, None)
     if first is None:
         return
-    yield check_rows(header, first)
-    if processes < 1:
+    second = next(batches, None) if processes >= 1 else None
+    if second is None:
+        yield check_rows(header, first)
         for batch in batches:
             yield check_rows(header, batch)
         return
-    pending: deque[Future[list[Checked]]] = deque()
     pool = _pool(processes)
+    # The helper gets the second batch before this process works on the first: starting it takes seconds.
+    pending: deque[Future[list[Checked]] | list[Checked]] = deque([pool.submit(check_rows, header, second)])
+    yield check_rows(header, first)
     for batch in batches:
-        pending.append(pool.submit(check_rows, header, batch))
-        if len(pending) > processes + 1:
-            yield pending.popleft().result()
+        if len(pending) > processes and not _ready(pending[0]):
+            # The helpers are behind (still starting, or slower than the writes): check this one here.
+            pending.append(check_rows(header, batch))
+        else:
+            pending.append(pool.submit(check_rows, header, batch))
+        while pending and (len(pending) > processes + _AHEAD or _ready(pending[0])):
+            yield _result(pending.popleft())
     while pending:
-        yield pending.popleft().result()
+        yield _result(pending.popleft())
+
+
+# Batches checked ahead of the writes beyond one per helper (bounded memory: a few thousand rows each).
+_AHEAD = 3
+
+
+def _ready(item: Future[list[Checked]] | list[Checked]) -> bool:
+    return not isinstance(item, Future) or item.done()
+
+
+def _result(item: Future[list[Checked]] | list[Checked]) -> list[Checked]:
+    return item.result() if isinstance(item, Future) else item
 
 
 def _accept(run: _Run, checked: Checked, form_site: uuid.UUID | None) -> _Prepared | None:
