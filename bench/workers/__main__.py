@@ -1,4 +1,4 @@
-"""python -m bench.workers [--rows N] [--regen]: import N workers (default 100,000) from a generated .xlsx.
+"""python -m bench.workers [--rows N] [--regen] [--profile]: import N workers (default 100,000) from an .xlsx.
 
 Runs against the local PostgreSQL in a fresh database (dropped afterwards); the outbox relay and the consumer
 are off during the measurement so it times the import request alone. Results are printed and appended to
@@ -42,6 +42,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--regen", action="store_true", help="generate the spreadsheet again")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the import call (cProfile, thread CPU time)"
+    )
     args = parser.parse_args()
     path = DATA / f"workers-{args.rows}.xlsx"
     if args.regen or not path.exists():
@@ -65,8 +68,9 @@ def main() -> int:
             WORKERS_IMPORT_MAX_ROWS=str(max(args.rows, 50_000)),
             ANJU_LOG_LEVEL="WARNING",
         )
+        profile = ["--profile", str(DATA / f"workers-{args.rows}.prof")] if args.profile else []
         out = subprocess.run(
-            [sys.executable, "-m", "bench.workers.run_import", str(path)],
+            [sys.executable, "-m", "bench.workers.run_import", str(path), *profile],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -78,6 +82,8 @@ def main() -> int:
             print(out.stdout[-3000:], out.stderr[-3000:])
             return 1
         result = json.loads(lines[-1])
+        if args.profile:
+            print(out.stdout.split(lines[-1], 1)[1])
     finally:
         with _admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')

@@ -10,11 +10,19 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import IO, Any
+from enum import StrEnum
+from typing import IO, Any, NamedTuple
 
+from anju_common import collector
 from anju_common.clock import utcnow
 from anju_common.errors import ConflictError, InvalidFieldError
-from anju_common.events import Event, HouseholdData, HouseholdUpdated, Location, WorkerRegistered
+from anju_common.events import (
+    HouseholdData,
+    HouseholdUpdated,
+    Location,
+    MonitoringCategory,
+    WorkerRegistered,
+)
 from anju_common.principal import Principal
 from anju_common.problems import Problem
 from sqlalchemy.exc import IntegrityError
@@ -23,8 +31,10 @@ from sqlmodel import Session
 from workers import households, pii, registration, views
 from workers import repository as repo
 from workers.config import get_settings, today
+from workers.event_rows import event_json, flat_payload, new_ids, outbox_row
 from workers.models import Site
 from workers.schemas import ImportReport, RowError
+from workers.skills import skill_ids_column, vocabulary
 from workers.spreadsheet import (
     HeaderMap,
     ImportRow,
@@ -39,9 +49,20 @@ from workers.upload import XlsxLimits, read_table
 class _Prepared:
     """A valid row, new to this file, with its site."""
 
-    row: ImportRow
     site_id: uuid.UUID
     checked: Checked
+
+    @property
+    def household(self) -> HouseholdColumns:
+        """The row's household columns."""
+        assert self.checked.household is not None
+        return self.checked.household
+
+    @property
+    def columns(self) -> dict[str, Any]:
+        """The row's worker columns."""
+        assert self.checked.columns is not None
+        return self.checked.columns
 
 
 @dataclass
@@ -70,6 +91,28 @@ class _Run:
     households: dict[uuid.UUID, dict[str, HouseholdData]] = field(default_factory=dict)
     touched: set[uuid.UUID] = field(default_factory=set)
     created: dict[uuid.UUID, _NewHousehold] = field(default_factory=dict)
+    skill_ids: dict[tuple[str, ...], str] = field(default_factory=dict)
+    skill_vocabulary: object = None
+    location_payloads: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+
+    def skill_ids_of(self, skills: list[dict[str, Any]]) -> str:
+        """skill_ids_column of a row's skills, read once per distinct list of names (files repeat them)."""
+        vocab = vocabulary()
+        if vocab is not self.skill_vocabulary:
+            self.skill_ids, self.skill_vocabulary = {}, vocab
+        names = tuple(str(s["name"]) for s in skills)
+        found = self.skill_ids.get(names)
+        if found is None:
+            found = self.skill_ids[names] = skill_ids_column(skills, vocab)
+        return found
+
+    def location_payload(self, site_id: uuid.UUID) -> dict[str, Any]:
+        """The site's event location as payload values, built once."""
+        if site_id not in self.location_payloads:
+            site = self.site(site_id)
+            assert site is not None
+            self.location_payloads[site_id] = flat_payload(self.location(site))
+        return self.location_payloads[site_id]
 
     def reject(self, rownum: int, fld: str, reason: str) -> None:
         """Report a row as rejected because of one column."""
@@ -158,24 +201,49 @@ def import_workers(
     return run.report
 
 
-@dataclass(frozen=True)
-class Checked:
-    """A row after validation: the model and its natural-key hashes, or why it is rejected."""
+class HouseholdColumns(NamedTuple):
+    """The household columns of an import row."""
+
+    household_ref: str
+    registered_poor: bool
+    monitoring_category: str
+    labour_capable_count: int | None
+
+
+class Checked(NamedTuple):
+    """A row after validation: its worker columns (phone and ID sealed, enums as their values) and
+    household columns, or why it is rejected. Plain values: the helper process pickles it."""
 
     rownum: int
-    row: ImportRow | None
     errors: list[RowError]
-    sealed: dict[str, str | None] = field(default_factory=dict)
+    columns: dict[str, Any] | None = None
+    site_id: uuid.UUID | None = None
+    household: HouseholdColumns | None = None
 
     @property
     def id_hash(self) -> str | None:
         """Natural key when the row has an ID number."""
-        return self.sealed.get("id_number_hash")
+        return self.columns["id_number_hash"] if self.columns is not None else None
 
     @property
     def phone_name_hash(self) -> str | None:
         """Natural key when it has none."""
-        return self.sealed.get("phone_name_hash")
+        return self.columns["phone_name_hash"] if self.columns is not None else None
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, StrEnum) else value
+
+
+def checked_row(rownum: int, row: ImportRow) -> Checked:
+    """A valid row's worker and household columns (what a database-free process can compute)."""
+    columns = registration.profile_columns(row, pii.sealed_fields(row))
+    for name in ("gender", "livelihood_type", "employment_status"):
+        columns[name] = _plain(columns[name])
+    household = HouseholdColumns(
+        row.household_ref, row.registered_poor, row.monitoring_category.value, row.labour_capable_count
+    )
+    return Checked(rownum, [], columns, row.site_id, household)
 
 
 def check_rows(header: HeaderMap, rows: list[tuple[int, list[Any]]]) -> list[Checked]:
@@ -183,7 +251,7 @@ def check_rows(header: HeaderMap, rows: list[tuple[int, list[Any]]]) -> list[Che
     out: list[Checked] = []
     for rownum, values in rows:
         row, errors = validate_row(rownum, values, header)
-        out.append(Checked(rownum, row, errors, pii.sealed_fields(row) if row is not None else {}))
+        out.append(checked_row(rownum, row) if row is not None else Checked(rownum, errors))
     return out
 
 
@@ -199,7 +267,7 @@ def _batches(
             raise Problem(
                 413, f"每个文件最多 {max_rows} 行 (at most {max_rows} rows per file)", code="too-many-rows"
             )
-        batch.append((rownum, list(values)))
+        batch.append((rownum, values))
         if len(batch) >= size:
             yield batch
             batch = []
@@ -216,8 +284,12 @@ def _pool(processes: int) -> ProcessPoolExecutor:
     with _POOL_LOCK:
         if _POOL is None:
             # spawn, not fork: the service process runs Kafka and relay threads that must not be cloned.
+            # The helpers' collector as the service's (anju_common.cli): at CPython's 700 their young
+            # collections took a quarter of the validation.
             _POOL = ProcessPoolExecutor(
-                max_workers=processes, mp_context=multiprocessing.get_context("spawn")
+                max_workers=processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=collector.tune,
             )
         return _POOL
 
@@ -225,34 +297,53 @@ def _pool(processes: int) -> ProcessPoolExecutor:
 def _checked(
     header: HeaderMap, batches: Iterator[list[tuple[int, list[Any]]]], processes: int
 ) -> Iterator[list[Checked]]:
-    """Checked batches in file order; once a file proves big (a full first batch), the next batches are
+    """Checked batches in file order; once a file proves big (a second batch), the next batches are
     validated in helper processes while this one writes the previous ones."""
     first = next(batches, None)
     if first is None:
         return
-    yield check_rows(header, first)
-    if processes < 1:
+    second = next(batches, None) if processes >= 1 else None
+    if second is None:
+        yield check_rows(header, first)
         for batch in batches:
             yield check_rows(header, batch)
         return
-    pending: deque[Future[list[Checked]]] = deque()
     pool = _pool(processes)
+    # The helper gets the second batch before this process works on the first: starting it takes seconds.
+    pending: deque[Future[list[Checked]] | list[Checked]] = deque([pool.submit(check_rows, header, second)])
+    yield check_rows(header, first)
     for batch in batches:
-        pending.append(pool.submit(check_rows, header, batch))
-        if len(pending) > processes + 1:
-            yield pending.popleft().result()
+        if len(pending) > processes and not _ready(pending[0]):
+            # The helpers are behind (still starting, or slower than the writes): check this one here.
+            pending.append(check_rows(header, batch))
+        else:
+            pending.append(pool.submit(check_rows, header, batch))
+        while pending and (len(pending) > processes + _AHEAD or _ready(pending[0])):
+            yield _result(pending.popleft())
     while pending:
-        yield pending.popleft().result()
+        yield _result(pending.popleft())
+
+
+# Batches checked ahead of the writes beyond one per helper (bounded memory: a few thousand rows each).
+_AHEAD = 3
+
+
+def _ready(item: Future[list[Checked]] | list[Checked]) -> bool:
+    return not isinstance(item, Future) or item.done()
+
+
+def _result(item: Future[list[Checked]] | list[Checked]) -> list[Checked]:
+    return item.result() if isinstance(item, Future) else item
 
 
 def _accept(run: _Run, checked: Checked, form_site: uuid.UUID | None) -> _Prepared | None:
     """Site and in-file duplicate checks of a validated row (they need this import's state)."""
-    row, rownum = checked.row, checked.rownum
-    if row is None:
+    rownum = checked.rownum
+    if checked.columns is None:
         run.report.rejected += 1
         run.report.errors.extend(checked.errors)
         return None
-    site_id = row.site_id or form_site
+    site_id = checked.site_id or form_site
     if site_id is None:
         run.reject(rownum, "site_id", "no site: fill the column or send site_id as a form field")
         return None
@@ -267,7 +358,7 @@ def _accept(run: _Run, checked: Checked, form_site: uuid.UUID | None) -> _Prepar
         return None
     run.seen[key] = rownum
     run.report.valid += 1
-    return _Prepared(row, site_id, checked)
+    return _Prepared(site_id, checked)
 
 
 def _store(run: _Run, chunk: list[_Prepared]) -> None:
@@ -288,32 +379,46 @@ def _store(run: _Run, chunk: list[_Prepared]) -> None:
     new_households: list[dict[str, Any]] = []
     for p in fresh:
         known = run.households_at(p.site_id)
-        if p.row.household_ref in known:
+        if p.household.household_ref in known:
             continue
         row = _household_row(p, now)
         new_households.append(row)
-        known[p.row.household_ref] = snapshot = HouseholdData(
+        known[p.household.household_ref] = snapshot = HouseholdData(
             household_id=row["id"],
             site_id=p.site_id,
-            registered_poor=p.row.registered_poor,
-            monitoring_category=p.row.monitoring_category,
+            registered_poor=p.household.registered_poor,
+            monitoring_category=MonitoringCategory(p.household.monitoring_category),
         )
-        run.created[snapshot.household_id] = _NewHousehold(snapshot, p.row.labour_capable_count)
+        run.created[snapshot.household_id] = _NewHousehold(snapshot, p.household.labour_capable_count)
     run.report.households_created += len(new_households)
     if run.dry_run:
         return
     repo.insert_households(run.session, new_households)
     workers: list[dict[str, Any]] = []
-    events: list[Event] = []
-    for p in fresh:
-        household = run.households_at(p.site_id)[p.row.household_ref]
-        site = run.site(p.site_id)
-        assert site is not None
-        row = {**_WORKER_DEFAULTS, "id": uuid.uuid4(), "created_at": now, "updated_at": now}
-        row.update(registration.new_worker_fields(p.row, household.household_id, p.site_id, p.checked.sealed))
+    events: list[tuple[uuid.UUID, str, bytes]] = []
+    ids = new_ids(2 * len(fresh))
+    snapshots: dict[uuid.UUID, dict[str, Any]] = {}  # this chunk's: its rows' households are mostly its own
+    for i, p in enumerate(fresh):
+        household = run.households_at(p.site_id)[p.household.household_ref]
+        row = worker_row(
+            p.columns,
+            worker_id=ids[2 * i],
+            household_id=household.household_id,
+            site_id=p.site_id,
+            skill_ids=run.skill_ids_of(p.columns["skills"]),
+            now=now,
+        )
         workers.append(row)
-        data = views.profile_data(row, household, run.location(site))
-        events.append(WorkerRegistered.build(data, subject=row["id"], request_id=run.request_id))
+        at_registration = snapshots.get(household.household_id)
+        if at_registration is None:
+            at_registration = snapshots[household.household_id] = flat_payload(household)
+        data = views.profile_payload(row, at_registration, run.location_payload(p.site_id))
+        subject = str(row["id"])
+        event_id = ids[2 * i + 1]
+        payload = event_json(
+            WorkerRegistered, data, event_id=event_id, subject=subject, request_id=run.request_id
+        )
+        events.append((event_id, subject, payload))
         new = run.created.get(household.household_id)
         if new is None:
             run.touched.add(household.household_id)
@@ -321,7 +426,18 @@ def _store(run: _Run, chunk: list[_Prepared]) -> None:
             new.active += 1
             new.employed += row["employment_status"] in repo.EMPLOYED_STATUSES
     repo.insert_workers(run.session, workers)
-    repo.record_events(run.session, events, get_settings().topic_prefix)
+    _record(run, WorkerRegistered, events)
+
+
+def _record(
+    run: _Run, cls: type[WorkerRegistered | HouseholdUpdated], events: list[tuple[uuid.UUID, str, bytes]]
+) -> None:
+    prefix, now = get_settings().topic_prefix, utcnow()
+    rows = [
+        outbox_row(cls, payload, event_id=event_id, subject=subject, topic_prefix=prefix, now=now)
+        for event_id, subject, payload in events
+    ]
+    repo.insert_outbox(run.session, rows)
 
 
 def _finish_households(run: _Run) -> None:
@@ -340,34 +456,28 @@ def _finish_new_households(
     run: _Run, created: list[tuple[uuid.UUID, _NewHousehold]], on: date, now: datetime
 ) -> None:
     updates: list[dict[str, Any]] = []
-    events: list[Event] = []
-    for hid, new in created:
+    events: list[tuple[uuid.UUID, str, bytes]] = []
+    ids = new_ids(len(created))
+    for (hid, new), event_id in zip(created, ids, strict=True):
         labour, employed, zero, since = households.derive_signals(
             new.declared, new.active, new.employed, None, on
         )
-        updates.append(
-            {
-                "id": hid,
-                "labour_capable_count": labour,
-                "employed_count": employed,
-                "zero_employment": zero,
-                "zero_employment_since": since,
-                "version": 2,
-                "updated_at": now,
-            }
+        signals = {
+            "labour_capable_count": labour,
+            "employed_count": employed,
+            "zero_employment": zero,
+            "zero_employment_since": since,
+            "version": 2,
+        }
+        updates.append({"id": hid, **signals, "updated_at": now})
+        data = flat_payload(new.data, **signals)
+        subject = str(hid)
+        payload = event_json(
+            HouseholdUpdated, data, event_id=event_id, subject=subject, request_id=run.request_id
         )
-        data = new.data.model_copy(
-            update={
-                "labour_capable_count": labour,
-                "employed_count": employed,
-                "zero_employment": zero,
-                "zero_employment_since": since,
-                "version": 2,
-            }
-        )
-        events.append(HouseholdUpdated.build(data, subject=hid, request_id=run.request_id))
+        events.append((event_id, subject, payload))
     repo.update_households(run.session, updates)
-    repo.record_events(run.session, events, get_settings().topic_prefix)
+    _record(run, HouseholdUpdated, events)
 
 
 _WORKER_DEFAULTS: dict[str, Any] = {
@@ -380,14 +490,36 @@ _WORKER_DEFAULTS: dict[str, Any] = {
 }
 
 
+def worker_row(
+    columns: dict[str, Any],
+    *,
+    worker_id: uuid.UUID,
+    household_id: uuid.UUID,
+    site_id: uuid.UUID,
+    skill_ids: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The column values of a new worker from a checked row's columns."""
+    return {
+        **_WORKER_DEFAULTS,
+        "id": worker_id,
+        "created_at": now,
+        "updated_at": now,
+        "household_id": household_id,
+        "site_id": site_id,
+        **columns,
+        "skill_ids": skill_ids,
+    }
+
+
 def _household_row(p: _Prepared, now: datetime) -> dict[str, Any]:
     return {
         "id": uuid.uuid4(),
         "site_id": p.site_id,
-        "household_ref": p.row.household_ref,
-        "registered_poor": p.row.registered_poor,
-        "monitoring_category": p.row.monitoring_category,
-        "labour_capable_declared": p.row.labour_capable_count,
+        "household_ref": p.household.household_ref,
+        "registered_poor": p.household.registered_poor,
+        "monitoring_category": p.household.monitoring_category,
+        "labour_capable_declared": p.household.labour_capable_count,
         "labour_capable_count": 0,
         "employed_count": 0,
         "zero_employment": False,

@@ -113,14 +113,11 @@ def _check_unique(session: Session, worker: Worker, principal: Principal) -> Non
         )
 
 
-def new_worker_fields(
-    data: Any, household_id: uuid.UUID, site_id: uuid.UUID, sealed: dict[str, str | None] | None = None
-) -> dict[str, Any]:
-    """Column values of a new worker from a validated create or import row (sealed: precomputed)."""
+def profile_columns(data: Any, sealed: dict[str, str | None] | None = None) -> dict[str, Any]:
+    """Column values of a new worker that follow from its validated fields alone (sealed: precomputed);
+    no household, site or vocabulary, so the bulk import computes them in its helper process."""
     skills = [s.model_dump() for s in data.skills]
     return {
-        "household_id": household_id,
-        "site_id": site_id,
         "name": data.name,
         "gender": data.gender,
         "birth_year": data.birth_year,
@@ -129,7 +126,6 @@ def new_worker_fields(
         **place_columns(data.home_province, data.home_county, prefix="home_"),
         "skills": skills,
         "skills_text": skills_text(skills),
-        "skill_ids": skill_ids_column(skills),
         "livelihood_type": data.livelihood_type,
         "max_commute_km": data.max_commute_km or DEFAULT_COMMUTE_KM[data.livelihood_type],
         "caregiver": data.caregiver,
@@ -141,6 +137,19 @@ def new_worker_fields(
         "sms_consent": data.sms_consent,
         "share_consent": data.share_consent,
         "language_notes": data.language_notes,
+    }
+
+
+def new_worker_fields(
+    data: Any, household_id: uuid.UUID, site_id: uuid.UUID, sealed: dict[str, str | None] | None = None
+) -> dict[str, Any]:
+    """Column values of a new worker from a validated create or import row (sealed: precomputed)."""
+    columns = profile_columns(data, sealed)
+    return {
+        "household_id": household_id,
+        "site_id": site_id,
+        **columns,
+        "skill_ids": skill_ids_column(columns["skills"]),
     }
 
 

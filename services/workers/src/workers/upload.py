@@ -137,8 +137,8 @@ def _check_sheet(stream: IO[bytes], info: zipfile.ZipInfo, limits: XlsxLimits) -
                 _check_dimension(head, limits)
         window = tail + chunk
         # A tag cut by the chunk boundary ends in this window; one wholly inside the old tail was counted.
-        rows += sum(1 for m in _ROW_TAG.finditer(window) if m.end() > len(tail))
-        cells += sum(1 for m in _CELL_TAG.finditer(window) if m.end() > len(tail))
+        rows += _tags_ending_after(_ROW_TAG, window, len(tail))
+        cells += _tags_ending_after(_CELL_TAG, window, len(tail))
         tail = window[-16:]
         if rows > limits.max_row_elements:
             raise _too_large(
@@ -152,6 +152,17 @@ def _check_sheet(stream: IO[bytes], info: zipfile.ZipInfo, limits: XlsxLimits) -
                 "too-many-cells",
                 max_cells=limits.max_cells,
             )
+
+
+def _tags_ending_after(tag: re.Pattern[bytes], window: bytes, start: int) -> int:
+    """How many matches in window end after start: all of them (counted in C) but the first few, which
+    end inside the old tail (matches do not overlap, so those come first)."""
+    counted = 0
+    for match in tag.finditer(window):
+        if match.end() > start:
+            break
+        counted += 1
+    return len(tag.findall(window)) - counted
 
 
 def _check_dimension(head: bytes, limits: XlsxLimits) -> None:

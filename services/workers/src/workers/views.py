@@ -9,6 +9,7 @@ from anju_common.events import HouseholdData, Location, SkillData, WorkerData
 from anju_common.pii import mask_id_number, mask_phone
 from anju_common.places import location_of
 
+from workers.event_rows import without_none
 from workers.identity import mask_name
 from workers.models import Household, Site, Worker
 from workers.pii import decrypt_id_number, decrypt_phone
@@ -124,6 +125,45 @@ def profile_data(row: Mapping[str, Any], household: HouseholdData, location: Loc
         active=row["active"],
         household=household,
         version=row["version"],
+    )
+
+
+def profile_payload(
+    row: Mapping[str, Any], household: Mapping[str, Any], location: Mapping[str, Any]
+) -> dict[str, Any]:
+    """profile_data(row, …) as the JSON-ready values its to_json writes (None fields left out), for import
+    rows whose values are already validated; household and location as their payloads."""
+    return without_none(
+        {
+            "worker_id": row["id"],
+            "household_id": row["household_id"],
+            "site_id": row["site_id"],
+            "location": location,
+            "home_county": row["home_county"],
+            "home_county_code": row.get("home_county_code"),
+            "home_province": row["home_province"],
+            "home_province_code": row.get("home_province_code"),
+            "birth_year": row["birth_year"] or 0,
+            "education": row["education"],
+            "skills": [
+                {"name": s["name"], "level": s.get("level", 1), "certified": s.get("certified", False)}
+                for s in row["skills"]
+            ],
+            "livelihood_type": row["livelihood_type"],
+            "max_commute_km": float(row["max_commute_km"]),
+            "caregiver": row["caregiver"],
+            "physical_limitations": list(row["physical_limitations"]),
+            "expected_wage_min": row["expected_wage_min"],
+            "available_from": row["available_from"],
+            "unavailable_months": list(row["unavailable_months"]),
+            "employment_status": row["employment_status"],
+            "sms_consent": row["sms_consent"],
+            "share_consent": row["share_consent"],
+            "automated_matching_refused": bool(row.get("automated_matching_refused") or False),
+            "active": row["active"],
+            "household": household,
+            "version": row["version"],
+        }
     )
 
 
