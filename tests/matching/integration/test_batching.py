@@ -283,10 +283,11 @@ def test_with_a_proposer_neighbouring_registrations_share_a_transaction(
         since = repo.snapshot_xmin(session)
     follower = IndexFollower(engine, c.state, c.own, since)
     proposer = Proposer(engine, c.state, follower, c.own)
-    runtime = type("R", (), {"settings": _settings(), "engine": engine, "tables": event_tables})()
+    runtime: Any = type("R", (), {"settings": _settings(), "engine": engine, "tables": event_tables})()
     runtime.producer = c.runner.producer
-    c.runner = build_consumer(runtime, c.state, c.own, proposer)  # type: ignore[arg-type]
-    assert isinstance(c.runner, MatchingConsumer) and c.runner.groups is DEFERRED_BATCH_GROUPS
+    runner = build_consumer(runtime, c.state, c.own, proposer)
+    assert isinstance(runner, MatchingConsumer) and runner.groups is DEFERRED_BATCH_GROUPS
+    c.runner = runner
     posted = _posted(headcount=1)
     c.poll(posted)
     first, second = _registered(), _registered()
