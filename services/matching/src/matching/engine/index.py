@@ -425,7 +425,7 @@ class WorkerIndex:
     def evaluate_rows(self, job: JobProfile, rows: IntArray, today: date) -> Evaluation:
         """Filters and components of the job against some rows."""
         w = self.store.take(rows)
-        j = as_cols(job_row(job, self.names), JOB_COLUMNS)
+        j = job_row(job, self.names)  # plain values: the job's own conditions are decided once
         cov, score, partial = self.skill_columns(job, rows)
         return evaluate(w, j, cov, score, today, self.params, skill_neighbour=partial)
 

@@ -342,9 +342,55 @@ class Evaluation:
     skill_neighbour: NDArray[np.float64]  # part of the skill component earned by neighbouring trades
 
 
+def _where(cond: Any, a: Any, b: Any) -> Any:
+    """np.where, or one side when the condition is a single truth value (a job's side given as scalars)."""
+    if cond is True:
+        return a
+    if cond is False:
+        return b
+    return np.where(cond, a, b)
+
+
+def _and(a: Any, b: Any) -> Any:
+    """a & b, without an array operation when either side is a single truth value."""
+    if a is False or b is False:
+        return False
+    if a is True:
+        return b
+    return a if b is True else a & b
+
+
+def _or(a: Any, b: Any) -> Any:
+    """a | b, without an array operation when either side is a single truth value."""
+    if a is True or b is True:
+        return True
+    if a is False:
+        return b
+    return a if b is False else a | b
+
+
+def _not(a: Any) -> Any:
+    """Negation of a truth value or of a boolean array."""
+    return (not a) if isinstance(a, bool) else ~a
+
+
+def _covers(held: Any, wanted: Any) -> Any:
+    """Whether the bit masks held contain every bit of wanted (always, when nothing is wanted)."""
+    if isinstance(wanted, int) and wanted == 0:
+        return True
+    return (held & wanted) == wanted
+
+
+def _disjoint(a: Any, b: Any) -> Any:
+    """Whether two bit masks share no bit (always, when one of them is a plain 0)."""
+    if isinstance(b, int) and b == 0:
+        return True
+    return (a & b) == 0
+
+
 def evaluate(
     w: Cols,
-    j: Cols,
+    j: Cols | Mapping[str, Any],
     skill_cov: Any,
     skill_score: Any,
     today: date,
@@ -353,25 +399,31 @@ def evaluate(
     check_certificates: bool = True,
     skill_neighbour: Any = 0.0,
 ) -> Evaluation:
-    """Apply every hard filter and compute every component for the broadcast pairs."""
+    """Apply every hard filter and compute every component for the broadcast pairs.
+
+    Either side may also be plain Python values (job_row of the one job a ranking is for): the conditions
+    that depend on that side alone are then decided once instead of once per pair."""
     t = today.toordinal()
     with np.errstate(invalid="ignore", divide="ignore"):
-        start = np.where(j["start"] < 0, t, j["start"])
-        year = np.where(j["start_year"] < 0, today.year, j["start_year"])
-        month = np.where(j["start_month"] < 0, today.month, j["start_month"])
+        start = _where(j["start"] < 0, t, j["start"])
+        year = _where(j["start_year"] < 0, today.year, j["start_year"])
+        month = _where(j["start_month"] < 0, today.month, j["start_month"])
         age = year - w["birth_year"]
         dist = haversine_km(w["lat"], w["lon"], j["lat"], j["lon"])
         known = ~np.isnan(dist)
         migrant = w["live"] == LIVELIHOOD[LivelihoodType.migrant]
         returnee = w["live"] == LIVELIHOOD[LivelihoodType.returnee_agriculture]
         peasant = w["live"] == LIVELIHOOD[LivelihoodType.worker_peasant]
-        cross = j["cross"] | ((j["province"] != 0) & (w["province"] != 0) & (j["province"] != w["province"]))
-        home = (j["county"] != 0) & (j["county"] == w["home_county"])
-        same_county = (j["county"] != 0) & (j["county"] == w["county"])
+        cross = _or(
+            j["cross"],
+            _and(_and(j["province"] != 0, w["province"] != 0), j["province"] != w["province"]),
+        )
+        home = _and(j["county"] != 0, j["county"] == w["home_county"])
+        same_county = _and(j["county"] != 0, j["county"] == w["county"])
         local = np.where(known, dist <= w["max_km"], same_county)
         shift = j["shift"]
         night = shift == SHIFT[Shift.night]
-        flexible = (shift == SHIFT[Shift.flexible]) | (shift == SHIFT[Shift.part_time])
+        flexible = _or(shift == SHIFT[Shift.flexible], shift == SHIFT[Shift.part_time])
         day = shift == SHIFT[Shift.day]
         zero_days = np.where(w["zero"] & (w["zero_since"] >= 0), t - w["zero_since"], 0)
         monitored = w["monitoring"] != 0
@@ -381,15 +433,15 @@ def evaluate(
             "not_employed": w["employ"] != EMPLOYMENT[EmploymentStatus.employed],
             "age": (age >= np.maximum(j["min_age"], LEGAL_MIN_AGE))
             & (age <= np.minimum(j["max_age"], LEGAL_MAX_AGE)),
-            "reach": np.where(cross, migrant, np.where(returnee, home, local)),
+            "reach": _where(cross, migrant, np.where(returnee, home, local)),
             "available": w["avail"] <= start,
             "season": ((w["unavail"] >> month) & 1) == 0,
-            "caregiver_night": ~(w["caregiver"] & night),
-            "physical": (w["limits"] & j["reqs"]) == 0,
-            "public_welfare": ~j["welfare"] | w["zero"] | monitored,
+            "caregiver_night": _not(_and(w["caregiver"], night)),
+            "physical": _disjoint(w["limits"], j["reqs"]),
+            "public_welfare": _or(_not(j["welfare"]), w["zero"] | monitored),
             "skills": np.asarray(skill_cov) >= params.min_skill_coverage,
             # A job whose trade legally needs a licence takes only workers holding it.
-            "certificate": ((w["certs"] & j["certs"]) == j["certs"]) if check_certificates else True,
+            "certificate": _covers(w["certs"], j["certs"]) if check_certificates else True,
         }
         e = w["wage"]
         wage = np.where(
@@ -405,9 +457,9 @@ def evaluate(
                 ),
             ),
         )
-        commute = np.where(
+        commute = _where(
             cross,
-            np.where(j["dormitory"], 1.0, 0.5),
+            _where(j["dormitory"], 1.0, 0.5),
             np.where(
                 returnee,
                 1.0,
@@ -416,11 +468,11 @@ def evaluate(
         )
         schedule = np.where(
             w["caregiver"],
-            np.where(j["cg_friendly"], 1.0, np.where(flexible, 0.8, 0.3)),
+            _where(j["cg_friendly"], 1.0, _where(flexible, 0.8, 0.3)),
             np.where(
                 peasant,
-                np.where(flexible, 1.0, np.where(day, 0.7, 0.4)),
-                np.where(day | (shift == SHIFT[Shift.flexible]), 1.0, np.where(night, 0.6, 0.7)),
+                _where(flexible, 1.0, _where(day, 0.7, 0.4)),
+                _where(_or(day, shift == SHIFT[Shift.flexible]), 1.0, _where(night, 0.6, 0.7)),
             ),
         )
         household = np.clip(
@@ -430,26 +482,32 @@ def evaluate(
             0.0,
             1.0,
         )
-    components = {
-        "skill": np.asarray(skill_score, dtype=np.float64),
-        "commute": np.asarray(commute, dtype=np.float64),
-        "wage": np.asarray(wage, dtype=np.float64),
-        "schedule": np.asarray(schedule, dtype=np.float64),
-        "household": np.asarray(household, dtype=np.float64),
+    values = {
+        "skill": skill_score,
+        "commute": commute,
+        "wage": wage,
+        "schedule": schedule,
+        "household": household,
     }
-    shape = _common_shape([np.shape(v) for v in (*passed.values(), *components.values())])
+    shape = _common_shape([np.shape(v) for v in (*passed.values(), *values.values())])
+    # One array per kind, filled row by row (a row per component or filter): a few assignments instead of
+    # an operation per filter and component, and the dicts hold read-only views of it.
+    matrix = np.empty((len(COMPONENTS), *shape), dtype=np.float64)
     total_weight = sum(params.weights.get(c, 0.0) for c in COMPONENTS) or 1.0
     score = np.zeros(shape, dtype=np.float64)
-    for name in COMPONENTS:
-        components[name] = _broadcast(components[name], shape)
-        score = score + params.weights.get(name, 0.0) * components[name]
+    for k, name in enumerate(COMPONENTS):
+        matrix[k] = values[name]
+        score += params.weights.get(name, 0.0) * matrix[k]
     score = np.round(100.0 * score / total_weight, 2)
-    eligible = np.ones(shape, dtype=np.bool_)
-    failed: dict[str, NDArray[np.bool_]] = {}
-    for name in FILTERS:
-        ok = _broadcast(np.asarray(passed[name], dtype=np.bool_), shape)
-        failed[name] = ~ok
-        eligible &= ok
+    ok = np.empty((len(FILTERS), *shape), dtype=np.bool_)
+    for k, name in enumerate(FILTERS):
+        ok[k] = passed[name]
+    eligible = ok.all(axis=0)
+    failed_all = ~ok
+    matrix.flags.writeable = False
+    failed_all.flags.writeable = False
+    failed = {name: failed_all[k] for k, name in enumerate(FILTERS)}
+    components = {name: matrix[k] for k, name in enumerate(COMPONENTS)}
     neighbour = _broadcast(np.asarray(skill_neighbour, dtype=np.float64), shape)
     return Evaluation(eligible, failed, components, score, _broadcast(dist, shape), neighbour)
 
