@@ -340,7 +340,7 @@ class WorkerIndex:
             held = [c.rows for c in map(self._credits_of, core) if len(c.rows)]
             if not held:
                 return np.zeros(0, dtype=np.int64)
-            rows = _union(held)
+            rows = held[0] if len(held) == 1 else _union(held)  # merged rows are sorted and distinct
             return rows[self._in_reach(job, rows, province, county)]
         parts: list[IntArray] = []
         for key in self.groups.sets:
@@ -562,7 +562,7 @@ class WorkerIndex:
 def _union(arrays: list[IntArray]) -> IntArray:
     """The sorted distinct rows of some arrays (sorting beats np.unique's hash table at these sizes)."""
     if len(arrays) == 1:
-        return np.unique(arrays[0]) if len(arrays[0]) > 1 and not _sorted_distinct(arrays[0]) else arrays[0]
+        return np.unique(arrays[0])
     rows = np.sort(np.concatenate(arrays))
     if len(rows) < 2:
         return rows
@@ -570,10 +570,6 @@ def _union(arrays: list[IntArray]) -> IntArray:
     first[0] = True
     np.not_equal(rows[1:], rows[:-1], out=first[1:])
     return rows[first]
-
-
-def _sorted_distinct(rows: IntArray) -> bool:
-    return bool(np.all(rows[1:] > rows[:-1]))
 
 
 def _skill_columns(job: JobProfile, hits: list[_Hits], n: int) -> _Columns:

@@ -340,6 +340,7 @@ class Evaluation:
     score: NDArray[np.float64]
     distance: NDArray[np.float64]
     skill_neighbour: NDArray[np.float64]  # part of the skill component earned by neighbouring trades
+    matrix: NDArray[np.float64] | None = None  # the components as rows (COMPONENTS order), when 2-d
 
 
 def _where(cond: Any, a: Any, b: Any) -> Any:
@@ -489,7 +490,7 @@ def evaluate(
         "schedule": schedule,
         "household": household,
     }
-    shape = _common_shape([np.shape(v) for v in (*passed.values(), *values.values())])
+    shape = _common_shape([getattr(v, "shape", ()) for v in (*passed.values(), *values.values())])
     # One array per kind, filled row by row (a row per component or filter): a few assignments instead of
     # an operation per filter and component, and the dicts hold read-only views of it.
     matrix = np.empty((len(COMPONENTS), *shape), dtype=np.float64)
@@ -509,7 +510,7 @@ def evaluate(
     failed = {name: failed_all[k] for k, name in enumerate(FILTERS)}
     components = {name: matrix[k] for k, name in enumerate(COMPONENTS)}
     neighbour = _broadcast(np.asarray(skill_neighbour, dtype=np.float64), shape)
-    return Evaluation(eligible, failed, components, score, _broadcast(dist, shape), neighbour)
+    return Evaluation(eligible, failed, components, score, _broadcast(dist, shape), neighbour, matrix)
 
 
 def _common_shape(shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
@@ -552,9 +553,12 @@ def breakdown(ev: Evaluation, i: int) -> dict[str, float]:
 
 def breakdowns(ev: Evaluation, idx: NDArray[np.int64]) -> list[dict[str, float]]:
     """Component values of several pairs at once."""
-    cols = {name: np.round(ev.components[name][idx], 4).tolist() for name in COMPONENTS}
+    if ev.matrix is not None and ev.matrix.ndim == 2:
+        rows = np.round(ev.matrix[:, idx], 4).tolist()  # one rounding for every component
+    else:
+        rows = [np.round(ev.components[name][idx], 4).tolist() for name in COMPONENTS]
     part = np.round(ev.skill_neighbour[idx], 4).tolist()
-    out = [{name: cols[name][k] for name in COMPONENTS} for k in range(len(idx))]
+    out = [dict(zip(COMPONENTS, values, strict=True)) for values in zip(*rows, strict=True)]
     for k, value in enumerate(part):
         if value > 0:
             out[k]["skill_neighbour"] = value
@@ -644,8 +648,11 @@ def reasons(
         prepared = job_reasons(job, taxonomy)
     out: list[Reason] = []
     held_ids = prepared.core_ids
-    near = {n.required for n in skills.neighbours}
-    direct = [(r, c) for r, c in skills.matched if r.skill_id not in near]
+    if skills.neighbours:
+        near = {n.required for n in skills.neighbours}
+        direct = [(r, c) for r, c in skills.matched if r.skill_id not in near]
+    else:
+        direct = list(skills.matched)
     if direct:
         names = [taxonomy.label(r.skill_id, r.text) for r, _ in direct[:3]]
         level = max((s.level for s in worker.skills if s.skill_id in held_ids), default=0)
@@ -659,7 +666,7 @@ def reasons(
             )
         )
     elif not job.skills:
-        out.append(_reason(code="skill.none_required", zh="无技能要求", en="No skill required"))
+        out.append(_NONE_REQUIRED)
     for n in skills.neighbours[:2]:
         req_zh, req_en = taxonomy.label(n.required)
         held_zh, held_en = taxonomy.label(n.held)
@@ -698,45 +705,67 @@ def reasons(
             )
         )
     elif worker.livelihood == LivelihoodType.returnee_agriculture:
-        out.append(_reason(code="commute.home_county", zh="在户籍所在县", en="In the home county"))
+        out.append(_HOME_COUNTY)
     elif not math.isnan(distance):
-        km = round(distance, 1)
-        out.append(_reason(code="commute.distance", zh=f"距离约{km}公里", en=f"About {km} km away"))
+        out.append(_distance_reason(round(distance, 1)))
     if comps.get("wage", 0) >= 0.999 and worker.expected_wage_min:
-        out.append(_reason(code="wage.meets", zh="工资达到期望", en="Wage meets expectation"))
+        out.append(_WAGE_MEETS)
     elif comps.get("wage", 1) < 0.5:
-        out.append(_reason(code="wage.below", zh="工资低于期望", en="Wage below expectation"))
+        out.append(_WAGE_BELOW)
     if worker.caregiver and (job.caregiver_friendly or job.shift in (Shift.flexible, Shift.part_time)):
-        out.append(
-            _reason(
-                code="schedule.caregiver",
-                zh="家门口弹性工作，便于照顾家庭",
-                en="Flexible hours near home for a caregiver",
-            )
-        )
+        out.append(_CAREGIVER)
     if household and household.zero_employment:
         days = (today - household.zero_employment_since).days if household.zero_employment_since else 0
-        out.append(
-            _reason(
-                code="household.zero_employment",
-                zh=f"零就业家庭优先（{days}天）",
-                en=f"Zero-employment household first ({days} days)",
-            )
-        )
+        out.append(_zero_employment_reason(days))
     if worker.risk:
-        out.append(
-            _reason(
-                code="household.risk_signal",
-                zh="近期失业或被欠薪，优先推荐",
-                en="Recent job loss or wage arrears",
-            )
-        )
+        out.append(_RISK)
     if household and household.monitoring != "none":
-        out.append(
-            _reason(
-                code="household.monitored",
-                zh="防返贫监测户优先",
-                en="Household under poverty-return monitoring",
-            )
-        )
+        out.append(_MONITORED)
     return out
+
+
+# The reasons whose text never changes, built once; the ones with a number, once per number.
+_NONE_REQUIRED = _reason(code="skill.none_required", zh="无技能要求", en="No skill required")
+_HOME_COUNTY = _reason(code="commute.home_county", zh="在户籍所在县", en="In the home county")
+_WAGE_MEETS = _reason(code="wage.meets", zh="工资达到期望", en="Wage meets expectation")
+_WAGE_BELOW = _reason(code="wage.below", zh="工资低于期望", en="Wage below expectation")
+_CAREGIVER = _reason(
+    code="schedule.caregiver",
+    zh="家门口弹性工作，便于照顾家庭",
+    en="Flexible hours near home for a caregiver",
+)
+_RISK = _reason(
+    code="household.risk_signal",
+    zh="近期失业或被欠薪，优先推荐",
+    en="Recent job loss or wage arrears",
+)
+_MONITORED = _reason(
+    code="household.monitored", zh="防返贫监测户优先", en="Household under poverty-return monitoring"
+)
+_DISTANCES: dict[float, Reason] = {}
+_ZERO_DAYS: dict[int, Reason] = {}
+
+
+def _distance_reason(km: float) -> Reason:
+    """'About km away', built once per distance."""
+    found = _DISTANCES.get(km)
+    if found is None:
+        if len(_DISTANCES) >= 100_000:
+            _DISTANCES.clear()
+        zh, en = f"距离约{km}公里", f"About {km} km away"
+        found = _DISTANCES[km] = _reason(code="commute.distance", zh=zh, en=en)
+    return found
+
+
+def _zero_employment_reason(days: int) -> Reason:
+    """'Zero-employment household first (days)', built once per number of days."""
+    found = _ZERO_DAYS.get(days)
+    if found is None:
+        if len(_ZERO_DAYS) >= 10_000:
+            _ZERO_DAYS.clear()
+        found = _ZERO_DAYS[days] = _reason(
+            code="household.zero_employment",
+            zh=f"零就业家庭优先（{days}天）",
+            en=f"Zero-employment household first ({days} days)",
+        )
+    return found
