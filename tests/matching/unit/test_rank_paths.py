@@ -157,7 +157,7 @@ def _straightforward(idx: WorkerIndex, e: Engine, jp: JobProfile, limit: int) ->
     ev = evaluate(idx.store.take(rows), j, cov, score, TODAY, idx.params, skill_neighbour=part)
     order = sorted(np.nonzero(ev.eligible)[0], key=lambda i: (-ev.score[i], idx.tie[rows[i]]))[:limit]
     out = []
-    for i in order:
+    for i in map(int, order):
         p = idx.profiles[rows[i]]
         h = idx.households.get(p.household_id)
         comps = breakdown(ev, i)

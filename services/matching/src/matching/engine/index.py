@@ -381,7 +381,8 @@ class WorkerIndex:
         cols = self.places.cols
         migrant_of = cols["migrant_of"][rows]
         if job.cross_province:
-            return migrant_of != 0
+            migrants: NDArray[np.bool_] = migrant_of != 0
+            return migrants
         ok = (migrant_of > 0) & (migrant_of != province) if province else np.zeros(len(rows), np.bool_)
         box = self._box(job)
         if box is not None:

@@ -503,7 +503,7 @@ def evaluate(
     ok = np.empty((len(FILTERS), *shape), dtype=np.bool_)
     for k, name in enumerate(FILTERS):
         ok[k] = passed[name]
-    eligible = ok.all(axis=0)
+    eligible: NDArray[np.bool_] = np.asarray(ok.all(axis=0))
     failed_all = ~ok
     matrix.flags.writeable = False
     failed_all.flags.writeable = False
