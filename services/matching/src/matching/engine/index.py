@@ -81,6 +81,10 @@ class ColumnStore:
         for k, v in values.items():
             self.cols[k][row] = v
 
+    def records(self, rows: IntArray) -> NDArray[Any]:
+        """Some rows as one record array."""
+        return self._records[rows]
+
     def take(self, rows: IntArray) -> dict[str, NDArray[Any]]:
         """The columns of some rows."""
         block = self._records[rows]
@@ -125,6 +129,7 @@ class _Credits:
     near: NDArray[np.float64]
     near_of: IntArray
     neighbours: tuple[tuple[str, float, str, str], ...]
+    places: NDArray[Any]  # the rows' place columns (PLACE_COLUMNS), a record each, contiguous
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,11 +353,12 @@ class WorkerIndex:
         if core and self.params.min_skill_coverage > 0:
             # The workers holding a core skill are few (a trade and its neighbours): test those for reach
             # rather than marking every worker in reach.
-            held = [c.rows for c in map(self._credits_of, core) if len(c.rows)]
-            if not held:
+            # Reach is tested on each requirement's own copy of its holders' places (no scattered reads).
+            held = [c for c in map(self._credits_of, core) if len(c.rows)]
+            reached = [c.rows[self._in_reach(job, c.places, province, county)] for c in held]
+            if not reached:
                 return np.zeros(0, dtype=np.int64)
-            rows = held[0] if len(held) == 1 else _union(held)  # merged rows are sorted and distinct
-            return rows[self._in_reach(job, rows, province, county)]
+            return reached[0] if len(reached) == 1 else _union(reached)  # merged rows: sorted, distinct
         parts: list[IntArray] = []
         for key in self.groups.sets:
             # Migrants may take cross-province jobs: all of them for a flagged job, else those from elsewhere.
@@ -385,24 +391,25 @@ class WorkerIndex:
         dlon = r / (111.0 * max(math.cos(math.radians(job.lat)), 0.05))
         return self._cell(job.lat - dlat, job.lon - dlon), self._cell(job.lat + dlat, job.lon + dlon)
 
-    def _in_reach(self, job: JobProfile, rows: IntArray, province: int, county: int) -> NDArray[np.bool_]:
-        """Which of some indexed rows the reach groups of candidates() hold: migrants for a job in another
-        province, workers in the grid cells within the longest commute, returnees of the county and workers
-        without coordinates in it. Worked out from the rows' place columns, the way _index files them."""
-        cols = self.places.cols
-        migrant_of = cols["migrant_of"][rows]
+    def _in_reach(
+        self, job: JobProfile, places: NDArray[Any], province: int, county: int
+    ) -> NDArray[np.bool_]:
+        """Which of some indexed rows (their place records) the reach groups of candidates() hold: migrants
+        for a job in another province, workers in the grid cells within the longest commute, returnees of the
+        county and workers without coordinates in it. Worked out from the place columns, as _index files."""
+        migrant_of = places["migrant_of"]
         if job.cross_province:
             migrants: NDArray[np.bool_] = migrant_of != 0
             return migrants
-        ok = (migrant_of > 0) & (migrant_of != province) if province else np.zeros(len(rows), np.bool_)
+        ok = (migrant_of > 0) & (migrant_of != province) if province else np.zeros(len(places), np.bool_)
         box = self._box(job)
         if box is not None:
             (a0, b0), (a1, b1) = box
-            a, b = cols["cell_a"][rows], cols["cell_b"][rows]
+            a, b = places["cell_a"], places["cell_b"]
             ok |= (a >= a0) & (a <= a1) & (b >= b0) & (b <= b1)
         if county:
-            ok |= cols["returnee_of"][rows] == county
-            ok |= cols["loose_county"][rows] == county
+            ok |= places["returnee_of"] == county
+            ok |= places["loose_county"] == county
         return ok
 
     def _credits_of(self, req: RequiredSkill) -> _Credits:
@@ -415,7 +422,7 @@ class WorkerIndex:
         found = self._postings_cache.get(req)
         if found is None:
             found = self._merge(req)
-            if len(self._postings_cache) >= 10_000 or self._cached_rows > 2_000_000:
+            if len(self._postings_cache) >= 10_000 or self._cached_rows > 1_000_000:
                 self._postings_cache.clear()
                 self._cached_rows = 0
             self._postings_cache[req] = found
@@ -442,7 +449,7 @@ class WorkerIndex:
                 better = credits > near[at]
                 near[at[better]] = credits[better]
                 near_of[at[better]] = k
-        return _Credits(rows, direct, near, near_of, neighbours)
+        return _Credits(rows, direct, near, near_of, neighbours, self.places.records(rows))
 
     def _text_vocabulary(self) -> list[str]:
         if self._text_keys is None:
