@@ -52,25 +52,18 @@ IntArray = NDArray[np.int64]
 
 
 class ColumnStore:
-    """Growable numpy columns, one row per aggregate.
-
-    The columns are fields of one record array, so the columns of a few scattered rows (the candidates of a
-    job) are gathered a record at a time rather than with a cache miss per column."""
+    """Growable numpy columns, one row per aggregate."""
 
     def __init__(self, spec: dict[str, Any], capacity: int = 1024) -> None:
         self.spec = spec
         self.n = 0
-        # Widest fields first: aligned without padding between them.
-        fields = sorted(spec.items(), key=lambda kv: -np.dtype(kv[1]).itemsize)
-        self._dtype = np.dtype(fields, align=True)
-        self._records = np.zeros(capacity, dtype=self._dtype)
-        self.cols: dict[str, NDArray[Any]] = {k: self._records[k] for k in spec}
+        self.cols: dict[str, NDArray[Any]] = {k: np.zeros(capacity, dtype=dt) for k, dt in spec.items()}
+        self._record = np.dtype(sorted(spec.items(), key=lambda kv: -np.dtype(kv[1]).itemsize), align=True)
 
     def append(self, values: dict[str, Any]) -> int:
         """Add a row; returns its number."""
-        if self.n == len(self._records):
-            self._records = np.concatenate([self._records, np.zeros_like(self._records)])
-            self.cols = {k: self._records[k] for k in self.spec}
+        if self.n == len(next(iter(self.cols.values()))):
+            self.cols = {k: np.concatenate([v, np.zeros_like(v)]) for k, v in self.cols.items()}
         row = self.n
         self.n += 1
         self.set(row, values)
@@ -82,15 +75,15 @@ class ColumnStore:
             self.cols[k][row] = v
 
     def records(self, rows: IntArray) -> NDArray[Any]:
-        """Some rows as one record array."""
-        return self._records[rows]
+        """Some rows as one contiguous record array (a record per row)."""
+        out = np.empty(len(rows), dtype=self._record)
+        for k, v in self.cols.items():
+            out[k] = v[rows]
+        return out
 
     def take(self, rows: IntArray) -> dict[str, NDArray[Any]]:
         """The columns of some rows."""
-        block = self._records[rows]
-        if len(rows) > 512:  # long columns are worked on many times over: contiguous ones run faster
-            return {k: np.ascontiguousarray(block[k]) for k in self.spec}
-        return {k: block[k] for k in self.spec}
+        return {k: v[rows] for k, v in self.cols.items()}
 
 
 @dataclass(frozen=True, slots=True)
