@@ -31,7 +31,7 @@ from matching.engine.rules import (
     WORKER_COLUMNS,
     Evaluation,
     Interner,
-    JobReasons,
+    Neighbour,
     Params,
     SkillMatch,
     as_cols,
@@ -58,6 +58,7 @@ class ColumnStore:
         self.spec = spec
         self.n = 0
         self.cols: dict[str, NDArray[Any]] = {k: np.zeros(capacity, dtype=dt) for k, dt in spec.items()}
+        self._record = np.dtype(sorted(spec.items(), key=lambda kv: -np.dtype(kv[1]).itemsize), align=True)
 
     def append(self, values: dict[str, Any]) -> int:
         """Add a row; returns its number."""
@@ -72,6 +73,13 @@ class ColumnStore:
         """Overwrite some columns of a row."""
         for k, v in values.items():
             self.cols[k][row] = v
+
+    def records(self, rows: IntArray) -> NDArray[Any]:
+        """Some rows as one contiguous record array (a record per row)."""
+        out = np.empty(len(rows), dtype=self._record)
+        for k, v in self.cols.items():
+            out[k] = v[rows]
+        return out
 
     def take(self, rows: IntArray) -> dict[str, NDArray[Any]]:
         """The columns of some rows."""
@@ -90,6 +98,42 @@ class Ranked:
     breakdown: dict[str, float]
     distance_km: float | None
     reasons: tuple[Reason, ...]
+
+
+# A worker's reach groups as columns, so candidates() tests the holders of a skill with a few comparisons.
+PLACE_COLUMNS: dict[str, Any] = {
+    "cell_a": np.float64,  # grid cell of the coordinates (nan without them: never inside a box)
+    "cell_b": np.float64,
+    "migrant_of": np.int32,  # a migrant's province id (-1 when unknown), 0 for everyone else
+    "returnee_of": np.int32,  # a returnee's home county id, 0 for everyone else
+    "loose_county": np.int32,  # the county id of a worker without coordinates, 0 for placed workers
+}
+_NO_NEIGHBOUR = -1
+_Columns = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Credits:
+    """Who holds one requirement, merged over its postings: rows in order, each row's best direct credit,
+    its best credit through a neighbouring trade and which neighbour gave it (-1: none)."""
+
+    rows: IntArray
+    direct: NDArray[np.float64]
+    near: NDArray[np.float64]
+    near_of: IntArray
+    neighbours: tuple[tuple[str, float, str, str], ...]
+    places: NDArray[Any]  # the rows' place columns (PLACE_COLUMNS), a record each, contiguous
+
+
+@dataclass(frozen=True, slots=True)
+class _Hits:
+    """One requirement's credits gathered for some rows (at: the rows' places in the merged rows)."""
+
+    credits: _Credits
+    direct: NDArray[np.float64]
+    near: NDArray[np.float64]
+    at: IntArray
+    hit: NDArray[np.bool_]
 
 
 class _Postings:
@@ -171,7 +215,9 @@ class WorkerIndex:
         self._text_keys: list[str] | None = None
         self._version = 0  # bumped by every change of the workers, so cached postings are dropped
         self._postings_version = 0
-        self._postings_cache: dict[RequiredSkill, list[tuple[IntArray, NDArray[np.float64], bool]]] = {}
+        self._postings_cache: dict[RequiredSkill, _Credits] = {}
+        self._cached_rows = 0
+        self.places = ColumnStore(PLACE_COLUMNS)
 
     def __len__(self) -> int:
         return len(self.row_of)
@@ -180,6 +226,20 @@ class WorkerIndex:
     def _cell(self, lat: float, lon: float) -> tuple[int, int]:
         g = self.params.grid_degrees
         return (math.floor(lat / g), math.floor(lon / g))
+
+    def _place_row(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A worker's reach groups as columns (see PLACE_COLUMNS), from its column values."""
+        g = self.params.grid_degrees
+        lat, lon, live = values["lat"], values["lon"], values["live"]
+        migrant = live == LIVELIHOOD[LivelihoodType.migrant]
+        returnee = live == LIVELIHOOD[LivelihoodType.returnee_agriculture]
+        return {
+            "cell_a": float(np.floor(lat / g)),
+            "cell_b": float(np.floor(lon / g)),
+            "migrant_of": (values["province"] or -1) if migrant else 0,
+            "returnee_of": values["home_county"] if returnee else 0,
+            "loose_county": values["county"] if math.isnan(lat) or math.isnan(lon) else 0,
+        }
 
     def _unindex(self, row: int, p: WorkerProfile) -> None:
         for s in p.skills:
@@ -219,9 +279,11 @@ class WorkerIndex:
                 self._set_household(household)
             h = self.households.get(p.household_id)
             values = worker_row(p, h, self.names)
+            place = self._place_row(values)
             row = self.row_of.get(p.worker_id)
             if row is None:
                 row = self.store.append(values)
+                self.places.append(place)
                 self.row_of[p.worker_id] = row
                 self.ids.append(p.worker_id)
                 self.tie.append(p.worker_id.int >> 65)
@@ -232,6 +294,7 @@ class WorkerIndex:
                 self._unindex(row, old)
                 self.household_rows.get(old.household_id, set()).discard(row)
                 self.store.set(row, values)
+                self.places.set(row, place)
                 self.profiles[row] = p
             self.household_rows.setdefault(p.household_id, set()).add(row)
             self._index(row, p)
@@ -283,11 +346,12 @@ class WorkerIndex:
         if core and self.params.min_skill_coverage > 0:
             # The workers holding a core skill are few (a trade and its neighbours): test those for reach
             # rather than marking every worker in reach.
-            hits = [rows for req in core for rows, _, _ in self._postings_of(req) if len(rows)]
-            if not hits:
+            # Reach is tested on each requirement's own copy of its holders' places (no scattered reads).
+            held = [c for c in map(self._credits_of, core) if len(c.rows)]
+            reached = [c.rows[self._in_reach(job, c.places, province, county)] for c in held]
+            if not reached:
                 return np.zeros(0, dtype=np.int64)
-            rows = np.unique(np.concatenate(hits))
-            return rows[self._in_reach(job, rows, province, county)]
+            return reached[0] if len(reached) == 1 else _union(reached)  # merged rows: sorted, distinct
         parts: list[IntArray] = []
         for key in self.groups.sets:
             # Migrants may take cross-province jobs: all of them for a flagged job, else those from elsewhere.
@@ -320,61 +384,81 @@ class WorkerIndex:
         dlon = r / (111.0 * max(math.cos(math.radians(job.lat)), 0.05))
         return self._cell(job.lat - dlat, job.lon - dlon), self._cell(job.lat + dlat, job.lon + dlon)
 
-    def _in_reach(self, job: JobProfile, rows: IntArray, province: int, county: int) -> NDArray[np.bool_]:
-        """Which of some indexed rows the reach groups of candidates() hold: migrants for a job in another
-        province, workers in the grid cells within the longest commute, returnees of the county and workers
-        without coordinates in it. Worked out from the rows' columns, the way _index files them."""
-        cols = self.store.cols
-        live = cols["live"][rows]
-        w_province = cols["province"][rows]
-        migrant: NDArray[np.bool_] = live == LIVELIHOOD[LivelihoodType.migrant]
+    def _in_reach(
+        self, job: JobProfile, places: NDArray[Any], province: int, county: int
+    ) -> NDArray[np.bool_]:
+        """Which of some indexed rows (their place records) the reach groups of candidates() hold: migrants
+        for a job in another province, workers in the grid cells within the longest commute, returnees of the
+        county and workers without coordinates in it. Worked out from the place columns, as _index files."""
+        migrant_of = places["migrant_of"]
         if job.cross_province:
-            return migrant
-        ok = migrant & (w_province != 0) & (w_province != province) if province else np.zeros(len(rows), bool)
-        lat, lon = cols["lat"][rows], cols["lon"][rows]
-        placed = ~np.isnan(lat) & ~np.isnan(lon)
+            migrants: NDArray[np.bool_] = migrant_of != 0
+            return migrants
+        ok = (migrant_of > 0) & (migrant_of != province) if province else np.zeros(len(places), np.bool_)
         box = self._box(job)
         if box is not None:
             (a0, b0), (a1, b1) = box
-            g = self.params.grid_degrees
-            with np.errstate(invalid="ignore"):
-                a, b = np.floor(lat / g), np.floor(lon / g)
-                ok |= placed & (a >= a0) & (a <= a1) & (b >= b0) & (b <= b1)
+            a, b = places["cell_a"], places["cell_b"]
+            ok |= (a >= a0) & (a <= a1) & (b >= b0) & (b <= b1)
         if county:
-            returnee = live == LIVELIHOOD[LivelihoodType.returnee_agriculture]
-            ok |= returnee & (cols["home_county"][rows] == county)
-            ok |= ~placed & (cols["county"][rows] == county)
+            ok |= places["returnee_of"] == county
+            ok |= places["loose_county"] == county
         return ok
 
-    def _postings_of(self, req: RequiredSkill) -> list[tuple[IntArray, NDArray[np.float64], bool]]:
-        """_requirement_postings, kept until the index changes: candidates() and skill_columns() of one
-        ranking ask for the same requirements, and a job is ranked again while the workers stay the same."""
+    def _credits_of(self, req: RequiredSkill) -> _Credits:
+        """The requirement's postings merged, kept until the index changes: candidates() and skill_columns()
+        of one ranking ask for the same requirements, and other jobs ask for the same trades."""
         if self._postings_version != self._version:
             self._postings_cache.clear()
+            self._cached_rows = 0
             self._postings_version = self._version
         found = self._postings_cache.get(req)
         if found is None:
-            found = self._requirement_postings(req)
-            if len(self._postings_cache) >= 10_000:
+            found = self._merge(req)
+            if len(self._postings_cache) >= 10_000 or self._cached_rows > 1_000_000:
                 self._postings_cache.clear()
+                self._cached_rows = 0
             self._postings_cache[req] = found
+            self._cached_rows += len(found.rows)
         return found
+
+    def _merge(self, req: RequiredSkill) -> _Credits:
+        """One row per worker holding the requirement, with the best direct and neighbour credit (the
+        neighbour kept is the first in the vocabulary's order giving the best credit, as in skill_match)."""
+        parts = self._requirement_postings(req)
+        neighbours = self.norm.neighbours(req.skill_id) if req.skill_id else ()
+        held = [rows for rows, _, _ in parts if len(rows)]
+        rows = _union(held) if held else np.zeros(0, dtype=np.int64)
+        direct = np.zeros(len(rows))
+        near = np.zeros(len(rows))
+        near_of = np.full(len(rows), _NO_NEIGHBOUR, dtype=np.int64)
+        for hit_rows, credits, k in parts:
+            if not len(hit_rows):
+                continue
+            at = np.searchsorted(rows, hit_rows)
+            if k == _NO_NEIGHBOUR:
+                direct[at] = np.maximum(direct[at], credits)
+            else:
+                better = credits > near[at]
+                near[at[better]] = credits[better]
+                near_of[at[better]] = k
+        return _Credits(rows, direct, near, near_of, neighbours, self.places.records(rows))
 
     def _text_vocabulary(self) -> list[str]:
         if self._text_keys is None:
             self._text_keys = [k for k, v in self.texts.rows.items() if v]
         return self._text_keys
 
-    def _requirement_postings(self, req: RequiredSkill) -> list[tuple[IntArray, NDArray[np.float64], bool]]:
-        """(rows, credit, via a neighbouring trade) that satisfy one requirement: the trade's postings (and
-        those of the trades an ambiguous name can mean), its neighbours' at their partial credit, or fuzzy
-        text matches."""
+    def _requirement_postings(self, req: RequiredSkill) -> list[tuple[IntArray, NDArray[np.float64], int]]:
+        """(rows, credit, neighbour) that satisfy one requirement: the trade's postings (and those of the
+        trades an ambiguous name can mean), its neighbours' at their partial credit (neighbour: the index in
+        the vocabulary's neighbours of the trade, else -1), or fuzzy text matches."""
         if req.skill_id:
-            out = [(*self.skills.arrays(i), False) for i in (req.skill_id, *req.also)]
-            for other, credit, _, _ in self.norm.neighbours(req.skill_id):
+            out = [(*self.skills.arrays(i), _NO_NEIGHBOUR) for i in (req.skill_id, *req.also)]
+            for k, (other, credit, _, _) in enumerate(self.norm.neighbours(req.skill_id)):
                 rows, credits = self.skills.arrays(other)
                 if len(rows):
-                    out.append((rows, credits * credit, True))
+                    out.append((rows, credits * credit, k))
             return out
         vocab = self._text_vocabulary()
         if not vocab:
@@ -384,50 +468,39 @@ class WorkerIndex:
         found = []
         for idx in np.nonzero(scores)[0]:
             rows, credits = self.texts.arrays(vocab[idx])
-            found.append((rows, credits * (float(scores[idx]) / 100.0), False))
+            found.append((rows, credits * (float(scores[idx]) / 100.0), _NO_NEIGHBOUR))
         return found
+
+    def _hits(self, job: JobProfile, rows: IntArray) -> list[_Hits]:
+        """Each requirement's credits for the given rows, looked up by binary search in its merged rows, so
+        the cost follows the few candidates, not the thousands holding a common trade."""
+        out = []
+        for req in job.skills:
+            c = self._credits_of(req)
+            if len(c.rows) == 0 or len(rows) == 0:
+                zero = np.zeros(len(rows))
+                out.append(_Hits(c, zero, zero, np.zeros(len(rows), np.int64), np.zeros(len(rows), np.bool_)))
+                continue
+            at = np.minimum(np.searchsorted(c.rows, rows), len(c.rows) - 1)
+            hit = c.rows[at] == rows
+            out.append(_Hits(c, np.where(hit, c.direct[at], 0.0), np.where(hit, c.near[at], 0.0), at, hit))
+        return out
 
     def skill_columns(
         self, job: JobProfile, rows: IntArray
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         """Coverage, mean credit and the part of it from neighbouring trades, for the given rows."""
-        n = len(rows)
-        if not job.skills:
-            return np.ones(n), np.ones(n), np.zeros(n)
-        total = np.zeros(n)
-        partial = np.zeros(n)
-        met = np.zeros(n)
-        core = 0
-        # Credits are gathered for the given rows only: each row is looked up in the posting's sorted rows by
-        # binary search, so the cost follows the few candidates, not the thousands holding a common trade.
-        for req in job.skills:
-            d = np.zeros(n)
-            nb = np.zeros(n)
-            for hit_rows, credits, neighbour in self._postings_of(req):
-                if n == 0 or len(hit_rows) == 0:
-                    continue
-                at = np.minimum(np.searchsorted(hit_rows, rows), len(hit_rows) - 1)
-                got = np.where(hit_rows[at] == rows, credits[at], 0.0)
-                target = nb if neighbour else d
-                np.maximum(target, got, out=target)
-            credit = np.maximum(d, nb)
-            partial += np.where(nb > d, nb, 0.0)
-            if req.entry_level:
-                credit = np.maximum(credit, ENTRY_CREDIT)
-            else:
-                core += 1
-                met += credit > 0
-            total += credit
-        coverage = met / core if core else np.ones(n)
-        return coverage, total / len(job.skills), partial / len(job.skills)
+        return _skill_columns(job, self._hits(job, rows), len(rows))
 
     # -- ranking -------------------------------------------------------------------------------
     def evaluate_rows(self, job: JobProfile, rows: IntArray, today: date) -> Evaluation:
         """Filters and components of the job against some rows."""
-        w = self.store.take(rows)
-        j = as_cols(job_row(job, self.names), JOB_COLUMNS)
-        cov, score, partial = self.skill_columns(job, rows)
-        return evaluate(w, j, cov, score, today, self.params, skill_neighbour=partial)
+        return self._evaluate(job, rows, _skill_columns(job, self._hits(job, rows), len(rows)), today)
+
+    def _evaluate(self, job: JobProfile, rows: IntArray, skill: _Columns, today: date) -> Evaluation:
+        cov, score, partial = skill
+        j = job_row(job, self.names)  # plain values: the job's own conditions are decided once
+        return evaluate(self.store.take(rows), j, cov, score, today, self.params, skill_neighbour=partial)
 
     def rank(
         self,
@@ -444,7 +517,9 @@ class WorkerIndex:
             rows = self.candidates(job)
             if len(rows) == 0:
                 return []
-            ev = self.evaluate_rows(job, rows, today)
+            hits = self._hits(job, rows)
+            skill = _skill_columns(job, hits, len(rows))
+            ev = self._evaluate(job, rows, skill, today)
             keep = ev.eligible.copy()
             if site_ids is not None:
                 allowed = set(site_ids)
@@ -457,10 +532,28 @@ class WorkerIndex:
                 return []
             picked = idx[self._top(ev.score[idx], rows[idx], limit)]
             comps = breakdowns(ev, picked)
-            prepared = job_reasons(job, self.taxonomy) if with_reasons else None
+            scores = ev.score[picked].tolist()
+            dists = ev.distance[picked].tolist()
+            workers = [self.profiles[r] for r in rows[picked].tolist()]
+            why: list[tuple[Reason, ...]] = [()] * len(picked)
+            if with_reasons:
+                prepared = job_reasons(job, self.taxonomy)
+                for k, sm in enumerate(_matches(job, hits, picked, skill)):
+                    p = workers[k]
+                    h = self.households.get(p.household_id)
+                    why[k] = tuple(reasons(p, h, job, comps[k], dists[k], sm, self.taxonomy, today, prepared))
             return [
-                self._ranked(job, int(rows[i]), ev, int(i), comps[k], today, prepared)
-                for k, i in enumerate(picked)
+                Ranked(
+                    worker_id=p.worker_id,
+                    job_id=job.job_id,
+                    household_id=p.household_id,
+                    site_id=p.site_id,
+                    score=scores[k],
+                    breakdown=comps[k],
+                    distance_km=None if math.isnan(dists[k]) else round(dists[k], 2),
+                    reasons=why[k],
+                )
+                for k, p in enumerate(workers)
             ]
 
     def _ties(self) -> IntArray:
@@ -477,33 +570,71 @@ class WorkerIndex:
         order = sel[np.lexsort((self._ties()[rows[sel]], -score[sel]))]
         return order[:limit]
 
-    def _ranked(
-        self,
-        job: JobProfile,
-        row: int,
-        ev: Evaluation,
-        i: int,
-        comps: dict[str, float],
-        today: date,
-        prepared: JobReasons | None,
-    ) -> Ranked:
-        p = self.profiles[row]
-        h = self.households.get(p.household_id)
-        dist = float(ev.distance[i])
-        why: tuple[Reason, ...] = ()
-        if prepared is not None:
-            sm = skill_match(p.skills, job.skills, self.params.fuzzy_cutoff, self.norm)
-            why = tuple(reasons(p, h, job, comps, dist, sm, self.taxonomy, today, prepared))
-        return Ranked(
-            worker_id=p.worker_id,
-            job_id=job.job_id,
-            household_id=p.household_id,
-            site_id=p.site_id,
-            score=float(ev.score[i]),
-            breakdown=comps,
-            distance_km=None if math.isnan(dist) else round(dist, 2),
-            reasons=why,
-        )
+
+def _union(arrays: list[IntArray]) -> IntArray:
+    """The sorted distinct rows of some sorted, distinct arrays (sorting their concatenation beats
+    np.unique's hash table at these sizes)."""
+    if len(arrays) == 1:
+        return arrays[0]
+    rows = np.sort(np.concatenate(arrays))
+    if len(rows) < 2:
+        return rows
+    first = np.empty(len(rows), dtype=np.bool_)
+    first[0] = True
+    np.not_equal(rows[1:], rows[:-1], out=first[1:])
+    return rows[first]
+
+
+def _skill_columns(job: JobProfile, hits: list[_Hits], n: int) -> _Columns:
+    """Coverage, mean credit and the part of it from neighbouring trades, from each requirement's hits."""
+    if not job.skills:
+        return np.ones(n), np.ones(n), np.zeros(n)
+    total = np.zeros(n)
+    partial = np.zeros(n)
+    met = np.zeros(n)
+    core = 0
+    for req, h in zip(job.skills, hits, strict=True):
+        credit = np.maximum(h.direct, h.near)
+        partial += np.where(h.near > h.direct, h.near, 0.0)
+        if req.entry_level:
+            credit = np.maximum(credit, ENTRY_CREDIT)
+        else:
+            core += 1
+            met += credit > 0
+        total += credit
+    coverage = met / core if core else np.ones(n)
+    return coverage, total / len(job.skills), partial / len(job.skills)
+
+
+def _matches(job: JobProfile, hits: list[_Hits], picked: IntArray, skill: _Columns) -> list[SkillMatch]:
+    """skill_match of the picked rows, read from the credits the ranking gathered instead of comparing each
+    worker's skills again: the same requirements matched and missing, and the same neighbouring trades."""
+    per_req = []
+    for h in hits:
+        near_of = [_NO_NEIGHBOUR] * len(picked)
+        if len(h.credits.rows):
+            near_of = np.where(h.hit[picked], h.credits.near_of[h.at[picked]], _NO_NEIGHBOUR).tolist()
+        per_req.append((h.direct[picked].tolist(), h.near[picked].tolist(), near_of, h.credits))
+    coverage, score, partial = (a[picked].tolist() for a in skill)
+    out = []
+    for k in range(len(picked)):
+        matched: list[tuple[RequiredSkill, float]] = []
+        missing: list[RequiredSkill] = []
+        near: list[Neighbour] = []
+        for req, (direct, nearby, near_of, c) in zip(job.skills, per_req, strict=True):
+            d, nb = direct[k], nearby[k]
+            credit = max(d, nb)
+            if nb > d:
+                other, rel, why_zh, why_en = c.neighbours[near_of[k]]
+                near.append(Neighbour(req.skill_id or "", other, rel, why_zh, why_en))
+            if req.entry_level:
+                credit = max(ENTRY_CREDIT, credit)
+            if credit > 0:
+                matched.append((req, credit))
+            else:
+                missing.append(req)
+        out.append(SkillMatch(coverage[k], score[k], tuple(matched), tuple(missing), tuple(near), partial[k]))
+    return out
 
 
 @dataclass(frozen=True, slots=True)

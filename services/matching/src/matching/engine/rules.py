@@ -340,11 +340,58 @@ class Evaluation:
     score: NDArray[np.float64]
     distance: NDArray[np.float64]
     skill_neighbour: NDArray[np.float64]  # part of the skill component earned by neighbouring trades
+    matrix: NDArray[np.float64] | None = None  # the components as rows (COMPONENTS order), when 2-d
+
+
+def _where(cond: Any, a: Any, b: Any) -> Any:
+    """np.where, or one side when the condition is a single truth value (a job's side given as scalars)."""
+    if cond is True:
+        return a
+    if cond is False:
+        return b
+    return np.where(cond, a, b)
+
+
+def _and(a: Any, b: Any) -> Any:
+    """a & b, without an array operation when either side is a single truth value."""
+    if a is False or b is False:
+        return False
+    if a is True:
+        return b
+    return a if b is True else a & b
+
+
+def _or(a: Any, b: Any) -> Any:
+    """a | b, without an array operation when either side is a single truth value."""
+    if a is True or b is True:
+        return True
+    if a is False:
+        return b
+    return a if b is False else a | b
+
+
+def _not(a: Any) -> Any:
+    """Negation of a truth value or of a boolean array."""
+    return (not a) if isinstance(a, bool) else ~a
+
+
+def _covers(held: Any, wanted: Any) -> Any:
+    """Whether the bit masks held contain every bit of wanted (always, when nothing is wanted)."""
+    if isinstance(wanted, int) and wanted == 0:
+        return True
+    return (held & wanted) == wanted
+
+
+def _disjoint(a: Any, b: Any) -> Any:
+    """Whether two bit masks share no bit (always, when one of them is a plain 0)."""
+    if isinstance(b, int) and b == 0:
+        return True
+    return (a & b) == 0
 
 
 def evaluate(
     w: Cols,
-    j: Cols,
+    j: Cols | Mapping[str, Any],
     skill_cov: Any,
     skill_score: Any,
     today: date,
@@ -353,25 +400,31 @@ def evaluate(
     check_certificates: bool = True,
     skill_neighbour: Any = 0.0,
 ) -> Evaluation:
-    """Apply every hard filter and compute every component for the broadcast pairs."""
+    """Apply every hard filter and compute every component for the broadcast pairs.
+
+    Either side may also be plain Python values (job_row of the one job a ranking is for): the conditions
+    that depend on that side alone are then decided once instead of once per pair."""
     t = today.toordinal()
     with np.errstate(invalid="ignore", divide="ignore"):
-        start = np.where(j["start"] < 0, t, j["start"])
-        year = np.where(j["start_year"] < 0, today.year, j["start_year"])
-        month = np.where(j["start_month"] < 0, today.month, j["start_month"])
+        start = _where(j["start"] < 0, t, j["start"])
+        year = _where(j["start_year"] < 0, today.year, j["start_year"])
+        month = _where(j["start_month"] < 0, today.month, j["start_month"])
         age = year - w["birth_year"]
         dist = haversine_km(w["lat"], w["lon"], j["lat"], j["lon"])
         known = ~np.isnan(dist)
         migrant = w["live"] == LIVELIHOOD[LivelihoodType.migrant]
         returnee = w["live"] == LIVELIHOOD[LivelihoodType.returnee_agriculture]
         peasant = w["live"] == LIVELIHOOD[LivelihoodType.worker_peasant]
-        cross = j["cross"] | ((j["province"] != 0) & (w["province"] != 0) & (j["province"] != w["province"]))
-        home = (j["county"] != 0) & (j["county"] == w["home_county"])
-        same_county = (j["county"] != 0) & (j["county"] == w["county"])
+        cross = _or(
+            j["cross"],
+            _and(_and(j["province"] != 0, w["province"] != 0), j["province"] != w["province"]),
+        )
+        home = _and(j["county"] != 0, j["county"] == w["home_county"])
+        same_county = _and(j["county"] != 0, j["county"] == w["county"])
         local = np.where(known, dist <= w["max_km"], same_county)
         shift = j["shift"]
         night = shift == SHIFT[Shift.night]
-        flexible = (shift == SHIFT[Shift.flexible]) | (shift == SHIFT[Shift.part_time])
+        flexible = _or(shift == SHIFT[Shift.flexible], shift == SHIFT[Shift.part_time])
         day = shift == SHIFT[Shift.day]
         zero_days = np.where(w["zero"] & (w["zero_since"] >= 0), t - w["zero_since"], 0)
         monitored = w["monitoring"] != 0
@@ -381,15 +434,15 @@ def evaluate(
             "not_employed": w["employ"] != EMPLOYMENT[EmploymentStatus.employed],
             "age": (age >= np.maximum(j["min_age"], LEGAL_MIN_AGE))
             & (age <= np.minimum(j["max_age"], LEGAL_MAX_AGE)),
-            "reach": np.where(cross, migrant, np.where(returnee, home, local)),
+            "reach": _where(cross, migrant, np.where(returnee, home, local)),
             "available": w["avail"] <= start,
             "season": ((w["unavail"] >> month) & 1) == 0,
-            "caregiver_night": ~(w["caregiver"] & night),
-            "physical": (w["limits"] & j["reqs"]) == 0,
-            "public_welfare": ~j["welfare"] | w["zero"] | monitored,
+            "caregiver_night": _not(_and(w["caregiver"], night)),
+            "physical": _disjoint(w["limits"], j["reqs"]),
+            "public_welfare": _or(_not(j["welfare"]), w["zero"] | monitored),
             "skills": np.asarray(skill_cov) >= params.min_skill_coverage,
             # A job whose trade legally needs a licence takes only workers holding it.
-            "certificate": ((w["certs"] & j["certs"]) == j["certs"]) if check_certificates else True,
+            "certificate": _covers(w["certs"], j["certs"]) if check_certificates else True,
         }
         e = w["wage"]
         wage = np.where(
@@ -405,9 +458,9 @@ def evaluate(
                 ),
             ),
         )
-        commute = np.where(
+        commute = _where(
             cross,
-            np.where(j["dormitory"], 1.0, 0.5),
+            _where(j["dormitory"], 1.0, 0.5),
             np.where(
                 returnee,
                 1.0,
@@ -416,11 +469,11 @@ def evaluate(
         )
         schedule = np.where(
             w["caregiver"],
-            np.where(j["cg_friendly"], 1.0, np.where(flexible, 0.8, 0.3)),
+            _where(j["cg_friendly"], 1.0, _where(flexible, 0.8, 0.3)),
             np.where(
                 peasant,
-                np.where(flexible, 1.0, np.where(day, 0.7, 0.4)),
-                np.where(day | (shift == SHIFT[Shift.flexible]), 1.0, np.where(night, 0.6, 0.7)),
+                _where(flexible, 1.0, _where(day, 0.7, 0.4)),
+                _where(_or(day, shift == SHIFT[Shift.flexible]), 1.0, _where(night, 0.6, 0.7)),
             ),
         )
         household = np.clip(
@@ -430,28 +483,34 @@ def evaluate(
             0.0,
             1.0,
         )
-    components = {
-        "skill": np.asarray(skill_score, dtype=np.float64),
-        "commute": np.asarray(commute, dtype=np.float64),
-        "wage": np.asarray(wage, dtype=np.float64),
-        "schedule": np.asarray(schedule, dtype=np.float64),
-        "household": np.asarray(household, dtype=np.float64),
+    values = {
+        "skill": skill_score,
+        "commute": commute,
+        "wage": wage,
+        "schedule": schedule,
+        "household": household,
     }
-    shape = _common_shape([np.shape(v) for v in (*passed.values(), *components.values())])
+    shape = _common_shape([getattr(v, "shape", ()) for v in (*passed.values(), *values.values())])
+    # One array per kind, filled row by row (a row per component or filter): a few assignments instead of
+    # an operation per filter and component, and the dicts hold read-only views of it.
+    matrix = np.empty((len(COMPONENTS), *shape), dtype=np.float64)
     total_weight = sum(params.weights.get(c, 0.0) for c in COMPONENTS) or 1.0
     score = np.zeros(shape, dtype=np.float64)
-    for name in COMPONENTS:
-        components[name] = _broadcast(components[name], shape)
-        score = score + params.weights.get(name, 0.0) * components[name]
+    for k, name in enumerate(COMPONENTS):
+        matrix[k] = values[name]
+        score += params.weights.get(name, 0.0) * matrix[k]
     score = np.round(100.0 * score / total_weight, 2)
-    eligible = np.ones(shape, dtype=np.bool_)
-    failed: dict[str, NDArray[np.bool_]] = {}
-    for name in FILTERS:
-        ok = _broadcast(np.asarray(passed[name], dtype=np.bool_), shape)
-        failed[name] = ~ok
-        eligible &= ok
+    ok = np.empty((len(FILTERS), *shape), dtype=np.bool_)
+    for k, name in enumerate(FILTERS):
+        ok[k] = passed[name]
+    eligible: NDArray[np.bool_] = np.asarray(ok.all(axis=0))
+    failed_all = ~ok
+    matrix.flags.writeable = False
+    failed_all.flags.writeable = False
+    failed = {name: failed_all[k] for k, name in enumerate(FILTERS)}
+    components = {name: matrix[k] for k, name in enumerate(COMPONENTS)}
     neighbour = _broadcast(np.asarray(skill_neighbour, dtype=np.float64), shape)
-    return Evaluation(eligible, failed, components, score, _broadcast(dist, shape), neighbour)
+    return Evaluation(eligible, failed, components, score, _broadcast(dist, shape), neighbour, matrix)
 
 
 def _common_shape(shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
@@ -494,9 +553,12 @@ def breakdown(ev: Evaluation, i: int) -> dict[str, float]:
 
 def breakdowns(ev: Evaluation, idx: NDArray[np.int64]) -> list[dict[str, float]]:
     """Component values of several pairs at once."""
-    cols = {name: np.round(ev.components[name][idx], 4).tolist() for name in COMPONENTS}
+    if ev.matrix is not None and ev.matrix.ndim == 2:
+        rows = np.round(ev.matrix[:, idx], 4).tolist()  # one rounding for every component
+    else:
+        rows = [np.round(ev.components[name][idx], 4).tolist() for name in COMPONENTS]
     part = np.round(ev.skill_neighbour[idx], 4).tolist()
-    out = [{name: cols[name][k] for name in COMPONENTS} for k in range(len(idx))]
+    out = [dict(zip(COMPONENTS, values, strict=True)) for values in zip(*rows, strict=True)]
     for k, value in enumerate(part):
         if value > 0:
             out[k]["skill_neighbour"] = value
@@ -586,8 +648,11 @@ def reasons(
         prepared = job_reasons(job, taxonomy)
     out: list[Reason] = []
     held_ids = prepared.core_ids
-    near = {n.required for n in skills.neighbours}
-    direct = [(r, c) for r, c in skills.matched if r.skill_id not in near]
+    if skills.neighbours:
+        near = {n.required for n in skills.neighbours}
+        direct = [(r, c) for r, c in skills.matched if r.skill_id not in near]
+    else:
+        direct = list(skills.matched)
     if direct:
         names = [taxonomy.label(r.skill_id, r.text) for r, _ in direct[:3]]
         level = max((s.level for s in worker.skills if s.skill_id in held_ids), default=0)
@@ -601,7 +666,7 @@ def reasons(
             )
         )
     elif not job.skills:
-        out.append(_reason(code="skill.none_required", zh="无技能要求", en="No skill required"))
+        out.append(_NONE_REQUIRED)
     for n in skills.neighbours[:2]:
         req_zh, req_en = taxonomy.label(n.required)
         held_zh, held_en = taxonomy.label(n.held)
@@ -640,45 +705,67 @@ def reasons(
             )
         )
     elif worker.livelihood == LivelihoodType.returnee_agriculture:
-        out.append(_reason(code="commute.home_county", zh="在户籍所在县", en="In the home county"))
+        out.append(_HOME_COUNTY)
     elif not math.isnan(distance):
-        km = round(distance, 1)
-        out.append(_reason(code="commute.distance", zh=f"距离约{km}公里", en=f"About {km} km away"))
+        out.append(_distance_reason(round(distance, 1)))
     if comps.get("wage", 0) >= 0.999 and worker.expected_wage_min:
-        out.append(_reason(code="wage.meets", zh="工资达到期望", en="Wage meets expectation"))
+        out.append(_WAGE_MEETS)
     elif comps.get("wage", 1) < 0.5:
-        out.append(_reason(code="wage.below", zh="工资低于期望", en="Wage below expectation"))
+        out.append(_WAGE_BELOW)
     if worker.caregiver and (job.caregiver_friendly or job.shift in (Shift.flexible, Shift.part_time)):
-        out.append(
-            _reason(
-                code="schedule.caregiver",
-                zh="家门口弹性工作，便于照顾家庭",
-                en="Flexible hours near home for a caregiver",
-            )
-        )
+        out.append(_CAREGIVER)
     if household and household.zero_employment:
         days = (today - household.zero_employment_since).days if household.zero_employment_since else 0
-        out.append(
-            _reason(
-                code="household.zero_employment",
-                zh=f"零就业家庭优先（{days}天）",
-                en=f"Zero-employment household first ({days} days)",
-            )
-        )
+        out.append(_zero_employment_reason(days))
     if worker.risk:
-        out.append(
-            _reason(
-                code="household.risk_signal",
-                zh="近期失业或被欠薪，优先推荐",
-                en="Recent job loss or wage arrears",
-            )
-        )
+        out.append(_RISK)
     if household and household.monitoring != "none":
-        out.append(
-            _reason(
-                code="household.monitored",
-                zh="防返贫监测户优先",
-                en="Household under poverty-return monitoring",
-            )
-        )
+        out.append(_MONITORED)
     return out
+
+
+# The reasons whose text never changes, built once; the ones with a number, once per number.
+_NONE_REQUIRED = _reason(code="skill.none_required", zh="无技能要求", en="No skill required")
+_HOME_COUNTY = _reason(code="commute.home_county", zh="在户籍所在县", en="In the home county")
+_WAGE_MEETS = _reason(code="wage.meets", zh="工资达到期望", en="Wage meets expectation")
+_WAGE_BELOW = _reason(code="wage.below", zh="工资低于期望", en="Wage below expectation")
+_CAREGIVER = _reason(
+    code="schedule.caregiver",
+    zh="家门口弹性工作，便于照顾家庭",
+    en="Flexible hours near home for a caregiver",
+)
+_RISK = _reason(
+    code="household.risk_signal",
+    zh="近期失业或被欠薪，优先推荐",
+    en="Recent job loss or wage arrears",
+)
+_MONITORED = _reason(
+    code="household.monitored", zh="防返贫监测户优先", en="Household under poverty-return monitoring"
+)
+_DISTANCES: dict[float, Reason] = {}
+_ZERO_DAYS: dict[int, Reason] = {}
+
+
+def _distance_reason(km: float) -> Reason:
+    """'About km away', built once per distance."""
+    found = _DISTANCES.get(km)
+    if found is None:
+        if len(_DISTANCES) >= 100_000:
+            _DISTANCES.clear()
+        zh, en = f"距离约{km}公里", f"About {km} km away"
+        found = _DISTANCES[km] = _reason(code="commute.distance", zh=zh, en=en)
+    return found
+
+
+def _zero_employment_reason(days: int) -> Reason:
+    """'Zero-employment household first (days)', built once per number of days."""
+    found = _ZERO_DAYS.get(days)
+    if found is None:
+        if len(_ZERO_DAYS) >= 10_000:
+            _ZERO_DAYS.clear()
+        found = _ZERO_DAYS[days] = _reason(
+            code="household.zero_employment",
+            zh=f"零就业家庭优先（{days}天）",
+            en=f"Zero-employment household first ({days} days)",
+        )
+    return found
