@@ -88,7 +88,16 @@ class Infra:
         """Drop every database this run created."""
         with psycopg.connect(_libpq(f"{self.pg_url}/postgres"), autocommit=True) as conn:
             for name in self._databases:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                for attempt in range(10):
+                    try:
+                        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                        break
+                    except psycopg.errors.InsufficientPrivilege:
+                        # FORCE may not end a backend of the server's own (an autovacuum worker busy in
+                        # that database, which a big run leaves behind): it ends soon, so try again.
+                        if attempt == 9:
+                            raise
+                        time.sleep(1.0)
 
     def drop_topics(self) -> int:
         """Delete every topic of this run from the shared broker (a broker that keeps thousands of old
