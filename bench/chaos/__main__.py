@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
-import signal
 import sys
 from pathlib import Path
 
 from bench.chaos.drill import DATA, Options, run
+from bench.common.summary import run_and_report
 
 
 def parse(argv: list[str]) -> Options:
@@ -44,21 +43,9 @@ def parse(argv: list[str]) -> Options:
     )
 
 
-def _interrupted(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main() -> int:
     """Run the drill, print its JSON summary (also appended to bench/data/chaos-results.jsonl)."""
-    # A SIGTERM (timeout, CI) unwinds like Ctrl-C, so that the services and brokers are stopped.
-    signal.signal(signal.SIGTERM, _interrupted)
-    summary = run(parse(sys.argv[1:]))
-    text = json.dumps(summary, ensure_ascii=False, default=str)
-    DATA.mkdir(parents=True, exist_ok=True)
-    with (DATA / "chaos-results.jsonl").open("a", encoding="utf-8") as out:
-        out.write(text + "\n")
-    print(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
-    return 0 if summary["ok"] else 1
+    return run_and_report(lambda: run(parse(sys.argv[1:])), DATA / "chaos-results.jsonl")
 
 
 if __name__ == "__main__":
