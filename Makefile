@@ -21,11 +21,11 @@ MYPY_TARGETS ?= $(foreach d,$(MYPY_CANDIDATES),$(if $(shell find $(d) -name '*.p
 # ANJU_KEEP_STACK=1 keeps it running.
 ANJU_KEEP_STACK ?= $(if $(filter true 1,$(CI)),0,1)
 
-.PHONY: help up down status install infra infra-up test test-unit lint fmt bench chaos demo logs clean
+.PHONY: help up down status install infra infra-up test test-unit lint fmt bench bench-e2e chaos demo logs clean
 
 help: ## Show this help
 	@echo "Anju — employment-matching backend. Targets:"
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:[^#]*## /\t/' | awk -F'\t' '{ printf "  make %-10s %s\n", $$1, $$2 }'
+	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:[^#]*## /\t/' | awk -F'\t' '{ printf "  make %-10s %s\n", $$1, $$2 }'
 	@echo "Ports: gateway 8000, jobs 8001, workers 8002, matching 8003, notifications 8004;"
 	@echo "       kafka 127.0.0.1:9092, postgres 127.0.0.1:5432, redis 127.0.0.1:6379. Logs: var/log/"
 
