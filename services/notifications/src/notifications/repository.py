@@ -182,8 +182,9 @@ def latest_received_for_phone(session: Session, phone_hash: str) -> Notification
         select(Notification)
         .where(col(Notification.phone_hash) == phone_hash, col(Notification.status).in_(_RECEIVED))
         .order_by(
-            # a reply can beat our own 'sent' record: a row still submitting counts from its submit
-            func.coalesce(col(Notification.sent_at), col(Notification.submitted_at)).desc().nulls_last(),
+            # in the order we handed them over: a reply can beat our own 'sent' record, and a late
+            # provider answer must not move an older SMS ahead of the one the worker just read
+            func.coalesce(col(Notification.submitted_at), col(Notification.sent_at)).desc().nulls_last(),
             col(Notification.created_at).desc(),
         )
         .limit(1)
