@@ -9,10 +9,11 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 
 from kafka.errors import KafkaTimeoutError
-from sqlalchemy import Engine, Table, event, func, insert, select, update
+from sqlalchemy import Engine, Table, event, func, select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from anju_common.background import BackgroundThread
+from anju_common.bulk import insert_rows
 from anju_common.clock import utcnow
 from anju_common.event_tables import EventTables
 from anju_common.events import Event
@@ -92,7 +93,7 @@ def record_events(
     if buffer is not None:
         buffer.setdefault(tables.outbox, []).extend(rows)
         return
-    session.execute(insert(tables.outbox), rows)
+    insert_rows(session, tables.outbox, rows)
     mark_outbox_written(session)
 
 
@@ -109,7 +110,7 @@ def buffered_events(session: OrmSession) -> Iterator[None]:
     finally:
         session.info.pop(_BUFFER, None)
     for table, rows in buffer.items():
-        session.execute(insert(table), rows)
+        insert_rows(session, table, rows)
     if buffer:
         mark_outbox_written(session)
 

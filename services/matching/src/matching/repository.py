@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from anju_common.bulk import insert_rows
 from anju_common.clock import utcnow
 from anju_common.events import MatchStatus
 from anju_common.principal import Principal
@@ -23,7 +24,7 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
 from matching.lifecycle import (
@@ -291,25 +292,14 @@ def automatic_open_matches_of_worker(session: Session, worker_id: uuid.UUID) -> 
 
 
 def insert_new_matches(session: Session, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
-    """Insert proposals, skipping pairs that already have a live match (another replica proposed them at the
-    same moment); returns the ids actually inserted.
-
-    One executemany (pipelined, one short prepared statement) and a read of the ids, rather than one
-    INSERT … RETURNING of every row: that statement's text grows with the rows, and the driver parses
-    such long texts again on every call (psycopg caches statements up to 4 KB only).
-    """
-    if not rows:
-        return set()
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(Match).on_conflict_do_nothing(), list(rows))
-    ids = [row["id"] for row in rows]  # fresh ids: any that is stored now was inserted here
-    return set(session.exec(select(Match.id).where(_among(session, Match.id, ids))).all())
+    """Insert proposals in one statement, skipping pairs that already have a live match (another replica
+    proposed them at the same moment); returns the ids actually inserted."""
+    return insert_rows(session, Match, rows, skip_conflicts=True, key="id")
 
 
 def insert_transitions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert match transitions in one statement."""
-    if rows:
-        session.execute(insert(MatchTransition), list(rows))
+    insert_rows(session, MatchTransition, rows)
 
 
 def open_count_for_job(session: Session, job_id: uuid.UUID) -> int:
