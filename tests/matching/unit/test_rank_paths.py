@@ -203,3 +203,23 @@ def test_ranking_again_after_changes_gives_the_straightforward_path() -> None:
         want = _straightforward(idx, e, jp, 50)
         got = [(r.worker_id, r.score, r.breakdown, r.distance_km, r.reasons) for r in idx.rank(jp, TODAY, 50)]
         assert got == want
+
+
+def test_pairs_explained_after_ranking_get_the_reasons_ranking_gives_them() -> None:
+    e, jobs = _world(41, 600)
+    idx = e.workers
+    explained = 0
+    rnd = random.Random(9)
+    for data in jobs:
+        jp = job_profile(data, NORM)
+        full = idx.rank(jp, TODAY, 40)
+        bare, explain = idx.rank_unexplained(jp, TODAY, 40)
+        assert [(r.worker_id, r.score, r.breakdown, r.distance_km) for r in bare] == [
+            (r.worker_id, r.score, r.breakdown, r.distance_km) for r in full
+        ]
+        assert all(r.reasons == () for r in bare)
+        # a proposer's choice: some of them, not the top ones only, in its own order
+        chosen = rnd.sample(bare, min(len(bare), 7))
+        assert explain(chosen) == [next(f for f in full if f.worker_id == r.worker_id) for r in chosen]
+        explained += len(chosen)
+    assert explained > 100

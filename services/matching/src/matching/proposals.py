@@ -6,6 +6,7 @@ import math
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlmodel import Session
 
 from matching import repository as repo
 from matching.config import MatchingSettings, get_settings
-from matching.engine.index import Ranked
+from matching.engine.index import Explainer, Ranked
 from matching.engine.profiles import HouseholdProfile, JobProfile, WorkerProfile
 from matching.lifecycle import OPEN_STATUSES
 from matching.models import Match, emit
@@ -229,28 +230,53 @@ def propose_for_jobs(
     if blocking is None:
         blocking = repo.blocking_matches_of_jobs(session, [job.job_id for job in jobs], cooldown_start())
     tally = WeeklyTally(session, utcnow() - timedelta(days=7))
+    # Every job's first ranking before any choice, so the weekly counts of all their workers are read in
+    # one query; the choices are still made job after job, each seeing the proposals chosen before it.
+    plans = [_plan(s, state, job, day, blocking.get(job.job_id, [])) for job in jobs]
+    tally.of([r.worker_id for plan in plans if plan is not None for r in plan.first])
     pairs: list[tuple[JobProfile, Ranked]] = []
-    for job in jobs:
-        pairs += [(job, r) for r in _choose_workers(s, state, job, day, blocking.get(job.job_id, []), tally)]
+    for job, plan in zip(jobs, plans, strict=True):
+        if plan is not None:
+            pairs += [(job, r) for r in _choose_workers(s, state, job, day, plan, tally)]
     return create_matches(session, pairs)
 
 
-def _choose_workers(
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A job's quota, whom it may not propose, and its first ranking (reasons given to the chosen only)."""
+
+    quota: int
+    limit: int
+    exclude: set[uuid.UUID]
+    first: list[Ranked]
+    explain: Explainer
+
+
+def _plan(
     s: MatchingSettings,
     state: MatchingState,
     job: JobProfile,
     day: date,
     blocking: Sequence[tuple[uuid.UUID, MatchStatus]],
-    tally: WeeklyTally,
-) -> list[Ranked]:
+) -> _Plan | None:
     quota = _job_quota(s, job, sum(1 for _, status in blocking if status in OPEN_STATUSES))
     if quota <= 0:
-        return []
+        return None
     # Workers who refused automated matching or texted TD take none of the job's slots.
     exclude = {worker_id for worker_id, _ in blocking} | set(state.no_auto)
     limit = max(quota * 4, 50)
-    for _ in range(RANK_ROUNDS):
-        ranked = state.workers.rank(job, day, limit=limit, exclude=exclude)
+    first, explain = state.workers.rank_unexplained(job, day, limit=limit, exclude=exclude)
+    return _Plan(quota, limit, exclude, first, explain)
+
+
+def _choose_workers(
+    s: MatchingSettings, state: MatchingState, job: JobProfile, day: date, plan: _Plan, tally: WeeklyTally
+) -> list[Ranked]:
+    quota, limit, exclude = plan.quota, plan.limit, plan.exclude
+    ranked, explain = plan.first, plan.explain
+    for round_ in range(RANK_ROUNDS):
+        if round_:
+            ranked, explain = state.workers.rank_unexplained(job, day, limit=limit, exclude=exclude)
         weekly = tally.of([r.worker_id for r in ranked])
         capped = {r.worker_id for r in ranked if weekly.get(r.worker_id, 0) >= s.max_open_per_worker_week}
         if len(ranked) - len(capped) >= quota or len(ranked) < limit or not capped:
@@ -258,7 +284,7 @@ def _choose_workers(
         # The best are all at their weekly cap (alike workers at a big site): rank again past them, or
         # every later job of that kind would propose nobody.
         exclude = exclude | capped
-    return balance(ranked, quota, weekly, s.max_open_per_worker_week)
+    return explain(balance(ranked, quota, weekly, s.max_open_per_worker_week))
 
 
 def propose_for_worker(

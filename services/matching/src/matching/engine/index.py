@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -98,6 +98,15 @@ class Ranked:
     breakdown: dict[str, float]
     distance_km: float | None
     reasons: tuple[Reason, ...]
+
+
+# Gives ranked pairs their reasons (WorkerIndex.rank_unexplained).
+Explainer = Callable[[Sequence[Ranked]], list[Ranked]]
+
+
+def _unexplained(some: Sequence[Ranked]) -> list[Ranked]:
+    """The explainer of an empty ranking."""
+    return list(some)
 
 
 # A worker's reach groups as columns, so candidates() tests the holders of a skill with a few comparisons.
@@ -513,10 +522,24 @@ class WorkerIndex:
         with_reasons: bool = True,
     ) -> list[Ranked]:
         """The best eligible workers for a job, best first; ties broken by worker id, deterministically."""
+        ranked, explain = self.rank_unexplained(job, today, limit, site_ids=site_ids, exclude=exclude)
+        return explain(ranked) if with_reasons else ranked
+
+    def rank_unexplained(
+        self,
+        job: JobProfile,
+        today: date,
+        limit: int = 50,
+        *,
+        site_ids: Iterable[uuid.UUID] | None = None,
+        exclude: Iterable[uuid.UUID] = (),
+    ) -> tuple[list[Ranked], Explainer]:
+        """rank without reasons, and what gives any of those pairs its reasons later from what the ranking
+        gathered: a proposer explains only the pairs it chooses, a few of those ranked."""
         with self.lock:
             rows = self.candidates(job)
             if len(rows) == 0:
-                return []
+                return [], _unexplained
             hits = self._hits(job, rows)
             skill = _skill_columns(job, hits, len(rows))
             ev = self._evaluate(job, rows, skill, today)
@@ -529,32 +552,43 @@ class WorkerIndex:
                 keep &= ~np.isin(rows, list(skip))
             idx = np.nonzero(keep)[0]
             if len(idx) == 0:
-                return []
+                return [], _unexplained
             picked = idx[self._top(ev.score[idx], rows[idx], limit)]
             comps = breakdowns(ev, picked)
             scores = ev.score[picked].tolist()
             dists = ev.distance[picked].tolist()
             workers = [self.profiles[r] for r in rows[picked].tolist()]
-            why: list[tuple[Reason, ...]] = [()] * len(picked)
-            if with_reasons:
-                prepared = job_reasons(job, self.taxonomy)
-                for k, sm in enumerate(_matches(job, hits, picked, skill)):
-                    p = workers[k]
-                    h = self.households.get(p.household_id)
-                    why[k] = tuple(reasons(p, h, job, comps[k], dists[k], sm, self.taxonomy, today, prepared))
-            return [
-                Ranked(
-                    worker_id=p.worker_id,
-                    job_id=job.job_id,
-                    household_id=p.household_id,
-                    site_id=p.site_id,
-                    score=scores[k],
-                    breakdown=comps[k],
-                    distance_km=None if math.isnan(dists[k]) else round(dists[k], 2),
-                    reasons=why[k],
-                )
-                for k, p in enumerate(workers)
-            ]
+            taxonomy = self.taxonomy
+        ranked = [
+            Ranked(
+                worker_id=p.worker_id,
+                job_id=job.job_id,
+                household_id=p.household_id,
+                site_id=p.site_id,
+                score=scores[k],
+                breakdown=comps[k],
+                distance_km=None if math.isnan(dists[k]) else round(dists[k], 2),
+                reasons=(),
+            )
+            for k, p in enumerate(workers)
+        ]
+        at = {r.worker_id: k for k, r in enumerate(ranked)}
+
+        def explain(some: Sequence[Ranked]) -> list[Ranked]:
+            ks = [at[r.worker_id] for r in some]
+            if not ks:
+                return []
+            prepared = job_reasons(job, taxonomy)
+            matches = _matches(job, hits, picked[ks], skill)
+            out = []
+            for r, k, sm in zip(some, ks, matches, strict=True):
+                p = workers[k]
+                h = self.households.get(p.household_id)
+                why = reasons(p, h, job, comps[k], dists[k], sm, taxonomy, today, prepared)
+                out.append(replace(r, reasons=tuple(why)))
+            return out
+
+        return ranked, explain
 
     def _ties(self) -> IntArray:
         if self._tie_array is None or len(self._tie_array) != len(self.tie):
