@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from anju_common.bulk import insert_rows
 from anju_common.clock import utcnow
@@ -14,6 +15,7 @@ from anju_common.events import MatchStatus
 from anju_common.principal import Principal
 from sqlalchemy import (
     ColumnElement,
+    Table,
     any_,
     bindparam,
     delete,
@@ -69,14 +71,21 @@ def get_job_view(session: Session, job_id: uuid.UUID, *, for_update: bool = Fals
 def store_job_view_if_newer(session: Session, values: dict[str, Any]) -> bool | None:
     """Insert a job's view, or update it when values["version"] is newer, in one statement (PostgreSQL);
     True when inserted, False when updated, None when the stored version is as new or newer."""
-    insert_ = postgresql.insert(JobView).values(**values)
-    stmt: Any = insert_.on_conflict_do_update(
-        index_elements=[col(JobView.job_id)],
-        set_={k: insert_.excluded[k] for k in values if k != "job_id"},
-        where=col(JobView.version) < insert_.excluded.version,
-    ).returning(literal_column("xmax = 0"))
-    inserted = session.execute(stmt).scalar_one_or_none()
+    inserted = session.execute(_job_view_upsert(tuple(values)), values).scalar_one_or_none()
     return None if inserted is None else bool(inserted)
+
+
+@functools.cache
+def _job_view_upsert(columns: tuple[str, ...]) -> Any:
+    """The upsert of store_job_view_if_newer for these columns, built once: building it for each job cost
+    more than running it."""
+    table = cast(Table, JobView.__table__)  # type: ignore[attr-defined]
+    insert_ = postgresql.insert(table).values({c: bindparam(c) for c in columns})
+    return insert_.on_conflict_do_update(
+        index_elements=[table.c.job_id],
+        set_={c: insert_.excluded[c] for c in columns if c != "job_id"},
+        where=table.c.version < insert_.excluded.version,
+    ).returning(literal_column("xmax = 0"))
 
 
 def get_worker_view(session: Session, worker_id: uuid.UUID, *, for_update: bool = False) -> WorkerView | None:
@@ -528,12 +537,16 @@ def jobs_with_changed_matches(session: Session, since: int) -> list[tuple[uuid.U
 
 def add_pending_proposal(session: Session, kind: str, subject_id: uuid.UUID) -> int:
     """Ask for a job's or worker's proposals to be made after this transaction commits; the row's id."""
-    stmt = (
-        insert(PendingProposal)
-        .values(kind=kind, subject_id=subject_id, created_at=utcnow())
-        .returning(col(PendingProposal.id))
-    )
-    return int(session.execute(stmt).scalar_one())
+    row = {"kind": kind, "subject_id": subject_id, "created_at": utcnow()}
+    return int(session.execute(_PENDING_INSERT, row).scalar_one())
+
+
+_PENDING_TABLE = cast(Table, PendingProposal.__table__)  # type: ignore[attr-defined]
+_PENDING_INSERT = (
+    insert(_PENDING_TABLE)
+    .values({c: bindparam(c) for c in ("kind", "subject_id", "created_at")})
+    .returning(_PENDING_TABLE.c.id)
+)
 
 
 def claim_pending_proposals(
