@@ -59,6 +59,9 @@ def load_workers(engine: Engine, n: int, seed: int) -> list[gen.Site]:
             "site_id": w.household.site_id,
             "zero_employment": w.household.zero_employment,
             "zero_employment_since": w.household.zero_employment_since,
+            # the office was alerted for these spells already, as in a running system: the deadline
+            # checker's one-off first pass would otherwise land in the measured seconds at random
+            "alerted_since": w.household.zero_employment_since,
             "monitoring_category": w.household.monitoring_category.value,
             "updated_at": now,
         }
