@@ -224,7 +224,7 @@ class WorkerIndex:
         self._text_keys: list[str] | None = None
         self._version = 0  # bumped by every change of the workers, so cached postings are dropped
         self._postings_version = 0
-        self._postings_cache: dict[RequiredSkill, _Credits] = {}
+        self._postings_cache: dict[tuple[str | None, Any], _Credits] = {}
         self._cached_rows = 0
         self.places = ColumnStore(PLACE_COLUMNS)
 
@@ -421,13 +421,16 @@ class WorkerIndex:
             self._postings_cache.clear()
             self._cached_rows = 0
             self._postings_version = self._version
-        found = self._postings_cache.get(req)
+        # What the merge reads: the trade (and what an ambiguous name may mean), or the text of a skill
+        # that did not normalise; "电焊" and "焊工" in two jobs share one entry.
+        key = (req.skill_id, req.also) if req.skill_id else (None, req.text)
+        found = self._postings_cache.get(key)
         if found is None:
             found = self._merge(req)
             if len(self._postings_cache) >= 10_000 or self._cached_rows > 1_000_000:
                 self._postings_cache.clear()
                 self._cached_rows = 0
-            self._postings_cache[req] = found
+            self._postings_cache[key] = found
             self._cached_rows += len(found.rows)
         return found
 
