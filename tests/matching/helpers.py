@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from anju_common.events import (
@@ -86,7 +86,8 @@ def training(**over: Any) -> TrainingData:
         "title": "缝纫工培训班",
         "skills_taught": ["缝纫工"],
         "location": Location(site_id=SITE, county="惠水县", province="贵州省", lat=26.14, lon=106.66),
-        "starts_on": date(2026, 12, 10),
+        # a week ahead of whatever day the suite runs on (a course that has started is never offered)
+        "starts_on": max(date(2026, 12, 10), date.today() + timedelta(days=7)),
         "seats": 30,
         "seats_left": 12,
         "subsidy_cny": 1200,

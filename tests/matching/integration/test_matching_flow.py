@@ -415,6 +415,42 @@ def test_a_new_course_is_offered_to_workers_it_unlocks_jobs_for(
     assert own_events(minfra, TrainingOffered, worker_id=welder.worker_id) == [], "the welder needs no course"
 
 
+def test_a_course_with_few_seats_is_offered_to_the_workers_it_helps_most_not_the_first_ids(
+    matching_app: TestClient, minfra: Infra, producer: Producer
+) -> None:
+    home, work = spot()
+    assert home.lat is not None
+    farther = Location(
+        site_id=home.site_id, county=home.county, province=home.province, lat=home.lat - 0.06, lon=home.lon
+    )
+    j = job(headcount=1, location=work, skills=["电焊"])
+    # Three packers 9 km out with the smallest ids there are, one next to the workshop with the largest.
+    low = [
+        worker(
+            worker_id=uuid.UUID(int=uuid.uuid4().int >> 16),
+            location=farther,
+            skills=[SkillData(name="包装工")],
+        )
+        for _ in range(3)
+    ]
+    top = 2**128 - 1 - (uuid.uuid4().int >> 16)
+    near = worker(worker_id=uuid.UUID(int=top), location=work, skills=[SkillData(name="包装工")])
+    publish(producer, minfra, JobPosted.build(j, subject=j.job_id))
+    publish(producer, minfra, *(WorkerRegistered.build(w, subject=w.worker_id) for w in (*low, near)))
+    for w in (*low, near):
+        wait_worker(matching_app, w.worker_id)
+    course = training(
+        title="电焊工特种作业取证培训", skills_taught=["电焊"], location=work, seats=1, seats_left=1
+    )
+    publish(producer, minfra, TrainingPublished.build(course, subject=course.training_id))
+    offers = wait_events(minfra, TrainingOffered, 3, training_id=course.training_id)
+    time.sleep(1.0)
+    offered = [o.data.worker_id for o in own_events(minfra, TrainingOffered, training_id=course.training_id)]
+    assert len(offered) == 3, "one seat: three offers"
+    assert near.worker_id in offered, "the worker the course helps most is offered it, whatever the ids"
+    assert {o.data.worker_id for o in offers} <= {w.worker_id for w in (*low, near)}
+
+
 def test_zero_employment_deadline_alerts_and_proposes_public_welfare_posts(
     matching_app: TestClient, minfra: Infra, producer: Producer
 ) -> None:

@@ -143,12 +143,19 @@ def offer_new_course(
             unlocks.setdefault(r.worker_id, []).append((r.score, job))
     offers = []
     best_now = repo.best_live_scores(session, list(unlocks))
-    for worker_id in sorted(unlocks, key=lambda w: w.int)[: course.seats_left * 3]:
-        jobs = sorted(unlocks[worker_id], key=lambda x: (-x[0], x[1].job_id.int))
+    # Who may take the course's few offers: workers it lifts above their best live proposal, the best score
+    # it would unlock first (the ranking's priorities included), and only then by id; never the first ids
+    # among every worker it unlocks anything for, who may be nobody it helps.
+    fits: list[tuple[float, uuid.UUID, WorkerProfile, list[tuple[float, JobProfile]]]] = []
+    for worker_id, found in unlocks.items():
+        jobs = sorted(found, key=lambda x: (-x[0], x[1].job_id.int))
         current = best_now.get(worker_id)
         worker = state.workers.get(worker_id)
         if worker is None or worker_id in state.no_auto or (current is not None and jobs[0][0] <= current):
             continue
+        fits.append((jobs[0][0], worker_id, worker, jobs))
+    fits.sort(key=lambda f: (-f[0], f[1].int))
+    for _, _id, worker, jobs in fits[: course.seats_left * 3]:
         missing = (
             frozenset().union(*(j.core_skill_ids() & course.skill_ids for _, j in jobs)) - worker.skill_ids()
         )
