@@ -317,7 +317,7 @@ def _settings() -> Any:
 
 
 def test_records_of_types_the_consumer_does_not_handle_are_skipped_unparsed_and_committed(
-    engine: Engine, minfra: Infra
+    engine: Engine, minfra: Infra, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     c = Consumer(engine, minfra)
     posted = _posted()
@@ -332,7 +332,7 @@ def test_records_of_types_the_consumer_does_not_handle_are_skipped_unparsed_and_
         parsed.append(value or b"")
         return handle_raw(topic, key, value, *rest)
 
-    c.runner.handle_raw = spy  # type: ignore[method-assign]
+    monkeypatch.setattr(c.runner, "handle_raw", spy)
     c.runner._batch(c.kafka, [*own, *_records(posted)])
     assert parsed == [posted.to_json()], "only the posting is read; the skipped values were never parsed"
     assert c.inbox() == 1 and {m.job_id for m in c.matches()} <= {posted.data.job_id}
