@@ -56,7 +56,9 @@ aggregate's events stay in order on one partition. Envelope fields: `specversion
 de-duplication key of every consumer's inbox), `source` (`/anju/<service>`), `type`
 (`anju.<service>.<event>`), `time`, `subject`, `datacontenttype`, `dataschema`
 (`urn:anju:<service>:<event>:v<n>`), `requestid` (the X-Request-ID of the HTTP request that caused
-it, when there was one) and `data`.
+it, when there was one) and `data`. A second header, `anju-event-type`, repeats `type` (not a `ce_`
+header, which would mean binary mode), so a consumer skips the types it has no handler for without
+parsing the value; a record without it is parsed as before.
 
 Events are written to the outbox table in the same transaction as the change and published by the
 relay (acks=all, idempotent producer). Consumers are idempotent (inbox table keyed by consumer and

@@ -33,7 +33,7 @@ from typing import Any
 from anju_common.events import JobPosted, WorkerRegistered
 from anju_common.kafka import ConsumerRunner, Producer
 from anju_common.migrate import upgrade
-from anju_common.outbox import CE_HEADERS
+from anju_common.outbox import event_headers
 from anju_common.testing import Infra
 from anju_common.topics import ensure_topics
 from sqlalchemy import Engine, event, func, insert, select
@@ -190,7 +190,7 @@ def run(n_workers: int, n_jobs: int, seed: int, timeout: float, registrations: i
         else:
             events = [("jobs.events", JobPosted.build(j, subject=j.job_id)) for j in jobs]
         for topic, ev in events:
-            producer.send(infra.topic(topic), ev.key(), ev.to_json(), CE_HEADERS)
+            producer.send(infra.topic(topic), ev.key(), ev.to_json(), event_headers(ev.type))
         producer.flush()
         producer.close()
 

@@ -1,6 +1,6 @@
-"""insert_rows on real PostgreSQL and on the embedded SQLite: the same rows stored the same way (enums as
-their values, JSON with Chinese, NULLs, sequence ids in row order), conflicts skipped, the inserted keys
-returned, and a value too long for its column refused rather than cut."""
+"""insert_rows and copy_rows on real PostgreSQL and on the embedded SQLite: the same rows stored the same way
+(enums as their values, JSON with Chinese, NULLs, sequence ids in row order), conflicts skipped, the inserted
+keys returned, and a value too long for its column refused rather than cut."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from anju_common.bulk import insert_rows
+from anju_common.bulk import copy_rows, insert_rows
 from anju_common.db import enum_type, make_engine
 from anju_common.testing import Infra
 from sqlalchemy import (
@@ -80,12 +80,15 @@ def _row(pair: str, **over: Any) -> dict[str, Any]:
     return row | over
 
 
-def test_rows_are_stored_as_the_orm_would_in_their_order(engine: Engine) -> None:
+@pytest.mark.parametrize("how", ["insert", "copy"])
+def test_rows_are_stored_as_the_orm_would_in_their_order(engine: Engine, how: str) -> None:
     rows = [_row(f"p{i}", score=i / 10, note="短" if i % 2 else None) for i in range(7)]
     with Session(engine) as session:
-        made = insert_rows(session, THING, rows, key="id")
+        if how == "insert":
+            assert insert_rows(session, THING, rows, key="id") == {r["id"] for r in rows}
+        else:
+            copy_rows(session, THING, rows)
         session.commit()
-    assert made == {r["id"] for r in rows}
     with engine.connect() as conn:
         stored = conn.execute(select(THING).order_by(THING.c.seq)).mappings().all()
     assert [s["pair"] for s in stored] == [f"p{i}" for i in range(7)]  # sequence ids follow the rows

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ from anju_common.events import (
 )
 from anju_common.kafka import ConsumerConfig, Producer
 from anju_common.migrate import upgrade
+from anju_common.outbox import event_headers
 from anju_common.testing import Infra
 from matching.consumers import MatchingConsumer, handlers, segments
 from matching.follower import OwnWork
@@ -46,6 +47,7 @@ class Record:
     offset: int
     key: bytes | None
     value: bytes
+    headers: list[tuple[str, bytes]] = field(default_factory=list)
 
 
 class FakeKafka:
@@ -59,7 +61,11 @@ class FakeKafka:
 
 
 def _records(*events: Event) -> list[Record]:
-    return [Record("jobs.events", 0, i, ev.key(), ev.to_json()) for i, ev in enumerate(events)]
+    """The records of events as the relay publishes them (the type header too)."""
+    return [
+        Record("jobs.events", 0, i, ev.key(), ev.to_json(), event_headers(ev.type))
+        for i, ev in enumerate(events)
+    ]
 
 
 @pytest.fixture
@@ -308,3 +314,27 @@ def _settings() -> Any:
     from matching.config import get_settings
 
     return get_settings()
+
+
+def test_records_of_types_the_consumer_does_not_handle_are_skipped_unparsed_and_committed(
+    engine: Engine, minfra: Infra, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c = Consumer(engine, minfra)
+    posted = _posted()
+    own = [
+        Record("matching.events", 1, 40 + i, None, b"{not json", event_headers("match.proposed"))
+        for i in range(3)
+    ]
+    parsed: list[bytes] = []
+    handle_raw = c.runner.handle_raw
+
+    def spy(topic: str, key: bytes | None, value: bytes | None, *rest: Any) -> str:
+        parsed.append(value or b"")
+        return handle_raw(topic, key, value, *rest)
+
+    monkeypatch.setattr(c.runner, "handle_raw", spy)
+    c.runner._batch(c.kafka, [*own, *_records(posted)])
+    assert parsed == [posted.to_json()], "only the posting is read; the skipped values were never parsed"
+    assert c.inbox() == 1 and {m.job_id for m in c.matches()} <= {posted.data.job_id}
+    committed = {(tp.topic, tp.partition): meta.offset for tp, meta in c.kafka.commits[-1].items()}
+    assert committed == {("matching.events", 1): 43, ("jobs.events", 0): 1}

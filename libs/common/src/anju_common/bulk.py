@@ -1,6 +1,6 @@
-"""Many rows into one table with one statement: on PostgreSQL an INSERT … SELECT over unnest() of one array
-per column, whose text is the same for any number of rows (so it stays prepared) and whose values are
-adapted per column instead of per row; elsewhere the ORM's executemany."""
+"""Many rows into one table: on PostgreSQL an INSERT … SELECT over unnest() of one array per column (one
+statement whose text is the same for any number of rows, so it stays prepared; values adapted per column
+instead of per row), or COPY for an import's tens of thousands of rows; elsewhere the ORM's executemany."""
 
 from __future__ import annotations
 
@@ -114,3 +114,34 @@ def _column_values(column: Column[Any], rows: Sequence[Mapping[str, Any]], diale
 
 def _uneven(table: Any) -> ValueError:
     return ValueError(f"{table.name}: 每行须给出相同的列 / every row must give the same columns")
+
+
+def copy_rows(session: Session, into: Table | type[Any], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows (all with the same keys) in the session's transaction: COPY on PostgreSQL (an order of
+    magnitude faster than executemany for an import; no conflict handling, no ids back), the ORM's
+    executemany elsewhere."""
+    if not rows:
+        return
+    table: Table = into if isinstance(into, Table) else into.__table__
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(insert(table), list(rows))
+        return
+    dialect = connection.dialect
+    columns = [table.c[name] for name in rows[0]]
+    convert = [
+        (i, process)
+        for i, c in enumerate(columns)
+        if (process := c.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    ]
+    quote = dialect.identifier_preparer.quote
+    names = [c.name for c in columns]
+    sql = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+    driver: Any = connection.connection.driver_connection
+    with driver.cursor() as cur, cur.copy(sql) as copy:
+        for row in rows:
+            values = [row[n] for n in names]
+            for i, process in convert:
+                if values[i] is not None:  # SQL NULL, as COPY writes it (a JSON column's None is no 'null')
+                    values[i] = process(values[i])
+            copy.write_row(values)

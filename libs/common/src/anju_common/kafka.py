@@ -29,7 +29,7 @@ from anju_common.inbox import (
 )
 from anju_common.logs import get_logger
 from anju_common.metrics import DEAD_LETTERS, EVENT_LATENCY, EVENTS_CONSUMED
-from anju_common.outbox import CE_HEADERS, buffered_events
+from anju_common.outbox import TYPE_HEADER, buffered_events, event_headers
 
 log = get_logger(__name__)
 
@@ -80,7 +80,9 @@ class Producer:
 
     def publish(self, ev: Event, topic_prefix: str = "") -> None:
         """Send one event and wait for the broker's acknowledgement."""
-        self.send(f"{topic_prefix}{ev.topic()}", ev.key(), ev.to_json(), CE_HEADERS).get(timeout=20)
+        self.send(f"{topic_prefix}{ev.topic()}", ev.key(), ev.to_json(), event_headers(ev.type)).get(
+            timeout=20
+        )
 
     def reset(self) -> None:
         """Drop the client without waiting; the next send builds a new one."""
@@ -347,28 +349,48 @@ class ConsumerRunner(BackgroundThread):
         try:
             for tp, records in batches.items():
                 for rec in records:
-                    self.handle_raw(rec.topic, rec.key, rec.value, rec.partition, rec.offset)
+                    if self.wanted(rec):
+                        self.handle_raw(rec.topic, rec.key, rec.value, rec.partition, rec.offset)
                     offsets[tp] = OffsetAndMetadata(rec.offset + 1, "", -1)
         finally:
             if offsets:
                 consumer.commit(offsets)
 
+    def wanted(self, record: Any) -> bool:
+        """False for a record whose type header names an event this consumer has no handler for (counted
+        as ignored, never parsed); records without the header are parsed to find out."""
+        kind = record_type(record)
+        if kind is None or kind in self.handlers:
+            return True
+        EVENTS_CONSUMED.labels(self.config.name, kind[:100], "ignored").inc()
+        return False
+
     def _batch(self, consumer: KafkaConsumer, records: list[Any]) -> None:
         if not records:
             return
+        wanted = [rec for rec in records if self.wanted(rec)]
         try:
-            self.handle_batch(records)
+            if wanted:
+                self.handle_batch(wanted)
         except _Fallback as exc:
             log.info(
-                "consumer.batch_fallback", consumer=self.config.name, reason=str(exc), records=len(records)
+                "consumer.batch_fallback", consumer=self.config.name, reason=str(exc), records=len(wanted)
             )
-            for rec in records:
+            for rec in wanted:
                 self.handle_raw(rec.topic, rec.key, rec.value, rec.partition, rec.offset)
         offsets = {
             TopicPartition(rec.topic, rec.partition): OffsetAndMetadata(rec.offset + 1, "", -1)
             for rec in records
         }
         consumer.commit(offsets)
+
+
+def record_type(record: Any) -> str | None:
+    """The event type a polled record's header names (outbox.TYPE_HEADER), None without one."""
+    for name, value in record.headers or ():
+        if name == TYPE_HEADER:
+            return str(value.decode("utf-8", "replace"))
+    return None
 
 
 def _short(exc: BaseException) -> str:

@@ -23,6 +23,20 @@ from anju_common.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
 log = get_logger(__name__)
 # Kafka protocol binding of CloudEvents, structured mode: the one definition of the record headers.
 CE_HEADERS = [("content-type", b"application/cloudevents+json; charset=utf-8")]
+# The event's type beside the structured CloudEvent (not a ce_ header, which would mean binary mode): a
+# consumer skips the types it has no handler for without parsing the value.
+TYPE_HEADER = "anju-event-type"
+_HEADERS_OF: dict[str, list[tuple[str, bytes]]] = {}
+
+
+def event_headers(event_type: str) -> list[tuple[str, bytes]]:
+    """The Kafka headers of one event of a type: CE_HEADERS and the type."""
+    found = _HEADERS_OF.get(event_type)
+    if found is None:
+        found = _HEADERS_OF[event_type] = [*CE_HEADERS, (TYPE_HEADER, event_type.encode())]
+    return found
+
+
 _WAKE = threading.Event()
 _DIRTY = "anju_outbox_dirty"
 _BUFFER = "anju_outbox_buffer"
@@ -167,7 +181,12 @@ class OutboxRelay(BackgroundThread):
                 OUTBOX_PENDING.set(0)
                 return 0
             futures = [
-                (row.id, self.producer.send(row.topic, row.key.encode(), row.payload.encode(), CE_HEADERS))
+                (
+                    row.id,
+                    self.producer.send(
+                        row.topic, row.key.encode(), row.payload.encode(), event_headers(row.event_type)
+                    ),
+                )
                 for row in rows
             ]
             self._flush()

@@ -24,7 +24,7 @@ from anju_common.events import (
     WorkerReplied,
     WorkerUpdated,
 )
-from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler, _Fallback
+from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler, _Fallback, record_type
 from anju_common.logs import get_logger
 from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
 from sqlalchemy import event
@@ -174,11 +174,14 @@ DEFERRED_BATCH_GROUPS: dict[str, str] = {
 
 
 def _group(record: Any, groups: dict[str, str]) -> str | None:
-    """The batch group of a polled record, from its CloudEvents type (None: a transaction of its own)."""
-    try:
-        kind = json.loads(record.value).get("type")
-    except (ValueError, TypeError, AttributeError):
-        return None
+    """The batch group of a polled record, from its type header or else its CloudEvents type (None: a
+    transaction of its own)."""
+    kind = record_type(record)
+    if kind is None:
+        try:
+            kind = json.loads(record.value).get("type")
+        except (ValueError, TypeError, AttributeError):
+            return None
     return groups.get(kind) if isinstance(kind, str) else None
 
 
@@ -203,7 +206,7 @@ class MatchingConsumer(ConsumerRunner):
     groups: dict[str, str] = BATCH_GROUPS
 
     def _batch(self, consumer: KafkaConsumer, records: list[Any]) -> None:
-        for part in segments(records, self.groups):
+        for part in segments([rec for rec in records if self.wanted(rec)], self.groups):
             if len(part) == 1:  # alone: the one-event path, as without batching
                 rec = part[0]
                 self.handle_raw(rec.topic, rec.key, rec.value, rec.partition, rec.offset)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
+from anju_common.bulk import copy_rows
 from anju_common.events import EmploymentStatus, Event, LivelihoodType, MonitoringCategory
 from anju_common.outbox import mark_outbox_written, outbox_rows
 from anju_common.pagination import newest_first
 from anju_common.principal import Principal
 from sqlalchemy import (
-    JSON,
     Boolean,
     Column,
     ColumnElement,
@@ -33,12 +31,10 @@ from sqlalchemy import (
     delete,
     false,
     func,
-    insert,
     or_,
     true,
     update,
 )
-from sqlalchemy import Enum as SAEnum
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
@@ -293,12 +289,12 @@ def _registered(session: Session, column: Any, hashes: Sequence[str]) -> set[str
 
 def insert_workers(session: Session, rows: list[dict[str, Any]]) -> None:
     """Bulk insert of prepared worker rows."""
-    bulk_insert(session, metadata.tables["worker"], rows)
+    copy_rows(session, metadata.tables["worker"], rows)
 
 
 def insert_households(session: Session, rows: list[dict[str, Any]]) -> None:
     """Bulk insert of prepared household rows."""
-    bulk_insert(session, metadata.tables["household"], rows)
+    copy_rows(session, metadata.tables["household"], rows)
 
 
 _RECOUNT = Table(
@@ -332,46 +328,13 @@ def update_households(session: Session, rows: list[dict[str, Any]]) -> None:
         " updated_at timestamptz) ON COMMIT DELETE ROWS"
     )
     connection.exec_driver_sql("DELETE FROM household_recount")
-    bulk_insert(session, _RECOUNT, rows)
+    copy_rows(session, _RECOUNT, rows)
     connection.exec_driver_sql(
         "UPDATE household h SET labour_capable_count = r.labour_capable_count,"
         " employed_count = r.employed_count, zero_employment = r.zero_employment,"
         " zero_employment_since = r.zero_employment_since, version = r.version, updated_at = r.updated_at"
         " FROM household_recount r WHERE h.id = r.id"
     )
-
-
-def _json(value: Any) -> Any:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
-
-
-def _enum(value: Any) -> Any:
-    return value.value if isinstance(value, StrEnum) else value
-
-
-def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows in the session's transaction: COPY on PostgreSQL (an order of magnitude faster
-    than executemany for an import), a multi-row insert elsewhere."""
-    if not rows:
-        return
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        session.execute(insert(table), rows)
-        return
-    columns = list(rows[0])
-    convert = [
-        (i, _json if isinstance(table.c[c].type, JSON) else _enum)
-        for i, c in enumerate(columns)
-        if isinstance(table.c[c].type, JSON | SAEnum)
-    ]
-    driver: Any = connection.connection.driver_connection
-    sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    with driver.cursor() as cur, cur.copy(sql) as copy:
-        for row in rows:
-            values = [row[c] for c in columns]
-            for i, fn in convert:
-                values[i] = fn(values[i])
-            copy.write_row(values)
 
 
 def active_workers_of_site(session: Session, site_id: uuid.UUID) -> list[Worker]:
@@ -472,7 +435,7 @@ def record_events(session: Session, events: Sequence[Event], topic_prefix: str) 
 def insert_outbox(session: Session, rows: list[dict[str, Any]]) -> None:
     """Write prepared outbox rows (anju_common.outbox.outbox_rows' columns) with one bulk insert."""
     if rows:
-        bulk_insert(session, event_tables.outbox, rows)
+        copy_rows(session, event_tables.outbox, rows)
         mark_outbox_written(session)
 
 
