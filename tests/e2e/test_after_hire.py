@@ -64,9 +64,8 @@ def test_course_seat_completion_skills_and_a_reopened_seat(stack: Stack) -> None
         poll("the packer is offered the course", offers, timeout=90.0)
     except AssertionError as exc:  # what matching held then, for the next person who sees this fail
         body = expect(staff.get(f"/api/v1/workers/{packer['id']}/matches"), 200, stack)
-        raise AssertionError(
-            f"{exc}; packer's offers {body['training_offers']}, explain {_explain(world, job['id'], packer['id'])}"
-        ) from exc
+        why = _explain(world, job["id"], packer["id"])
+        raise AssertionError(f"{exc}; packer's offers {body['training_offers']}, explain {why}") from exc
     # The course offer reaches the packer's phone; the packer's "1" takes the course's only seat.
     poll(
         "the course offer SMS",
