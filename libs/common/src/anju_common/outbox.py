@@ -171,7 +171,7 @@ class OutboxRelay(BackgroundThread):
         t = self.tables.outbox
         with self.engine.begin() as conn:
             rows = conn.execute(
-                select(t.c.id, t.c.topic, t.c.key, t.c.payload)
+                select(t.c.id, t.c.topic, t.c.key, t.c.payload, t.c.event_type)
                 .where(t.c.published_at.is_(None))
                 .order_by(t.c.id)
                 .limit(self.batch_size)
