@@ -4,6 +4,7 @@ and what a dead replica was asked to propose is proposed by another."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -11,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from anju_common.clock import utcnow
 from anju_common.db import make_engine, session_scope
 from anju_common.events import Event, JobPosted, JobUpdated, SkillData, WorkerRegistered
 from anju_common.migrate import upgrade
 from anju_common.testing import Infra
+from matching import proposals
 from matching import repository as repo
 from matching.aliases import add_alias, load_vocabulary
 from matching.config import get_settings
@@ -307,3 +310,120 @@ def test_a_row_is_indexed_once_while_a_transaction_elsewhere_holds_the_horizon_b
     after = b.state.workers.get(w.data.worker_id)
     assert before is not None and after is not None
     assert after.skill_ids() == before.skill_ids() != first.skill_ids()
+
+
+def _waiting_for_a_lock(engine: Engine, timeout: float = 5.0) -> bool:
+    """Whether a transaction on this test's database waits for an advisory lock within the timeout."""
+    deadline = time.monotonic() + timeout
+    query = text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            if conn.execute(query).scalar_one():
+                return True
+        time.sleep(0.02)
+    return False
+
+
+class _Held:
+    """Keeps one thread's proposing transaction open after its insert, until released."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.inserted = threading.Event()
+        self.release = threading.Event()
+        self.thread: threading.Thread | None = None
+        real = proposals.create_matches
+
+        def held(*args: Any, **kw: Any) -> list[uuid.UUID]:
+            made = real(*args, **kw)
+            if threading.current_thread() is self.thread:
+                self.inserted.set()
+                self.release.wait(30)
+            return made
+
+        monkeypatch.setattr(proposals, "create_matches", held)
+
+    def start(self, r: Replica, failed: list[BaseException]) -> threading.Thread:
+        self.thread = _proposing(r, failed)
+        self.thread.start()
+        assert self.inserted.wait(30), "the held replica never reached its insert"
+        return self.thread
+
+
+def _proposing(r: Replica, failed: list[BaseException]) -> threading.Thread:
+    """A thread, not started, in which a replica's proposer drains its queue (its errors kept in failed)."""
+
+    def run() -> None:
+        try:
+            while r.proposer.drain():
+                pass
+        except BaseException as exc:  # pragma: no cover - reported by the test
+            failed.append(exc)
+
+    return threading.Thread(target=run)
+
+
+def _weekly(engine: Engine, worker_id: uuid.UUID) -> int:
+    with session_scope(engine) as session:
+        return repo.weekly_open_counts(session, [worker_id], utcnow() - timedelta(days=7)).get(worker_id, 0)
+
+
+def test_two_replicas_proposing_one_worker_at_once_keep_the_weekly_cap(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = Replica(engine), Replica(engine)
+    w = _registered()
+    a.handle(w)
+    jobs = [_posted(headcount=1) for _ in range(4)]
+    for j in jobs[:2]:
+        a.step_one(j)
+    for j in jobs[2:]:
+        b.step_one(j)
+    failed: list[BaseException] = []
+    held = _Held(monkeypatch)
+    # A has proposed the worker for two jobs and not committed; B counts her open proposals as none.
+    first = held.start(a, failed)
+    second = _proposing(b, failed)
+    second.start()
+    waited = _waiting_for_a_lock(engine)
+    held.release.set()
+    for t in (first, second):
+        t.join(30)
+    assert not failed
+    # MATCHING_MAX_OPEN_PER_WORKER_WEEK (3): B keeps one of its two once it has A's two counted.
+    assert _weekly(engine, w.data.worker_id) == get_settings().max_open_per_worker_week == 3
+    assert len(_matches(engine)) == 3
+    assert _count(engine, event_tables.outbox) == 3
+    assert _count(engine, PendingProposal) == 0
+    assert waited, "B chose the worker without waiting for A's proposals"
+
+
+def test_a_worker_proposed_on_one_replica_while_another_fills_the_job_keeps_its_quota(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = Replica(engine), Replica(engine)
+    for _ in range(3):
+        a.handle(_registered())
+    j = _posted(headcount=1)  # 3 proposals a seat: the three workers fill it
+    a.step_one(j)
+    failed: list[BaseException] = []
+    held = _Held(monkeypatch)
+    first = held.start(a, failed)
+    assert len(_matches(engine)) == 0  # A's three are not committed yet
+    # A fourth worker reaches B meanwhile: B ranks the job for her and reads its open proposals as none.
+    late = _registered()
+    b.step_one(late)
+    second = _proposing(b, failed)
+    second.start()
+    waited = _waiting_for_a_lock(engine)
+    held.release.set()
+    for t in (first, second):
+        t.join(30)
+    assert not failed
+    made = _matches(engine)
+    assert len(made) == 3
+    assert (j.data.job_id, late.data.worker_id) not in made
+    assert _count(engine, PendingProposal) == 0
+    assert waited, "B proposed the job without waiting for A's proposals"

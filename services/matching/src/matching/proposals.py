@@ -177,6 +177,32 @@ def create_matches(
     return [m["id"] for m in matches if m["id"] in made]
 
 
+def within_limits(
+    session: Session, s: MatchingSettings, pairs: Sequence[tuple[JobProfile, Ranked]]
+) -> list[tuple[JobProfile, Ranked]]:
+    """The chosen pairs that still keep the weekly caps and the job quotas once their locks are held.
+
+    The choices were made from counts read without a lock; another replica may have proposed to the same
+    workers or for the same jobs since (a job's and a worker's proposals run on different replicas). The
+    locks wait for such a transaction to commit, and the counts read after them include its proposals.
+    """
+    if not pairs:
+        return []
+    workers = {r.worker_id for _, r in pairs}
+    jobs = {job.job_id: job for job, _ in pairs}
+    repo.lock_proposal_limits(session, workers, jobs)
+    weekly = Counter(repo.weekly_open_counts(session, workers, utcnow() - timedelta(days=7)))
+    open_now = Counter(repo.open_counts_for_jobs(session, jobs))
+    kept: list[tuple[JobProfile, Ranked]] = []
+    for job, r in pairs:
+        if weekly[r.worker_id] >= s.max_open_per_worker_week or _job_quota(s, job, open_now[job.job_id]) <= 0:
+            continue
+        weekly[r.worker_id] += 1
+        open_now[job.job_id] += 1
+        kept.append((job, r))
+    return kept
+
+
 class WeeklyTally:
     """Open proposals per worker in the rolling week, read once per worker and then counted in memory as
     proposals are chosen, so the jobs proposed for in one transaction share one view of the caps."""
@@ -238,7 +264,7 @@ def propose_for_jobs(
     for job, plan in zip(jobs, plans, strict=True):
         if plan is not None:
             pairs += [(job, r) for r in _choose_workers(s, state, job, day, plan, tally)]
-    return create_matches(session, pairs)
+    return create_matches(session, within_limits(session, s, pairs))
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,4 +347,4 @@ def propose_for_worker(
         if job is None or _job_quota(s, job, open_now.get(r.job_id, 0)) <= 0:
             continue
         chosen.append((job, r))
-    return create_matches(session, chosen), best
+    return create_matches(session, within_limits(session, s, chosen)), best

@@ -12,6 +12,9 @@ c_W < c_J). When both steps find the pair, the one-live-match-per-pair index kee
 may be lost, but the inbox says the events were applied): every replica sweeps rows older than
 MATCHING_PENDING_TAKEOVER_SECONDS. Rows are never merged: a request made while another replica holds a row
 of the same job would vanish with that row, though that replica's pass may have begun before it.
+
+Quotas and weekly caps: the subject locks keep one job (or worker) on one replica, not the workers a job
+picks; `proposals.within_limits` locks those caps and quotas and counts them again before the insert.
 """
 
 from __future__ import annotations

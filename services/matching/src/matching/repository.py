@@ -581,6 +581,26 @@ def try_lock_subjects(
     return {keys[k] for k in session.connection().execute(stmt).scalars().all()}
 
 
+def lock_proposal_limits(
+    session: Session, worker_ids: Iterable[uuid.UUID], job_ids: Iterable[uuid.UUID]
+) -> None:
+    """Wait for transaction-long locks on these workers' weekly caps and these jobs' quotas (PostgreSQL, one
+    statement, in one order for every replica); on SQLite, with one process, there is nothing to wait for."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted(
+        {f"matching.cap:worker:{w}" for w in worker_ids} | {f"matching.quota:job:{j}" for j in job_ids}
+    )
+    if not keys:
+        return
+    # Taken in hash order by every replica, so two claims that share workers or jobs wait, not deadlock.
+    stmt = text(
+        "SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h"
+        " FROM unnest(CAST(:keys AS text[])) AS k ORDER BY h) AS o"
+    ).bindparams(keys=keys)
+    session.connection().execute(stmt).scalar_one()
+
+
 def delete_pending_proposals(session: Session, ids: Iterable[int]) -> None:
     """Forget pending rows whose proposals are made."""
     done = list(ids)
