@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from anju_common.clock import utcnow
 from anju_common.db import make_engine, session_scope
-from anju_common.events import Event, JobPosted, JobUpdated, SkillData, WorkerRegistered
+from anju_common.events import Event, JobPosted, JobUpdated, SkillData, TrainingPublished, WorkerRegistered
 from anju_common.migrate import upgrade
 from anju_common.testing import Infra
 from matching import proposals
@@ -23,13 +23,14 @@ from matching.aliases import add_alias, load_vocabulary
 from matching.config import get_settings
 from matching.consumers import handlers
 from matching.follower import IndexFollower, OwnWork
-from matching.models import Match, MatchTransition, PendingProposal, event_tables
+from matching.models import Match, MatchTransition, PendingProposal, TrainingOffer, event_tables
+from matching.offers import record_offer
 from matching.proposer import Proposer
 from matching.state import MatchingState
-from sqlalchemy import Engine, event, func, text
+from sqlalchemy import Engine, delete, event, func, text
 from sqlmodel import select
 
-from tests.matching.helpers import job, worker
+from tests.matching.helpers import job, training, worker
 
 pytestmark = pytest.mark.integration
 MIGRATIONS = Path(__file__).resolve().parents[3] / "services" / "matching" / "migrations"
@@ -312,13 +313,14 @@ def test_a_row_is_indexed_once_while_a_transaction_elsewhere_holds_the_horizon_b
     assert after.skill_ids() == before.skill_ids() != first.skill_ids()
 
 
-def _waiting_for_a_lock(engine: Engine, timeout: float = 5.0) -> bool:
-    """Whether a transaction on this test's database waits for an advisory lock within the timeout."""
+def _waiting_for_a_lock(engine: Engine, kind: str = "advisory", timeout: float = 5.0) -> bool:
+    """Whether a transaction on this test's database waits for a lock of this kind within the timeout
+    (advisory; transactionid: another transaction's insert of the same unique key)."""
     deadline = time.monotonic() + timeout
     query = text(
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-    )
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND wait_event_type = 'Lock' AND wait_event = :kind"
+    ).bindparams(kind=kind)
     while time.monotonic() < deadline:
         with engine.connect() as conn:
             if conn.execute(query).scalar_one():
@@ -427,3 +429,60 @@ def test_a_worker_proposed_on_one_replica_while_another_fills_the_job_keeps_its_
     assert (j.data.job_id, late.data.worker_id) not in made
     assert _count(engine, PendingProposal) == 0
     assert waited, "B proposed the job without waiting for A's proposals"
+
+
+def _offers(engine: Engine) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    with session_scope(engine) as session:
+        return [(o.training_id, o.worker_id) for o in session.exec(select(TrainingOffer)).all()]
+
+
+def test_a_course_published_on_one_replica_is_offered_to_a_worker_another_replica_just_stored(
+    engine: Engine,
+) -> None:
+    a, b = Replica(engine), Replica(engine)
+    a.handle(_posted(skills=["车工"]))
+    w = _registered(skills=[SkillData(name="包装工", level=2)])
+    b.handle(w)  # both steps on B: no course yet, nothing to offer her
+    assert _offers(engine) == []
+    # A has not followed B since: a course ranked in A's consumer transaction would not see the worker.
+    assert a.state.workers.get(w.data.worker_id) is None
+    course = training(skills_taught=["车工"])
+    a.step_one(TrainingPublished.build(course, subject=course.training_id))
+    assert _offers(engine) == []
+    a.proposer.drain()
+    assert _offers(engine) == [(course.training_id, w.data.worker_id)]
+    assert _count(engine, event_tables.outbox) == 1  # training.offered, once
+    assert _count(engine, PendingProposal) == 0
+
+
+def test_a_course_offered_to_one_worker_by_two_replicas_at_once_is_offered_once(engine: Engine) -> None:
+    a, b = Replica(engine), Replica(engine)
+    a.handle(_posted(skills=["车工"]))
+    w = _registered(skills=[SkillData(name="包装工", level=2)])
+    a.handle(w)
+    a.step_one(TrainingPublished.build(c := training(skills_taught=["车工"]), subject=c.training_id))
+    a.proposer.drain()
+    b.follower.tick()
+    worker_now, course = b.state.workers.get(w.data.worker_id), b.state.jobs.trainings.get(c.training_id)
+    assert worker_now is not None and course is not None
+    with session_scope(engine) as session:
+        session.execute(delete(TrainingOffer))
+        session.execute(delete(event_tables.outbox))
+    # Both replicas' passes find the pair (the course's on A, the worker's on B); A's is not committed yet.
+    results: list[Any] = []
+    with session_scope(engine) as first:
+        assert record_offer(first, a.state, worker_now, course, {"chewer"}, []) is not None
+        t = threading.Thread(
+            target=lambda: results.append(_record_in_own_transaction(engine, b.state, worker_now, course))
+        )
+        t.start()
+        assert _waiting_for_a_lock(engine, "transactionid")
+    t.join(30)
+    assert results == [None]
+    assert _offers(engine) == [(c.training_id, w.data.worker_id)]
+    assert _count(engine, event_tables.outbox) == 1
+
+
+def _record_in_own_transaction(engine: Engine, state: MatchingState, worker_now: Any, course: Any) -> Any:
+    with session_scope(engine) as session:
+        return record_offer(session, state, worker_now, course, {"chewer"}, [])

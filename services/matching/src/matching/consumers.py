@@ -64,7 +64,7 @@ def handlers(
         projection.apply_job_closed(session, state, ev.data, propose=propose)
 
     def training(session: Session, ev: TrainingPublished) -> None:
-        projection.apply_training(session, state, ev.data, propose=propose)
+        projection.apply_training(session, state, ev.data, propose=propose, defer=defer)
 
     def worker(session: Session, ev: Any) -> None:
         projection.apply_worker(session, state, ev.data, propose=propose, at=ev.time, defer=defer)

@@ -231,7 +231,7 @@ class TaxonomyUnknownUse(MatchingTable, table=True):
 
 
 class PendingProposal(MatchingTable, table=True):
-    """A job or worker whose proposals are still to be made (replicas: step one done, step two not)."""
+    """A job, worker or course whose proposals or offers are still to be made (step one done, not two)."""
 
     __tablename__ = "pending_proposal"
 
@@ -243,7 +243,7 @@ class PendingProposal(MatchingTable, table=True):
             BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
         ),
     )
-    kind: str = Field(max_length=10)  # job | worker
+    kind: str = Field(max_length=10)  # job | worker | training
     subject_id: uuid.UUID
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, index=True)

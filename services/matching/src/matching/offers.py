@@ -92,8 +92,8 @@ def record_offer(
         missing_skills=missing,
         unlocks_job_ids=[str(j) for j in job_ids],
     )
-    session.add(offer)
-    session.flush()
+    if not repo.insert_new_offer(session, offer.model_dump()):
+        return None
     data = TrainingOfferedData(
         offer_id=offer.id,
         training_id=course.training_id,

@@ -37,7 +37,7 @@ from matching.matches import expire_for_job, transition
 from matching.models import HouseholdView, JobView, TrainingOffer, TrainingView, WorkerView
 from matching.offers import complete_offers, offer_new_course, offer_training
 from matching.proposals import cooldown_start, propose_for_job, propose_for_worker
-from matching.proposer import JOB, WORKER, request
+from matching.proposer import JOB, TRAINING, WORKER, request
 from matching.state import MatchingState, after_commit, automation_off, household_from_view
 
 
@@ -119,9 +119,10 @@ def apply_job_closed(
 
 
 def apply_training(
-    session: Session, state: MatchingState, data: TrainingData, *, propose: bool = True
+    session: Session, state: MatchingState, data: TrainingData, *, propose: bool = True, defer: bool = False
 ) -> list[TrainingOffer]:
-    """training.published: store if newer, re-index, offer it to workers it unlocks jobs for."""
+    """training.published: store if newer, re-index, offer it to workers it unlocks jobs for (defer: ask a
+    replica to offer it after commit, once it has followed every worker stored before)."""
     view = repo.get_training_view(session, data.training_id, for_update=True)
     if view is not None and view.version >= data.version:
         return []
@@ -133,7 +134,12 @@ def apply_training(
     session.add(view)
     course = training_profile(data, state.norm)
     after_commit(session, lambda: state.jobs.upsert_training(course))
-    return offer_new_course(session, state, course, today()) if propose else []
+    if not propose:
+        return []
+    if defer:
+        request(session, TRAINING, data.training_id)
+        return []
+    return offer_new_course(session, state, course, today())
 
 
 def apply_household(session: Session, state: MatchingState, data: HouseholdData) -> HouseholdProfile:

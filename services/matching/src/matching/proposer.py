@@ -1,4 +1,5 @@
-"""Replicas propose in two steps, so that a job and a worker arriving at two replicas at once still meet.
+"""Replicas propose in two steps, so that a job (or a course) and a worker arriving at two replicas at once
+still meet.
 
 Step one, in the consumer's transaction (`request`): the read model is stored and a `pending_proposal` row
 asks for the job's or the worker's proposals. Step two, after that commit (`Proposer`): a replica claims
@@ -39,7 +40,7 @@ from sqlmodel import Session
 from matching import repository as repo
 from matching.config import get_settings, today
 from matching.follower import IndexFollower, OwnWork
-from matching.offers import offer_training
+from matching.offers import offer_new_course, offer_training
 from matching.proposals import propose_for_jobs, propose_for_worker
 from matching.state import MatchingState, after_commit
 
@@ -47,6 +48,7 @@ log = get_logger(__name__)
 
 JOB = "job"
 WORKER = "worker"
+TRAINING = "training"  # a published course: offered to the workers it unlocks jobs for
 BATCH = 100  # pending rows claimed per transaction
 _PENDING = "matching_pending_ids"
 _RETRY_SECONDS = 0.05  # a job or worker another replica is proposing for right now
@@ -161,6 +163,8 @@ class Proposer(BackgroundThread):
             for kind, subject_id in order:
                 if kind == WORKER:
                     made += self.propose_for_worker(session, subject_id, day)
+                elif kind == TRAINING:
+                    made += self.offer_course(session, subject_id, day)
             repo.delete_pending_proposals(session, done)
         if made:
             log.info("matching.proposed", rows=len(rows), proposals=made)
@@ -181,6 +185,13 @@ class Proposer(BackgroundThread):
         made, best = propose_for_worker(session, self.state, worker, household, day)
         offer_training(session, self.state, worker, household, day, best)
         return len(made)
+
+    def offer_course(self, session: Session, training_id: uuid.UUID, day: date) -> int:
+        """A published course's offers to the workers it would unlock open jobs for; how many."""
+        course = self.state.jobs.trainings.get(training_id)
+        if course is None:
+            return 0
+        return len(offer_new_course(session, self.state, course, day))
 
 
 def _forget(session: OrmSession, transaction: SessionTransaction) -> None:

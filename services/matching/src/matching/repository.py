@@ -460,6 +460,13 @@ def offer_exists(session: Session, training_id: uuid.UUID, worker_id: uuid.UUID)
     )
 
 
+def insert_new_offer(session: Session, values: dict[str, Any]) -> bool:
+    """Insert a training offer unless the course was offered to the worker already (another replica's
+    course or worker pass at the same moment); whether it was inserted."""
+    session.flush()  # pending ORM changes first, as an autoflush would
+    return bool(insert_rows(session, TrainingOffer, [values], skip_conflicts=True, key="id"))
+
+
 def offers_of_worker(session: Session, worker_id: uuid.UUID, limit: int = 50) -> Sequence[TrainingOffer]:
     """A worker's training offers, newest first."""
     return session.exec(
