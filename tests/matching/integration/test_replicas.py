@@ -336,6 +336,7 @@ class _Held:
         self.inserted = threading.Event()
         self.release = threading.Event()
         self.thread: threading.Thread | None = None
+        self.failed: list[BaseException] = []
         real = proposals.create_matches
 
         def held(*args: Any, **kw: Any) -> list[uuid.UUID]:
@@ -347,11 +348,24 @@ class _Held:
 
         monkeypatch.setattr(proposals, "create_matches", held)
 
-    def start(self, r: Replica, failed: list[BaseException]) -> threading.Thread:
-        self.thread = _proposing(r, failed)
+    def start(self, r: Replica) -> None:
+        """Replica r proposes in a thread and stops, uncommitted, after its insert."""
+        self.thread = _proposing(r, self.failed)
         self.thread.start()
         assert self.inserted.wait(30), "the held replica never reached its insert"
-        return self.thread
+
+    def race(self, other: Replica, engine: Engine) -> bool:
+        """The other replica proposes meanwhile; then the held one commits. Whether the other waited for a
+        lock before that commit."""
+        assert self.thread is not None
+        second = _proposing(other, self.failed)
+        second.start()
+        waited = _waiting_for_a_lock(engine)
+        self.release.set()
+        for t in (self.thread, second):
+            t.join(30)
+        assert not self.failed
+        return waited
 
 
 def _proposing(r: Replica, failed: list[BaseException]) -> threading.Thread:
@@ -383,17 +397,10 @@ def test_two_replicas_proposing_one_worker_at_once_keep_the_weekly_cap(
         a.step_one(j)
     for j in jobs[2:]:
         b.step_one(j)
-    failed: list[BaseException] = []
     held = _Held(monkeypatch)
     # A has proposed the worker for two jobs and not committed; B counts her open proposals as none.
-    first = held.start(a, failed)
-    second = _proposing(b, failed)
-    second.start()
-    waited = _waiting_for_a_lock(engine)
-    held.release.set()
-    for t in (first, second):
-        t.join(30)
-    assert not failed
+    held.start(a)
+    waited = held.race(b, engine)
     # MATCHING_MAX_OPEN_PER_WORKER_WEEK (3): B keeps one of its two once it has A's two counted.
     assert _weekly(engine, w.data.worker_id) == get_settings().max_open_per_worker_week == 3
     assert len(_matches(engine)) == 3
@@ -410,20 +417,13 @@ def test_a_worker_proposed_on_one_replica_while_another_fills_the_job_keeps_its_
         a.handle(_registered())
     j = _posted(headcount=1)  # 3 proposals a seat: the three workers fill it
     a.step_one(j)
-    failed: list[BaseException] = []
     held = _Held(monkeypatch)
-    first = held.start(a, failed)
+    held.start(a)
     assert len(_matches(engine)) == 0  # A's three are not committed yet
     # A fourth worker reaches B meanwhile: B ranks the job for her and reads its open proposals as none.
     late = _registered()
     b.step_one(late)
-    second = _proposing(b, failed)
-    second.start()
-    waited = _waiting_for_a_lock(engine)
-    held.release.set()
-    for t in (first, second):
-        t.join(30)
-    assert not failed
+    waited = held.race(b, engine)
     made = _matches(engine)
     assert len(made) == 3
     assert (j.data.job_id, late.data.worker_id) not in made
