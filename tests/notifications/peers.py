@@ -124,6 +124,8 @@ class WorkerDirectory:
     token: str
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: int = 0
+    batch_calls: int = 0
+    batch_endpoint: bool = True  # False: answer like a workers service older than POST /contacts
     port: int = 0
     _server: uvicorn.Server | None = None
 
@@ -158,6 +160,21 @@ class WorkerDirectory:
             if found is None:
                 raise HTTPException(404, "no such worker")
             return found
+
+        @app.post("/internal/v1/workers/contacts")
+        def contacts(
+            body: dict[str, list[str]], x_anju_service_token: str | None = Header(default=None)
+        ) -> dict[str, Any]:
+            if not self.batch_endpoint:
+                raise HTTPException(404, "Not Found")
+            self.batch_calls += 1
+            if x_anju_service_token != self.token:
+                raise HTTPException(401, "bad service token")
+            ids = body["worker_ids"]
+            return {
+                "contacts": [self.contacts[i] for i in ids if i in self.contacts],
+                "missing": [i for i in ids if i not in self.contacts],
+            }
 
         @app.get("/internal/v1/workers/by-phone-hash/{phone_hash}")
         def by_phone_hash(

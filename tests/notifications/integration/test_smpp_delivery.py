@@ -199,3 +199,27 @@ def test_link_loss_reconnects_and_sending_continues(
     assert wait_for(lambda: smsc.submits_to(second["phone"]), timeout=30)
     binds = get_settings().smpp_binds
     assert wait_for(lambda: smsc.bound_sessions() == binds, timeout=15)  # every bind came back
+
+
+def test_contacts_come_in_one_request_per_batch_and_one_by_one_from_an_older_workers_service(
+    stage_factory: StageFactory, run_app: AppRunner, smsc: SmppPeer, directory: WorkerDirectory
+) -> None:
+    stage = stage_factory(smsc)
+    run_app(stage)
+    workers = [directory.add() for _ in range(6)]
+    singles, batches = directory.calls, directory.batch_calls
+    for worker in workers[:4]:
+        stage.publish(match_proposed(worker))
+    assert wait_for(lambda: all(smsc.submits_to(w["phone"]) for w in workers[:4]), timeout=20)
+    assert directory.calls == singles
+    assert 1 <= directory.batch_calls - batches <= 4
+
+    directory.batch_endpoint = False
+    try:
+        for worker in workers[4:]:
+            stage.publish(match_proposed(worker))
+        assert wait_for(lambda: all(smsc.submits_to(w["phone"]) for w in workers[4:]), timeout=20)
+        assert directory.calls - singles >= 2
+    finally:
+        directory.batch_endpoint = True
+    assert all(len(smsc.submits_to(w["phone"])) == 1 for w in workers)

@@ -78,8 +78,33 @@ def on_job_known(session: Session, event: JobPosted | JobUpdated) -> None:
     placements.on_job_known(session, event.data)
 
 
+def build_consumers(runtime: Runtime) -> list[ConsumerRunner]:
+    """The service's two consumers: the ledger's, and everyone else's."""
+    return [build_consumer(runtime), build_ledger_consumer(runtime)]
+
+
+def build_ledger_consumer(runtime: Runtime) -> ConsumerRunner:
+    """Proposals and course offers into the service ledger, a whole poll per transaction: one row per event,
+    written without reading (a proposal burst is one commit, not one per SMS)."""
+    s = runtime.settings
+    config = ConsumerConfig(
+        name="workers-ledger",
+        group_id=s.group("workers-ledger"),
+        topics=[s.topic("matching.events")],
+        bootstrap=s.kafka_bootstrap,
+        batch=True,
+        max_records=500,
+    )
+    handlers: dict[str, Handler] = {
+        MatchProposed.type_name(): on_match_proposed,
+        TrainingOffered.type_name(): on_training_offered,
+    }
+    return ConsumerRunner(config, runtime.engine, runtime.tables, handlers, runtime.producer)
+
+
 def build_consumer(runtime: Runtime) -> ConsumerRunner:
-    """The workers service's consumer of matching.events, notifications.events and jobs.events."""
+    """The consumer of matching.events, notifications.events and jobs.events whose handlers read what an
+    earlier event may have written (hires, departures, replies), so one event per transaction."""
     s = runtime.settings
     config = ConsumerConfig(
         name="workers",
@@ -90,8 +115,6 @@ def build_consumer(runtime: Runtime) -> ConsumerRunner:
     handlers: dict[str, Handler] = {
         MatchStatusChanged.type_name(): on_match_status_changed,
         WorkerOptedOut.type_name(): on_worker_opted_out,
-        MatchProposed.type_name(): on_match_proposed,
-        TrainingOffered.type_name(): on_training_offered,
         WorkerReplied.type_name(): on_worker_replied,
         JobPosted.type_name(): on_job_known,
         JobUpdated.type_name(): on_job_known,

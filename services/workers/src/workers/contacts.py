@@ -1,4 +1,5 @@
-"""Contact details for other services (on /internal/v1): decrypted phone and consent, lookup by phone."""
+"""Contact details for other services (on /internal/v1): decrypted phone and consent, one or many at a time,
+and lookup by phone."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from anju_common.errors import NotFoundError
 from sqlmodel import Session
 
 from workers import repository as repo
+from workers.models import Worker
 from workers.pii import decrypt_phone, phone_hash
-from workers.schemas import ContactPublic
+from workers.schemas import ContactPublic, ContactsOut
 
 
 def contact(session: Session, worker_id: uuid.UUID) -> ContactPublic:
@@ -17,6 +19,20 @@ def contact(session: Session, worker_id: uuid.UUID) -> ContactPublic:
     worker = repo.get_worker(session, worker_id)
     if worker is None:
         raise NotFoundError("worker", worker_id)
+    return _public(worker)
+
+
+def contacts(session: Session, worker_ids: list[uuid.UUID]) -> ContactsOut:
+    """Contact details of many workers in one query (a dispatcher batch); unknown ids come back missing."""
+    found = repo.workers_by_ids(session, worker_ids)
+    wanted = list(dict.fromkeys(worker_ids))
+    return ContactsOut(
+        contacts=[_public(found[i]) for i in wanted if i in found],
+        missing=[i for i in wanted if i not in found],
+    )
+
+
+def _public(worker: Worker) -> ContactPublic:
     return ContactPublic(
         worker_id=worker.id,
         site_id=worker.site_id,

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from workers import skills
 from workers.config import get_settings
-from workers.consumers import build_consumer
+from workers.consumers import build_consumers
 from workers.departure_routes import router as departure_router
 from workers.export_routes import router as export_router
 from workers.follow_ups import FollowUpTicker
@@ -24,14 +24,15 @@ log = get_logger(__name__)
 
 
 def build_runtime() -> Runtime:
-    """Engine, producer, Redis, the outbox relay, the consumer and the follow-up timer."""
+    """Engine, producer, Redis, the outbox relay, the consumers and the follow-up timer."""
     runtime = Runtime.build(get_settings(), metadata, event_tables)
     try:
         with session_scope(runtime.engine) as session:
             skills.refresh(session)
     except SQLAlchemyError as exc:
         log.warning("workers.vocabulary_not_loaded", error=str(exc)[:300])
-    runtime.add_consumer(build_consumer(runtime))
+    for consumer in build_consumers(runtime):
+        runtime.add_consumer(consumer)
     runtime.workers.append(FollowUpTicker(runtime.engine))
     return runtime
 

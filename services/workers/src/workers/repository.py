@@ -201,6 +201,14 @@ def get_worker(
     return session.exec(stmt).first()
 
 
+def workers_by_ids(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Worker]:
+    """Workers keyed by id (unscoped: internal callers only)."""
+    found: dict[uuid.UUID, Worker] = {}
+    for chunk in _chunks(list(dict.fromkeys(ids))):
+        found.update((w.id, w) for w in session.exec(select(Worker).where(col(Worker.id).in_(chunk))))
+    return found
+
+
 def list_workers(
     session: Session,
     principal: Principal,

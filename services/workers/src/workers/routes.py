@@ -22,6 +22,8 @@ from workers.config import get_settings
 from workers.filters import worker_filter
 from workers.schemas import (
     ContactPublic,
+    ContactsIn,
+    ContactsOut,
     DeactivateIn,
     EmploymentIn,
     EmploymentOut,
@@ -429,6 +431,12 @@ internal = APIRouter(prefix="/internal/v1", tags=["internal"], dependencies=[Dep
 def worker_contact(worker_id: uuid.UUID, session: SessionDep) -> ContactPublic:
     """Phone (E.164), name and consent for sending an SMS (notifications service only)."""
     return contacts.contact(session, worker_id)
+
+
+@internal.post("/workers/contacts", response_model=ContactsOut)
+def worker_contacts(body: ContactsIn, session: SessionDep) -> ContactsOut:
+    """The same as /contact for up to 500 workers at once (the notifications dispatcher's batch)."""
+    return contacts.contacts(session, body.worker_ids)
 
 
 @internal.post("/workers/lookup", response_model=LookupOut)

@@ -419,6 +419,19 @@ class ContactPublic(BaseModel):
     active: bool
 
 
+class ContactsIn(Strict):
+    """POST /internal/v1/workers/contacts body: the workers a dispatcher batch is about to text."""
+
+    worker_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
+
+
+class ContactsOut(BaseModel):
+    """Contact details of the workers found; the ids not found (never registered) in missing."""
+
+    contacts: list[ContactPublic]
+    missing: list[uuid.UUID]
+
+
 class LookupIn(Strict):
     """POST /internal/v1/workers/lookup body."""
 
