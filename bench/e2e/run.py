@@ -19,6 +19,7 @@ from anju_common.testing import Infra
 from bench.chaos.drill import DATA, progress, query
 from bench.common.load import WAGE_BASE, job_body, make_roster, set_up
 from bench.common.stack import start
+from bench.e2e import cpu
 from bench.e2e.collect import consumer_lag, rows
 from bench.e2e.pairing import pair, unsent
 from bench.e2e.poster import OpenLoop, errors
@@ -149,6 +150,8 @@ def run(opts: Options) -> dict[str, Any]:
 
         monitor = Monitor(stack, t_read)
         monitor.start()
+        services = [(p.name, p.popen.pid) for p in stack.procs.values()]
+        cpu_before = cpu.sample(services)
         poster = OpenLoop(
             stack.gateway,
             world.api_key,
@@ -159,6 +162,7 @@ def run(opts: Options) -> dict[str, Any]:
         )
         posts = poster.run()
         t_posted = time.monotonic()
+        cpu_after = cpu.sample(services)
         ok_posts = [p for p in posts if p.job_id is not None]
         drained = _drain(stack, len(ok_posts), opts.drain_timeout)
         monitor.stop.set()
@@ -234,6 +238,12 @@ def run(opts: Options) -> dict[str, Any]:
                 "job_mismatch": paired.job_mismatch,
             },
             "stages": breakdown([s.chain for s in measured]),
+            "cpu_while_posting": cpu.spent(
+                cpu_before,
+                cpu_after,
+                sum(1 for s in paired.sms if s.received <= first + opts.warmup + opts.duration),
+                t_posted - t_read,
+            ),
             "stage_points": {p: what for p, _, what in POINTS},
             "broker_ack_after_record": {k: distribution(v) for k, v in acks.items()},
             "measured_jobs": unsent(stored, measured_jobs, submitted),
