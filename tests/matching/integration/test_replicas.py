@@ -14,7 +14,15 @@ from typing import Any
 import pytest
 from anju_common.clock import utcnow
 from anju_common.db import make_engine, session_scope
-from anju_common.events import Event, JobPosted, JobUpdated, SkillData, TrainingPublished, WorkerRegistered
+from anju_common.events import (
+    Event,
+    JobPosted,
+    JobUpdated,
+    Location,
+    SkillData,
+    TrainingPublished,
+    WorkerRegistered,
+)
 from anju_common.migrate import upgrade
 from anju_common.testing import Infra
 from matching import proposals
@@ -30,7 +38,7 @@ from matching.state import MatchingState
 from sqlalchemy import Engine, delete, event, func, text
 from sqlmodel import select
 
-from tests.matching.helpers import job, training, worker
+from tests.matching.helpers import SITE, job, training, worker
 
 pytestmark = pytest.mark.integration
 MIGRATIONS = Path(__file__).resolve().parents[3] / "services" / "matching" / "migrations"
@@ -486,3 +494,66 @@ def test_a_course_offered_to_one_worker_by_two_replicas_at_once_is_offered_once(
 def _record_in_own_transaction(engine: Engine, state: MatchingState, worker_now: Any, course: Any) -> Any:
     with session_scope(engine) as session:
         return record_offer(session, state, worker_now, course, {"chewer"}, [])
+
+
+def _far(**kw: Any) -> JobPosted:
+    """A job about 50 km north of the site: only a worker who commutes that far ranks it."""
+    return _posted(
+        location=Location(
+            site_id=SITE, county="惠水县", province="贵州省", lat=26.6, lon=106.67, name="远处"
+        ),
+        **kw,
+    )
+
+
+def test_a_job_that_loses_a_worker_to_another_replica_proposes_the_next_one_instead(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = Replica(engine), Replica(engine)
+    mobile = _registered(max_commute_km=100.0, skills=[SkillData(name="缝纫工", level=5)])
+    others = [_registered(skills=[SkillData(name="缝纫工", level=lvl)]) for lvl in (4, 4, 1)]
+    for w in (mobile, *others):
+        a.handle(w)
+    for j in (far := [_far(headcount=1) for _ in range(3)]):
+        a.step_one(j)
+    near = _posted(headcount=1)  # 3 proposals: the best three of the four
+    b.step_one(near)
+    held = _Held(monkeypatch)
+    # A proposes the mobile worker for the three far jobs (her weekly cap, 3) and has not committed; B
+    # chooses her for the near job too, and finds her at her cap once A commits.
+    held.start(a)
+    assert held.race(b, engine)
+    made = set(_matches(engine))
+    assert {(j.data.job_id, mobile.data.worker_id) for j in far} <= made
+    assert (near.data.job_id, mobile.data.worker_id) not in made
+    # The near job keeps its three: the fourth-best worker takes the place B lost.
+    assert {w for j, w in made if j == near.data.job_id} == {w.data.worker_id for w in others}
+    assert _weekly(engine, mobile.data.worker_id) == 3
+    assert _count(engine, event_tables.outbox) == len(made) == 6
+    assert _count(engine, PendingProposal) == 0
+
+
+def test_a_worker_whose_chosen_job_another_replica_fills_is_proposed_her_next_job_instead(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = Replica(engine), Replica(engine)
+    locals_ = [_registered() for _ in range(3)]
+    for w in locals_:
+        a.handle(w)
+    far = [_far(headcount=1) for _ in range(3)]
+    for j in far:
+        a.handle(j)  # nobody commutes that far yet: no proposal
+    near = _posted(headcount=1)
+    a.step_one(near)
+    held = _Held(monkeypatch)
+    # A fills the near job with the three local workers and has not committed.
+    held.start(a)
+    mobile = _registered(max_commute_km=100.0)
+    b.step_one(mobile)
+    # B ranks the near job first for her, with two far ones (her cap, 3); once A commits it is full.
+    assert held.race(b, engine)
+    made = set(_matches(engine))
+    assert {w for j, w in made if j == near.data.job_id} == {w.data.worker_id for w in locals_}
+    assert {j for j, w in made if w == mobile.data.worker_id} == {j.data.job_id for j in far}
+    assert _count(engine, event_tables.outbox) == len(made) == 6
+    assert _count(engine, PendingProposal) == 0

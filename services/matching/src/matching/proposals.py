@@ -177,30 +177,91 @@ def create_matches(
     return [m["id"] for m in matches if m["id"] in made]
 
 
+@dataclass
+class Limits:
+    """Open proposals per worker (rolling week) and per job, read with their locks held and counted on as
+    pairs are kept."""
+
+    weekly: Counter[uuid.UUID]
+    open_now: Counter[uuid.UUID]
+
+
 def within_limits(
     session: Session, s: MatchingSettings, pairs: Sequence[tuple[JobProfile, Ranked]]
 ) -> list[tuple[JobProfile, Ranked]]:
-    """The chosen pairs that still keep the weekly caps and the job quotas once their locks are held.
+    """The chosen pairs that still keep the weekly caps and the job quotas once their locks are held."""
+    return _locked_limits(session, s, pairs)[0]
+
+
+def _locked_limits(
+    session: Session, s: MatchingSettings, pairs: Sequence[tuple[JobProfile, Ranked]]
+) -> tuple[list[tuple[JobProfile, Ranked]], Limits]:
+    """The pairs kept once their locks are held, and the counts after them.
 
     The choices were made from counts read without a lock; another replica may have proposed to the same
     workers or for the same jobs since (a job's and a worker's proposals run on different replicas). The
     locks wait for such a transaction to commit, and the counts read after them include its proposals.
     """
     if not pairs:
-        return []
+        return [], Limits(Counter(), Counter())
     workers = {r.worker_id for _, r in pairs}
     jobs = {job.job_id: job for job, _ in pairs}
     repo.lock_proposal_limits(session, workers, jobs)
-    weekly = Counter(repo.weekly_open_counts(session, workers, utcnow() - timedelta(days=7)))
-    open_now = Counter(repo.open_counts_for_jobs(session, jobs))
+    limits = Limits(
+        Counter(repo.weekly_open_counts(session, workers, utcnow() - timedelta(days=7))),
+        Counter(repo.open_counts_for_jobs(session, jobs)),
+    )
     kept: list[tuple[JobProfile, Ranked]] = []
     for job, r in pairs:
-        if weekly[r.worker_id] >= s.max_open_per_worker_week or _job_quota(s, job, open_now[job.job_id]) <= 0:
+        if (
+            limits.weekly[r.worker_id] >= s.max_open_per_worker_week
+            or _job_quota(s, job, limits.open_now[job.job_id]) <= 0
+        ):
             continue
-        weekly[r.worker_id] += 1
-        open_now[job.job_id] += 1
+        limits.weekly[r.worker_id] += 1
+        limits.open_now[job.job_id] += 1
         kept.append((job, r))
-    return kept
+    return kept, limits
+
+
+def _refill_jobs(
+    session: Session,
+    s: MatchingSettings,
+    state: MatchingState,
+    day: date,
+    plans: dict[uuid.UUID, tuple[JobProfile, _Plan]],
+    pairs: Sequence[tuple[JobProfile, Ranked]],
+    kept: list[tuple[JobProfile, Ranked]],
+    limits: Limits,
+) -> list[tuple[JobProfile, Ranked]]:
+    """For each job that lost a pick to another replica's proposals of that worker, the next workers.
+
+    Their caps are locked with a try-lock (this transaction holds other locks already: waiting here could
+    deadlock), so a worker another replica is proposing right now is passed over, not waited for.
+    """
+    tried = {(job.job_id, r.worker_id) for job, r in pairs}
+    short = tried - {(job.job_id, r.worker_id) for job, r in kept}
+    added: list[tuple[JobProfile, Ranked]] = []
+    for job_id in sorted({j for j, _ in short}, key=str):
+        job, plan = plans[job_id]
+        quota = _job_quota(s, job, limits.open_now[job_id])
+        if quota <= 0:
+            continue
+        exclude = plan.exclude | {w for j, w in tried if j == job_id}
+        exclude |= {w for w, n in limits.weekly.items() if n >= s.max_open_per_worker_week}
+        ranked, explain = state.workers.rank_unexplained(job, day, limit=quota * 4, exclude=exclude)
+        locked = repo.try_lock_worker_caps(session, [r.worker_id for r in ranked])
+        fresh = [w for w in locked if w not in limits.weekly]
+        limits.weekly.update(repo.weekly_open_counts(session, fresh, utcnow() - timedelta(days=7)))
+        weekly = dict(limits.weekly)
+        picked = balance(
+            [r for r in ranked if r.worker_id in locked], quota, weekly, s.max_open_per_worker_week
+        )
+        for r in explain(picked):
+            limits.weekly[r.worker_id] += 1
+            limits.open_now[job_id] += 1
+            added.append((job, r))
+    return added
 
 
 class WeeklyTally:
@@ -264,7 +325,11 @@ def propose_for_jobs(
     for job, plan in zip(jobs, plans, strict=True):
         if plan is not None:
             pairs += [(job, r) for r in _choose_workers(s, state, job, day, plan, tally)]
-    return create_matches(session, within_limits(session, s, pairs))
+    kept, limits = _locked_limits(session, s, pairs)
+    if len(kept) < len(pairs):
+        planned = {job.job_id: (job, plan) for job, plan in zip(jobs, plans, strict=True) if plan is not None}
+        kept += _refill_jobs(session, s, state, day, planned, pairs, kept, limits)
+    return create_matches(session, kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,4 +412,37 @@ def propose_for_worker(
         if job is None or _job_quota(s, job, open_now.get(r.job_id, 0)) <= 0:
             continue
         chosen.append((job, r))
-    return create_matches(session, within_limits(session, s, chosen)), best
+    kept, limits = _locked_limits(session, s, chosen)
+    if len(kept) < len(chosen):
+        left = [r for r in candidates if r.job_id not in {j.job_id for j, _ in chosen}]
+        kept += _refill_worker(session, s, state, worker.worker_id, left, limits)
+    return create_matches(session, kept), best
+
+
+def _refill_worker(
+    session: Session,
+    s: MatchingSettings,
+    state: MatchingState,
+    worker_id: uuid.UUID,
+    left: Sequence[Ranked],
+    limits: Limits,
+) -> list[tuple[JobProfile, Ranked]]:
+    """When another replica filled a job the worker was chosen for, her next jobs, as far as her cap goes
+    (their quotas try-locked, as in _refill_jobs)."""
+    cap = s.max_open_per_worker_week - limits.weekly[worker_id]
+    if cap <= 0 or not left:
+        return []
+    locked = repo.try_lock_job_quotas(session, [r.job_id for r in left])
+    limits.open_now.update(
+        repo.open_counts_for_jobs(session, [j for j in locked if j not in limits.open_now])
+    )
+    added: list[tuple[JobProfile, Ranked]] = []
+    for r in left:
+        job = state.jobs.get(r.job_id)
+        if len(added) >= cap or job is None or r.job_id not in locked:
+            continue
+        if _job_quota(s, job, limits.open_now[r.job_id]) > 0:
+            limits.open_now[r.job_id] += 1
+            limits.weekly[worker_id] += 1
+            added.append((job, r))
+    return added

@@ -608,6 +608,29 @@ def lock_proposal_limits(
     session.connection().execute(stmt).scalar_one()
 
 
+def try_lock_worker_caps(session: Session, worker_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """The workers whose weekly-cap lock this transaction holds now or could take at once (never waits)."""
+    return _try_locks(session, "matching.cap:worker", worker_ids)
+
+
+def try_lock_job_quotas(session: Session, job_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """The jobs whose quota lock this transaction holds now or could take at once (never waits)."""
+    return _try_locks(session, "matching.quota:job", job_ids)
+
+
+def _try_locks(session: Session, prefix: str, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    if not ids:
+        return set()
+    if session.get_bind().dialect.name != "postgresql":
+        return set(ids)
+    keys = {f"{prefix}:{i}": i for i in ids}
+    stmt = text(
+        "SELECT k FROM unnest(CAST(:keys AS text[])) AS k"
+        " WHERE pg_try_advisory_xact_lock(hashtextextended(k, 0))"
+    ).bindparams(keys=list(keys))
+    return {keys[k] for k in session.connection().execute(stmt).scalars()}
+
+
 def delete_pending_proposals(session: Session, ids: Iterable[int]) -> None:
     """Forget pending rows whose proposals are made."""
     done = list(ids)
