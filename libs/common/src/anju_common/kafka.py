@@ -34,6 +34,25 @@ from anju_common.outbox import TYPE_HEADER, buffered_events, event_headers
 log = get_logger(__name__)
 
 Handler = Callable[[Session, Any], None]
+
+
+@dataclass(frozen=True)
+class When:
+    """A handler for the events `wants` accepts only (e.g. a status change to `hired`): the others are
+    counted as ignored without a transaction or an inbox row, since handling them would change nothing."""
+
+    wants: Callable[[Any], bool]
+    handler: Handler
+
+    def __call__(self, session: Session, event: Any) -> None:
+        """Handle an event `wants` accepted."""
+        self.handler(session, event)
+
+
+def _irrelevant(handler: Handler, event: Any) -> bool:
+    return isinstance(handler, When) and not handler.wants(event)
+
+
 # Longest wait between two reconnect attempts to a broker (kafka-python's own default is 30 s).
 RECONNECT_BACKOFF_MAX_MS = 1000
 
@@ -175,7 +194,7 @@ class ConsumerRunner(BackgroundThread):
             self._dead_letter(topic, key, value, partition, offset, f"malformed event: {_short(exc)}")
             return "dead_lettered"
         handler = self.handlers.get(ev.type)
-        if handler is None:
+        if handler is None or _irrelevant(handler, ev):
             EVENTS_CONSUMED.labels(self.config.name, ev.type, "ignored").inc()
             return "ignored"
         attempt = 0
@@ -320,7 +339,7 @@ class ConsumerRunner(BackgroundThread):
                 done = processed_ids(session, self.tables, self.config.name, [str(ev.id) for ev in events])
                 for ev in events:
                     handler = self.handlers.get(ev.type)
-                    if handler is None or str(ev.id) in done:
+                    if handler is None or str(ev.id) in done or _irrelevant(handler, ev):
                         continue
                     done.add(str(ev.id))
                     handler(session, ev)

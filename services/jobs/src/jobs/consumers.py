@@ -10,7 +10,7 @@ from anju_common.events import (
     TaxonomyAliasRemoved,
     TrainingOfferAccepted,
 )
-from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
+from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler, When
 from anju_common.logs import get_logger
 from sqlmodel import Session
 
@@ -29,6 +29,15 @@ def on_match_status_changed(session: Session, event: MatchStatusChanged) -> None
         service.record_departure(session, d.job_id, today())
 
 
+def changes_seats(event: MatchStatusChanged) -> bool:
+    """Only a hire, or the departure of someone hired, changes a job's seats (not the many proposals and
+    notices, which would each cost a transaction)."""
+    d = event.data
+    return d.to_status == MatchStatus.hired or (
+        d.to_status == MatchStatus.left and d.from_status == MatchStatus.hired
+    )
+
+
 def on_offer_accepted(session: Session, event: TrainingOfferAccepted) -> None:
     """A worker said yes to a course: a seat, or the waiting list when the course is full."""
     enrolments.on_offer_accepted(session, event.data)
@@ -44,7 +53,7 @@ def build_consumer(runtime: Runtime) -> ConsumerRunner:
         bootstrap=s.kafka_bootstrap,
     )
     handlers: dict[str, Handler] = {
-        MatchStatusChanged.type_name(): on_match_status_changed,
+        MatchStatusChanged.type_name(): When(changes_seats, on_match_status_changed),
         TrainingOfferAccepted.type_name(): on_offer_accepted,
         TaxonomyAliasAdded.type_name(): skills_read.on_alias_changed,
         TaxonomyAliasRemoved.type_name(): skills_read.on_alias_changed,

@@ -18,7 +18,7 @@ from anju_common.events import (
     WorkerOptedOut,
     WorkerReplied,
 )
-from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
+from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler, When
 from sqlmodel import Session
 
 from workers import (
@@ -45,6 +45,14 @@ def on_match_status_changed(session: Session, event: MatchStatusChanged) -> None
     elif d.to_status == MatchStatus.referred and d.employer_id is not None:
         employment.on_referred(session, d.worker_id, d.employer_id, d.job_id, d.match_id)
     departures.on_match_status(session, d)
+
+
+def concerns_workers(event: MatchStatusChanged) -> bool:
+    """The transitions on_match_status_changed acts on (not notified, the one every SMS makes)."""
+    d = event.data
+    return d.to_status in (MatchStatus.hired, MatchStatus.left, MatchStatus.referred) or departures.tracks(
+        d.to_status
+    )
 
 
 def on_worker_opted_out(session: Session, event: WorkerOptedOut) -> None:
@@ -113,7 +121,7 @@ def build_consumer(runtime: Runtime) -> ConsumerRunner:
         bootstrap=s.kafka_bootstrap,
     )
     handlers: dict[str, Handler] = {
-        MatchStatusChanged.type_name(): on_match_status_changed,
+        MatchStatusChanged.type_name(): When(concerns_workers, on_match_status_changed),
         WorkerOptedOut.type_name(): on_worker_opted_out,
         WorkerReplied.type_name(): on_worker_replied,
         JobPosted.type_name(): on_job_known,

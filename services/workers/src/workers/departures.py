@@ -340,6 +340,11 @@ def roster(session: Session, departure_id: uuid.UUID, principal: Principal) -> R
 
 
 # ------------------------------------------------------------------ from events
+def tracks(status: MatchStatus) -> bool:
+    """Whether a match moving to this status changes the accepted matches on_match_status keeps."""
+    return status in ACCEPTED or status in NO_LONGER_ACCEPTED
+
+
 def on_match_status(session: Session, d: MatchStatusChangedData) -> None:
     """Keep the accepted matches a worker may join a departure from."""
     if d.to_status in ACCEPTED:
