@@ -6,12 +6,12 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from anju_common.db import make_engine, session_scope
 from anju_common.event_tables import define_event_tables
 from anju_common.events import MatchStatus, MatchStatusChanged, MatchStatusChangedData
-from anju_common.kafka import ConsumerConfig, ConsumerRunner, When
+from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler, Producer, When
 from sqlalchemy import MetaData, func, select
 from sqlmodel import Session
 
@@ -40,9 +40,9 @@ def _runner(tmp_path: Path, seen: list[MatchStatus]) -> tuple[ConsumerRunner, An
 
     hired_only = When(lambda ev: ev.data.to_status == MatchStatus.hired, handle)
     config = ConsumerConfig(name="filtered", group_id="g", topics=["t"], bootstrap="127.0.0.1:1")
-    runner = ConsumerRunner(
-        config, engine, tables, {MatchStatusChanged.type_name(): hired_only}, producer=None
-    )  # type: ignore[arg-type]
+    handlers: dict[str, Handler] = {MatchStatusChanged.type_name(): hired_only}
+    no_dead_letters = cast(Producer, None)  # nothing here is malformed or fails
+    runner = ConsumerRunner(config, engine, tables, handlers, no_dead_letters)
     return runner, (engine, tables)
 
 
