@@ -23,8 +23,11 @@ StageFactory = Callable[..., Stage]
 AppRunner = Callable[[Stage], TestClient]
 
 
-def _stuck(client: TestClient, worker: dict[str, str]) -> Notification:
-    """A row as a killed process leaves it: 'submitting', lease run out."""
+def _stuck(
+    client: TestClient, worker: dict[str, str], before: Callable[[uuid.UUID], None] | None = None
+) -> Notification:
+    """A row as a killed process leaves it: 'submitting', lease run out (before: run with its id first, as the
+    killed process did before the row's lease ran out)."""
     past = datetime.now(UTC) - timedelta(minutes=5)
     note = Notification(
         source_event_id=uuid.uuid4(),
@@ -41,6 +44,8 @@ def _stuck(client: TestClient, worker: dict[str, str]) -> Notification:
         created_at=past,
         updated_at=past,
     )
+    if before is not None:
+        before(note.id)
     with Session(engine_of(client), expire_on_commit=False) as s:
         s.add(note)
         s.commit()
@@ -78,8 +83,12 @@ def test_a_submit_redis_saw_accepted_is_recorded_sent_not_in_doubt(
     engine = engine_of(client)
     worker = directory.add()
     cache = client.app.state.runtime.redis  # type: ignore[attr-defined]
-    stuck = _stuck(client, worker)
-    remember_accepted(cache, stuck.id, 1, Submitted(message_ids=["m-accepted"], segments=1))
+    # Redis saw the accept before the row could be recovered (the dispatcher looks every second).
+    _stuck(
+        client,
+        worker,
+        lambda i: remember_accepted(cache, i, 1, Submitted(message_ids=["m-accepted"], segments=1)),
+    )
     assert wait_for(lambda: getattr(first_of(engine, worker["worker_id"]), "status", None) == "sent")
     row = first_of(engine, worker["worker_id"])
     assert not row.in_doubt and row.provider_message_id == "m-accepted"
