@@ -28,7 +28,7 @@ from anju_common.events import (
     TrainingPublished,
     ZeroEmploymentAlerted,
 )
-from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler
+from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler, When
 from anju_common.logs import get_logger
 from sqlmodel import Session
 
@@ -281,7 +281,7 @@ def build_handlers() -> dict[str, Handler]:
     return {
         MatchProposed.type_name(): on_match_proposed,
         TrainingOffered.type_name(): on_training_offered,
-        MatchStatusChanged.type_name(): on_match_status_changed,
+        MatchStatusChanged.type_name(): When(changes_liveness, on_match_status_changed),
         ZeroEmploymentAlerted.type_name(): on_zero_employment,
         JobPosted.type_name(): on_job,
         JobUpdated.type_name(): on_job,
@@ -297,6 +297,12 @@ def build_handlers() -> dict[str, Handler]:
         DepartureCancelled.type_name(): on_departure_cancelled,
         SiteAlertRaised.type_name(): on_site_alert,
     }
+
+
+def changes_liveness(ev: MatchStatusChanged) -> bool:
+    """False for proposed -> notified (the SMS went out): an offer is live in both, a referral in neither,
+    so recording it would cancel nothing and change no later decision (one event per SMS sent)."""
+    return ev.data.to_status != MatchStatus.notified
 
 
 def _date(value: object) -> date | None:
