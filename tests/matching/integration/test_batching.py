@@ -338,3 +338,54 @@ def test_records_of_types_the_consumer_does_not_handle_are_skipped_unparsed_and_
     assert c.inbox() == 1 and {m.job_id for m in c.matches()} <= {posted.data.job_id}
     committed = {(tp.topic, tp.partition): meta.offset for tp, meta in c.kafka.commits[-1].items()}
     assert committed == {("matching.events", 1): 43, ("jobs.events", 0): 1}
+
+
+def _sent_for(match: Match) -> NotificationSent:
+    return NotificationSent.build(
+        NotificationSentData(
+            notification_id=uuid.uuid4(),
+            worker_id=match.worker_id,
+            template="job_offer",
+            provider="smpp",
+            provider_message_id=str(uuid.uuid4()),
+            segments=1,
+            source_event_id=match.proposed_event_id,
+            match_id=match.id,
+        ),
+        subject=match.worker_id,
+    )
+
+
+def test_a_poll_of_sms_sent_marks_every_match_notified_with_one_lookup_and_one_insert_per_table(
+    engine: Engine, minfra: Infra
+) -> None:
+    c = Consumer(engine, minfra)
+    c.poll(*(_registered() for _ in range(6)))
+    c.poll(_posted(headcount=2))
+    proposed = c.matches()
+    assert len(proposed) == 6 and all(m.proposed_event_id for m in proposed)
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    sent = [_sent_for(m) for m in proposed]
+    resent = _sent_for(proposed[0])  # the same proposal's SMS sent again (an in-doubt resend)
+    event.listen(engine, "before_cursor_execute", seen)
+    c.poll(*sent, resent)
+    event.remove(engine, "before_cursor_execute", seen)
+    assert {m.status.value for m in c.matches()} == {"notified"}
+    with session_scope(engine) as session:
+        notified = session.exec(select(MatchTransition).where(MatchTransition.to_status == "notified")).all()
+    assert sorted(str(t.match_id) for t in notified) == sorted(str(m.id) for m in proposed)
+    lookups = [s for s in statements if s.startswith("SELECT") and "FROM match " in s and "FOR UPDATE" in s]
+    assert len(lookups) == 1
+    inserts = [s.split("(")[0].split()[2] for s in statements if s.startswith("INSERT")]
+    assert inserts.count("match_transition") == 1
+    assert inserts.count("outbox_event") == 1
+    assert c.inbox() == 6 + 1 + 7  # the workers, the job, and every SMS event once
+
+    c.poll(*sent)  # redelivered: nothing changes twice
+    with session_scope(engine) as session:
+        again = session.exec(select(MatchTransition).where(MatchTransition.to_status == "notified")).all()
+    assert len(again) == 6

@@ -49,6 +49,18 @@ class When:
         self.handler(session, event)
 
 
+@dataclass(frozen=True)
+class Many:
+    """A handler that takes neighbouring events of its type together: in a batch it is called once with
+    every such run (one query for all of them, not one each); one by one it gets a list of one."""
+
+    handler: Callable[[Session, list[Any]], None]
+
+    def __call__(self, session: Session, event: Any) -> None:
+        """Handle one event alone."""
+        self.handler(session, [event])
+
+
 def _irrelevant(handler: Handler, event: Any) -> bool:
     return isinstance(handler, When) and not handler.wants(event)
 
@@ -337,13 +349,25 @@ class ConsumerRunner(BackgroundThread):
             with session_scope(self.engine) as session, session.no_autoflush, buffered_events(session):
                 mark_checked(session)
                 done = processed_ids(session, self.tables, self.config.name, [str(ev.id) for ev in events])
+                run: tuple[Many, list[Any]] | None = None
                 for ev in events:
                     handler = self.handlers.get(ev.type)
                     if handler is None or str(ev.id) in done or _irrelevant(handler, ev):
                         continue
                     done.add(str(ev.id))
-                    handler(session, ev)
                     handled.append(ev)
+                    if run is not None and run[0] is handler:
+                        run[1].append(ev)
+                        continue
+                    if run is not None:
+                        run[0].handler(session, run[1])
+                        run = None
+                    if isinstance(handler, Many):
+                        run = (handler, [ev])
+                    else:
+                        handler(session, ev)
+                if run is not None:
+                    run[0].handler(session, run[1])
                 mark_many_processed(session, self.tables, self.config.name, handled)
         except Exception as exc:
             raise _Fallback(type(exc).__name__) from exc

@@ -24,7 +24,7 @@ from anju_common.events import (
     WorkerReplied,
     WorkerUpdated,
 )
-from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler, _Fallback, record_type
+from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler, Many, _Fallback, record_type
 from anju_common.logs import get_logger
 from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
 from sqlalchemy import event
@@ -81,8 +81,8 @@ def handlers(
     def replied(session: Session, ev: WorkerReplied) -> None:
         matches.apply_reply(session, ev.data)
 
-    def sent(session: Session, ev: NotificationSent) -> None:
-        matches.apply_notification_sent(session, ev.data.source_event_id)
+    def sent(session: Session, evs: list[NotificationSent]) -> None:
+        matches.apply_notifications_sent(session, [ev.data.source_event_id for ev in evs])
 
     def opted_out(session: Session, ev: WorkerOptedOut) -> None:
         projection.apply_opted_out(session, state, ev.data.worker_id, ev.time)
@@ -93,7 +93,7 @@ def handlers(
     def alias(session: Session, ev: Any) -> None:
         aliases.apply_alias_change(session, state, [ev.data.key], today())
 
-    table: dict[str, Callable[[Session, Any], None]] = {
+    table: dict[str, Callable[[Session, Any], None] | Many] = {
         JobPosted.type_name(): job,
         JobUpdated.type_name(): job,
         JobClosed.type_name(): job_closed,
@@ -106,7 +106,7 @@ def handlers(
     }
     if propose:
         table[WorkerReplied.type_name()] = replied
-        table[NotificationSent.type_name()] = sent
+        table[NotificationSent.type_name()] = Many(sent)
         table[WorkerOptedOut.type_name()] = opted_out
         table[PlacementEnded.type_name()] = placement_ended
         table[TaxonomyAliasAdded.type_name()] = alias
@@ -117,30 +117,54 @@ def handlers(
     return flushed
 
 
-def _flushed(fn: Callable[[Session, Any], None]) -> Handler:
-    """Flush what a handler changed before the next event of a batch reads (batches run without autoflush)."""
+def _around(
+    fn: Callable[[Session, Any], None] | Many,
+    before: Callable[[Session], None],
+    after: Callable[[Session], None],
+) -> Handler:
+    """fn with steps before and after it; a Many stays a Many (its run of events gets them once)."""
+    if isinstance(fn, Many):
+        inner = fn.handler
+
+        def run_many(session: Session, evs: list[Any]) -> None:
+            before(session)
+            inner(session, evs)
+            after(session)
+
+        return Many(run_many)
 
     def run(session: Session, ev: Any) -> None:
+        before(session)
         fn(session, ev)
-        session.flush()
+        after(session)
 
     return run
+
+
+def _nothing(session: Session) -> None:
+    return None
+
+
+def _flushed(fn: Callable[[Session, Any], None] | Many) -> Handler:
+    """Flush what a handler changed before the next event of a batch reads (batches run without autoflush)."""
+    return _around(fn, _nothing, lambda session: session.flush())
 
 
 _TXID = "matching_own_txid"
 
 
-def _owned(fn: Callable[[Session, Any], None], own: OwnWork, proposer: Proposer | None) -> Handler:
-    def run(session: Session, ev: Any) -> None:
+def _owned(fn: Handler, own: OwnWork, proposer: Proposer | None) -> Handler:
+    def before(session: Session) -> None:
         hold_until_end(session, own.proposing)
         if _TXID not in session.info:  # once per transaction, however many events it handles
             session.info[_TXID] = repo.current_txid(session)
             own.wrote(session.info[_TXID])
-        fn(session, ev)
+
+    def after(session: Session) -> None:
         if proposer is not None:
             proposer.watch(session)
 
-    return run
+    return _around(fn, before, after)
 
 
 def _forget_txid(session: OrmSession, transaction: SessionTransaction) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 
 from anju_common.errors import ForbiddenError, NotFoundError, PreconditionFailedError
@@ -42,8 +43,10 @@ def transition(
     actor: str,
     note: str | None = None,
     request_id: str | None = None,
+    flush: bool = True,
 ) -> Match:
-    """Move a match to a new status (409 when not allowed) and emit match.status_changed."""
+    """Move a match to a new status (409 when not allowed) and emit match.status_changed (flushed unless
+    the caller flushes a batch of them)."""
     frm = match.status
     check_transition(frm, to)
     match.status = to
@@ -63,7 +66,8 @@ def transition(
         note=note,
     )
     emit(session, MatchStatusChanged.build(data, subject=match.id, request_id=request_id))
-    session.flush()
+    if flush:
+        session.flush()
     return match
 
 
@@ -186,10 +190,12 @@ _MATCH_REPLIES = frozenset(
 )
 
 
-def apply_notification_sent(session: Session, source_event_id: uuid.UUID | None) -> None:
-    """notification.sent for a match.proposed: proposed -> notified."""
-    if source_event_id is None:
+def apply_notifications_sent(session: Session, source_event_ids: Sequence[uuid.UUID | None]) -> None:
+    """notification.sent for match.proposed events: proposed -> notified, one query and one flush for all."""
+    ids = {i for i in source_event_ids if i is not None}
+    if not ids:
         return
-    match = repo.match_by_proposed_event(session, source_event_id)
-    if match is not None and match.status == MatchStatus.proposed:
-        transition(session, match, MatchStatus.notified, actor="system", note="SMS sent")
+    for match in repo.matches_by_proposed_events(session, ids):
+        if match.status == MatchStatus.proposed:
+            transition(session, match, MatchStatus.notified, actor="system", note="SMS sent", flush=False)
+    session.flush()

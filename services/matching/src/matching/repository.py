@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -188,11 +188,15 @@ def get_match(session: Session, match_id: uuid.UUID, *, for_update: bool = False
     return session.exec(stmt.with_for_update() if for_update else stmt).first()
 
 
-def match_by_proposed_event(session: Session, event_id: uuid.UUID) -> Match | None:
-    """The match whose match.proposed event has this id."""
+def matches_by_proposed_events(session: Session, event_ids: Collection[uuid.UUID]) -> Sequence[Match]:
+    """The matches whose match.proposed events have these ids, locked in id order (no deadlock between
+    two batches)."""
     return session.exec(
-        select(Match).where(col(Match.proposed_event_id) == event_id).with_for_update()
-    ).first()
+        select(Match)
+        .where(col(Match.proposed_event_id).in_(list(event_ids)))
+        .order_by(col(Match.id))
+        .with_for_update()
+    ).all()
 
 
 def _pair_blocked(since: datetime) -> ColumnElement[bool]:
