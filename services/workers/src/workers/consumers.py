@@ -18,7 +18,7 @@ from anju_common.events import (
     WorkerOptedOut,
     WorkerReplied,
 )
-from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler, When
+from anju_common.kafka import ConsumerConfig, ConsumerRunner, Handler, Many, When
 from sqlmodel import Session
 
 from workers import (
@@ -60,9 +60,9 @@ def on_worker_opted_out(session: Session, event: WorkerOptedOut) -> None:
     registration.on_opted_out(session, event.data.worker_id)
 
 
-def on_match_proposed(session: Session, event: MatchProposed) -> None:
-    """A job proposed to a worker counts as a recommendation in the service ledger."""
-    service_standard.on_match_proposed(session, event.data, event.time)
+def on_matches_proposed(session: Session, events: list[MatchProposed]) -> None:
+    """Jobs proposed to workers count as recommendations in the service ledger (a poll's run at once)."""
+    service_standard.on_matches_proposed(session, [(ev.data, ev.time) for ev in events])
 
 
 def on_training_offered(session: Session, event: TrainingOffered) -> None:
@@ -93,7 +93,7 @@ def build_consumers(runtime: Runtime) -> list[ConsumerRunner]:
 
 def build_ledger_consumer(runtime: Runtime) -> ConsumerRunner:
     """Proposals and course offers into the service ledger, a whole poll per transaction: one row per event,
-    written without reading (a proposal burst is one commit, not one per SMS)."""
+    written without reading (a proposal burst is one commit and one insert, not one of each per SMS)."""
     s = runtime.settings
     config = ConsumerConfig(
         name="workers-ledger",
@@ -104,7 +104,7 @@ def build_ledger_consumer(runtime: Runtime) -> ConsumerRunner:
         max_records=500,
     )
     handlers: dict[str, Handler] = {
-        MatchProposed.type_name(): on_match_proposed,
+        MatchProposed.type_name(): Many(on_matches_proposed),
         TrainingOffered.type_name(): on_training_offered,
     }
     return ConsumerRunner(config, runtime.engine, runtime.tables, handlers, runtime.producer)

@@ -178,6 +178,15 @@ def add_service_contact(session: Session, values: dict[str, Any]) -> bool:
     return session.execute(stmt.returning(table.c.id)).first() is not None
 
 
+def add_service_contacts(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert ledger entries in one statement; those already recorded (same kind and ref) are skipped."""
+    if rows:
+        table = ServiceContact.__table__  # type: ignore[attr-defined]
+        session.execute(
+            insert(table).values(rows).on_conflict_do_nothing(constraint="uq_service_contact_ref")
+        )
+
+
 def service_contacts_of_worker(
     session: Session, worker_id: uuid.UUID, start: datetime, end: datetime
 ) -> list[ServiceContact]:

@@ -178,9 +178,10 @@ def _from_event(
     }
 
 
-def on_match_proposed(session: Session, d: MatchProposedData, at: datetime) -> None:
-    """A job proposed to a worker (automatic or by staff) is a job recommendation."""
-    drepo.add_service_contact(session, _from_event("recommendation", d.worker_id, d.site_id, d.match_id, at))
+def on_matches_proposed(session: Session, proposals: list[tuple[MatchProposedData, datetime]]) -> None:
+    """Jobs proposed to workers (automatic or by staff) are job recommendations: one insert for all."""
+    rows = [_from_event("recommendation", d.worker_id, d.site_id, d.match_id, at) for d, at in proposals]
+    drepo.add_service_contacts(session, rows)
 
 
 def on_training_offered(session: Session, d: TrainingOfferedData, at: datetime) -> None:
