@@ -24,6 +24,7 @@ from notifications import repository as repo
 from notifications.config import get_settings
 from notifications.contacts import Contact, ContactClient, ContactUnavailable
 from notifications.metrics import SMS_OUTCOMES, SUBMIT_LATENCY
+from notifications.models import Notification
 from notifications.phones import hash_phone
 from notifications.providers.base import OutgoingSms, Rejected, SmsProvider, SubmitOutcome, Submitted
 from notifications.ratelimit import RateLimiter
@@ -98,6 +99,7 @@ class Dispatcher(BackgroundThread):
                 if isinstance(c := contacts.get(n.worker_id), Contact) and c.phone and c.sms_consent
             }
             opted_phones = repo.opted_out_phones(session, [hash_phone(p) for p in phones.values()])
+            ready: list[tuple[Notification, str, str, str]] = []  # note, phone, its hash, limiter slot
             for note in live:
                 contact = contacts.get(note.worker_id)
                 if isinstance(contact, ContactUnavailable):
@@ -118,18 +120,19 @@ class Dispatcher(BackgroundThread):
                     continue
                 if note.site_id is None:
                     note.site_id = contact.site_id
-                slot = f"{note.id}:{note.attempts}"
-                wait = self.limiter.reserve(phone_hash, slot, now)
+                ready.append((note, contact.phone, phone_hash, f"{note.id}:{note.attempts}"))
+            waits = self.limiter.reserve_many([(phone_hash, slot) for _, _, phone_hash, slot in ready], now)
+            for (note, phone, phone_hash, slot), wait in zip(ready, waits, strict=True):
                 if wait > 0:
                     sending.defer(note, now + timedelta(seconds=wait), "rate_limited", now)
                     continue
-                sending.mark_submitting(note, contact.phone, now)
+                sending.mark_submitting(note, phone, now)
                 slots[note.id] = (phone_hash, slot)
                 self._attempts[note.id] = note.attempts
                 outgoing.append(
                     OutgoingSms(
                         notification_id=note.id,
-                        phone=contact.phone,
+                        phone=phone,
                         rendered=render(note.template, note.params),
                     )
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -48,8 +49,7 @@ class RateLimiter:
         self.prefix = prefix
         self._script = client.register_script(_SCRIPT)
 
-    def reserve(self, phone_hash: str, member: str, now: datetime) -> float:
-        """0 when a slot was taken; else the seconds to wait before trying again."""
+    def _call(self, phone_hash: str, member: str, now: datetime) -> tuple[list[str], list[int | str]]:
         windows = [
             (self.limits.per_minute, 60_000, "m"),
             (self.limits.per_hour, 3_600_000, "h"),
@@ -59,8 +59,23 @@ class RateLimiter:
         args: list[int | str] = [int(now.timestamp() * 1000), member]
         for limit, window, _ in windows:
             args += [limit, window]
-        wait_ms = int(self._script(keys=keys, args=args))
-        return wait_ms / 1000.0
+        return keys, args
+
+    def reserve(self, phone_hash: str, member: str, now: datetime) -> float:
+        """0 when a slot was taken; else the seconds to wait before trying again."""
+        keys, args = self._call(phone_hash, member, now)
+        return int(self._script(keys=keys, args=args)) / 1000.0
+
+    def reserve_many(self, slots: Sequence[tuple[str, str]], now: datetime) -> list[float]:
+        """reserve for each (phone hash, member) in order, in one round trip: a number twice in the list
+        sees its first reservation, as one call after the other would."""
+        if not slots:
+            return []
+        pipe = self.client.pipeline(transaction=False)
+        for phone_hash, member in slots:
+            keys, args = self._call(phone_hash, member, now)
+            self._script(keys=keys, args=args, client=pipe)
+        return [int(wait_ms) / 1000.0 for wait_ms in pipe.execute()]
 
     def release(self, phone_hash: str, member: str) -> None:
         """Give a slot back: the provider refused the message, so the number got nothing."""
