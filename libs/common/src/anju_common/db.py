@@ -26,7 +26,7 @@ _json = partial(json.dumps, ensure_ascii=False)
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine tuned for the backend (WAL, FK checks / pre-ping); errors never show bound values."""
+    """An engine tuned for the backend (WAL, FK checks / idle ping); errors never show bound values."""
     if url.startswith("sqlite"):
         kwargs: dict[str, object] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
         if url in ("sqlite://", "sqlite:///:memory:"):
