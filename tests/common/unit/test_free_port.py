@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any, ClassVar
 
 import pytest
@@ -28,7 +29,7 @@ class _Sock:
 
 def test_a_port_offered_again_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(testing, "_HANDED_OUT", set())
-    monkeypatch.setattr(testing.socket, "socket", _Sock)
+    monkeypatch.setattr(socket, "socket", _Sock)
     _Sock.offers = [41001, 41001, 41001, 41002, 41001, 41003]
     assert [testing.free_port(), testing.free_port(), testing.free_port()] == [41001, 41002, 41003]
     assert _Sock.offers == []
