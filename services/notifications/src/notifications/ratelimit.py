@@ -49,7 +49,7 @@ class RateLimiter:
         self.prefix = prefix
         self._script = client.register_script(_SCRIPT)
 
-    def _call(self, phone_hash: str, member: str, now: datetime) -> tuple[list[str], list[int | str]]:
+    def _inputs(self, phone_hash: str, member: str, now: datetime) -> tuple[list[str], list[int | str]]:
         windows = [
             (self.limits.per_minute, 60_000, "m"),
             (self.limits.per_hour, 3_600_000, "h"),
@@ -63,7 +63,7 @@ class RateLimiter:
 
     def reserve(self, phone_hash: str, member: str, now: datetime) -> float:
         """0 when a slot was taken; else the seconds to wait before trying again."""
-        keys, args = self._call(phone_hash, member, now)
+        keys, args = self._inputs(phone_hash, member, now)
         return int(self._script(keys=keys, args=args)) / 1000.0
 
     def reserve_many(self, slots: Sequence[tuple[str, str]], now: datetime) -> list[float]:
@@ -73,7 +73,7 @@ class RateLimiter:
             return []
         pipe = self.client.pipeline(transaction=False)
         for phone_hash, member in slots:
-            keys, args = self._call(phone_hash, member, now)
+            keys, args = self._inputs(phone_hash, member, now)
             self._script(keys=keys, args=args, client=pipe)
         return [int(wait_ms) / 1000.0 for wait_ms in pipe.execute()]
 
